@@ -1,0 +1,259 @@
+"""The ``plm`` command.
+
+Every subcommand turns :class:`~plm.errors.PlmError` (and I/O errors) into a
+one-line message on stderr and exit status 1; ``--debug`` shows the
+traceback instead.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ._version import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _add_criteria_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--criteria", default="wasm2016", metavar="NAME",
+                   help="criteria preset (wasm2016, wasm2006, aasm, aasm2007, pamrl) or a criteria JSON file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="change one criteria field (repeatable), e.g. --set imi_min=5")
+
+
+def criteria_from_args(args: argparse.Namespace):
+    """Build the Criteria named by ``--criteria`` (name or JSON file) and ``--set``."""
+    from . import criteria as _criteria
+    from .errors import InputError
+
+    name = args.criteria
+    if name.lower().endswith(".json"):
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(name, f"cannot read criteria file ({exc.strerror})") from None
+        crit = _criteria.Criteria.from_json(text)
+    else:
+        crit = _criteria.get(name)
+    return crit.replace(**_criteria.parse_overrides(args.overrides))
+
+
+# ----------------------------------------------------------------- score
+def _add_score(sub) -> None:
+    p = sub.add_parser("score", help="score one night (or several files of one night)",
+                       description="Score leg movements and print the PLM indices.")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="recording (accelerometer CSV, EDF/BDF, HDF5, ...) or scored-event file; "
+                        "left and right ankle files of one night are scored together")
+    _add_criteria_args(p)
+    p.add_argument("--format", default="auto", help="force the input format (see `plm formats`)")
+    p.add_argument("--channels", default=None,
+                   help="EDF leg channels as LEFT,RIGHT labels (default: found by common labels)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per night, one per line")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
+    p.add_argument("--export", action="append", default=[], metavar="FMT",
+                   help="with --out, also write FMT (tsv, json, csv, edf, edf-annotations, xml, h5); repeatable")
+    p.set_defaults(func=_cmd_score)
+
+
+def score_paths(paths: Sequence[str], criteria, format: str = "auto", channels: str | None = None) -> list:
+    """Score the nights in ``paths`` as ``plm score`` does; returns NightResults.
+
+    Raw files are read together as one recording (e.g. left and right ankle)
+    and split into nights; event files are scored one by one.
+    """
+    from .api import score
+    from .io import detect_format, read, read_events
+
+    kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
+    results = []
+    raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
+    kwargs = {"channels": channels} if channels else {}
+    if raw:
+        fmts = {f for (k, f) in kinds if k == "raw"}
+        recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
+        results.extend(score_recording_nights(recording, criteria))
+    for p, (k, f) in zip(paths, kinds):
+        if k == "events":
+            results.append(score(read_events(p, format=f), criteria))
+    return results
+
+
+def score_recording_nights(recording, criteria) -> list:
+    """Score each night of a (possibly multi-night) recording."""
+    from .api import score
+
+    try:
+        from .nights import split_nights
+    except ImportError:  # multi-night splitting not available
+        return [score(recording, criteria)]
+    return [score(night, criteria) for night in split_nights(recording)]
+
+
+def _kind_of_format(fmt: str) -> str:
+    from .errors import InputError
+    from .io import EVENT_FORMATS, RAW_FORMATS
+
+    if fmt in RAW_FORMATS:
+        return "raw"
+    if fmt in EVENT_FORMATS:
+        return "events"
+    raise InputError(None, f"unknown format {fmt!r}; choose one of {sorted(RAW_FORMATS) + sorted(EVENT_FORMATS)}")
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    crit = criteria_from_args(args)
+    results = score_paths(args.paths, crit, format=args.format, channels=args.channels)
+    if args.out:
+        from .io.export import write_night_outputs
+
+        for res in results:
+            write_night_outputs(res, args.out, extra_formats=args.export)
+    for res in results:
+        if args.json:
+            print(json_line(res.summary()))
+        else:
+            print(format_summary(res.summary()))
+    return EXIT_OK
+
+
+def json_line(obj) -> str:
+    """One line of strict JSON (NaN and infinities become null)."""
+    return json.dumps(_json_safe(obj), separators=(", ", ": "), allow_nan=False)
+
+
+def _json_safe(obj):
+    import math
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return _json_safe(obj.item())
+    return obj
+
+
+def format_summary(s: dict) -> str:
+    """Short human-readable table of the main measures of one night."""
+    def num(key, fmt="{:.1f}"):
+        v = s.get(key)
+        return "-" if v is None or (isinstance(v, float) and v != v) else fmt.format(v)
+
+    lines = [
+        f"{s.get('source', '')}" + (f"  (night of {s['night']})" if s.get("night") else ""),
+        f"  criteria           {s['criteria']['name']} [{s['criteria']['hash']}]  plm {s['version']}",
+        f"  denominator        {s.get('denominator')}: {num('hours_denominator', '{:.2f}')} h",
+        f"  LMs (left/right)   {s.get('n_lm')} ({s.get('n_lm_left')}/{s.get('n_lm_right')})",
+        f"  CLMs / PLMs        {s.get('n_clm')} / {s.get('n_plm')} in {s.get('n_series')} series",
+        f"  PLM index          {num('plm_index')} /h",
+        f"  PLMS index         {num('plms_index')} /h",
+        f"  PLMW index         {num('plmw_index')} /h",
+        f"  periodicity index  {num('periodicity_index', '{:.2f}')}",
+    ]
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------- criteria
+def _add_criteria(sub) -> None:
+    p = sub.add_parser("criteria", help="list criteria presets or print one as JSON")
+    p.add_argument("name", nargs="?", help="preset to print as JSON")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.set_defaults(func=_cmd_criteria)
+
+
+def _cmd_criteria(args: argparse.Namespace) -> int:
+    from . import criteria as _criteria
+
+    if not args.name:
+        for name in _criteria.names():
+            c = _criteria.get(name)
+            print(f"{name:10s} {c.hash}")
+        return EXIT_OK
+    crit = _criteria.get(args.name).replace(**_criteria.parse_overrides(args.overrides))
+    print(json.dumps(crit.describe(), indent=2))
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ main
+#: Subcommand registrars, in help order. Modules add theirs here.
+SUBCOMMANDS: list[Callable] = [_add_score, _add_criteria]
+
+
+def _optional_subcommands() -> list[Callable]:
+    """Registrars that live beside the feature they drive."""
+    import importlib
+
+    found = []
+    for module_name in ("plm.cli_info", "plm.cli_convert", "plm.cli_batch"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        found.extend(module.SUBCOMMANDS)
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plm", description="Periodic leg movement scoring.")
+    parser.add_argument("--version", action="version", version=f"plm {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in SUBCOMMANDS + _optional_subcommands():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:
+        argv.remove("--debug")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from .errors import PlmError
+
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("plm: interrupted", file=sys.stderr)
+        return 130
+    except (PlmError, OSError) as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"plm: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: say so in one line, traceback with --debug
+        if debug:
+            traceback.print_exc()
+        print(f"plm: internal error ({type(exc).__name__}: {_one_line(exc)}); rerun with --debug and report it",
+              file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return " ".join(str(exc).split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

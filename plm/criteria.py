@@ -1,0 +1,355 @@
+"""Scoring criteria: frozen presets with JSON round-trip and a stable hash.
+
+A :class:`Criteria` holds every number and choice that affects a result, from
+detection thresholds to the series rules, so that an index can be reproduced
+from the criteria JSON recorded beside it. Sources for each preset are in
+``docs/criteria.md``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .errors import CriteriaError
+
+__all__ = ["Criteria", "get", "names", "PRESETS", "parse_overrides"]
+
+# Allowed values of the enumerated fields; checked in Criteria.__post_init__.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "bilateral_rule": ("offset_gap", "onset_difference"),
+    "imi_reference": ("onset", "offset"),
+    "short_imi": ("new_series", "no_new_series"),
+    "respiratory_anchor": ("end", "event"),
+    "respiratory_action": ("flag", "exclude"),
+    "mains_hz": ("auto", "50", "60", "none"),
+}
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Every parameter of leg-movement detection and PLM scoring.
+
+    Times are in seconds, EMG amplitudes in microvolts above the resting
+    level, accelerations in g. Use :func:`get` for a preset and
+    :meth:`replace` to change fields; instances are immutable.
+
+    Parameters
+    ----------
+    name : str
+        Preset name this criteria set came from (``"custom"`` suffix is not
+        added automatically; the hash tells changed sets apart).
+    lm_min_duration : float
+        Shortest LM, s (both standards: 0.5).
+    lm_max_duration : float
+        Longest monolateral LM that can be a candidate LM (CLM), s (10).
+    same_leg_merge_gap : float
+        Same-leg LMs separated by less than this (offset to onset) merge, s.
+    bilateral_rule : {"offset_gap", "onset_difference"}
+        WASM 2016 merges left/right LMs that overlap or are < ``bilateral_gap``
+        apart offset-to-onset; AASM merges LMs whose onsets differ by
+        < ``bilateral_gap``.
+    bilateral_gap : float
+        Threshold of ``bilateral_rule``, s (WASM 0.5, AASM 5.0).
+    bilateral_max_duration : float
+        Longest bilateral LM that can be a CLM, s (WASM 2016: 15).
+    bilateral_max_lms : int
+        Most monolateral LMs a bilateral CLM may contain (WASM 2016: 4).
+    long_lm_inheritance : bool
+        A bilateral LM containing a monolateral LM longer than
+        ``lm_max_duration`` is not a CLM (PLMScoRe behaviour).
+    imi_min, imi_max : float
+        Inclusive bounds of the intermovement interval within a series, s.
+    imi_reference : {"onset", "offset"}
+        IMI measured onset-to-onset (standard) or offset-to-onset.
+    min_series_length : int
+        Fewest consecutive CLMs that make a periodic series (4).
+    short_imi : {"new_series", "no_new_series"}
+        After an IMI < ``imi_min`` the running series ends; the later CLM may
+        start a new series (``new_series``, PLMScoRe) or may not.
+    respiratory_window : tuple of float
+        (before, after) margins, s, around the respiratory anchor.
+    respiratory_anchor : {"end", "event"}
+        WASM 2016 measures the window around the event's end; AASM around the
+        whole event (start - before to end + after).
+    respiratory_action : {"flag", "exclude"}
+        WASM 2016 flags respiratory-related CLMs (CLMr); AASM does not score
+        such LMs at all.
+    arousal_gap : float
+        An LM and an arousal are associated when they overlap or are less than
+        this apart, s.
+    emg_onset_uv, emg_offset_uv : float
+        EMG onset/offset thresholds above the resting level, uV (8 / 2).
+    emg_offset_duration : float
+        Offset is the start of a period at least this long at or below the
+        offset threshold, s (0.5).
+    morphology_window : float
+        Window length of the morphology rule (Skeba 2016), s; 0 disables it.
+    morphology_uv : float
+        Median rectified EMG above resting level needed within the window, uV.
+    emg_band : tuple of float
+        EMG band-pass edges, Hz (capped below Nyquist at run time).
+    mains_hz : {"auto", "50", "60", "none"}
+        Mains notch frequency; ``auto`` picks the stronger of 50/60 Hz.
+    emg_smoothing : float
+        Window of the moving RMS envelope, s.
+    baseline_window : float
+        Window of the resting-level (noise floor) estimate, s.
+    baseline_percentile : float
+        Percentile of the envelope in each window taken as the resting level.
+    accel_band : tuple of float
+        Accelerometer band-pass edges, Hz (removes gravity/posture).
+    accel_onset_g, accel_offset_g : float
+        Hysteresis thresholds on the band-passed vector magnitude, g.
+    accel_bridge_gap : float
+        Drop-outs shorter than this inside a movement are bridged, s.
+    accel_smoothing : float
+        Window of the moving RMS of the vector magnitude, s.
+    """
+
+    name: str = "wasm2016"
+    # --- LM and bilateral rules
+    lm_min_duration: float = 0.5
+    lm_max_duration: float = 10.0
+    same_leg_merge_gap: float = 0.5
+    bilateral_rule: str = "offset_gap"
+    bilateral_gap: float = 0.5
+    bilateral_max_duration: float = 15.0
+    bilateral_max_lms: int = 4
+    long_lm_inheritance: bool = True
+    # --- series
+    imi_min: float = 10.0
+    imi_max: float = 90.0
+    imi_reference: str = "onset"
+    min_series_length: int = 4
+    short_imi: str = "new_series"
+    # --- associations
+    respiratory_window: tuple[float, float] = (2.0, 10.25)
+    respiratory_anchor: str = "end"
+    respiratory_action: str = "flag"
+    arousal_gap: float = 0.5
+    # --- EMG detection
+    emg_onset_uv: float = 8.0
+    emg_offset_uv: float = 2.0
+    emg_offset_duration: float = 0.5
+    morphology_window: float = 0.5
+    morphology_uv: float = 2.0
+    emg_band: tuple[float, float] = (10.0, 100.0)
+    mains_hz: str = "auto"
+    emg_smoothing: float = 0.1
+    baseline_window: float = 60.0
+    baseline_percentile: float = 10.0
+    # --- accelerometer detection
+    accel_band: tuple[float, float] = (0.3, 20.0)
+    accel_onset_g: float = 0.2
+    accel_offset_g: float = 0.1
+    accel_bridge_gap: float = 0.5
+    accel_smoothing: float = 0.1
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _CHOICES and value not in _CHOICES[f.name]:
+                raise CriteriaError(
+                    f"criteria field {f.name!r} must be one of {list(_CHOICES[f.name])}, got {value!r}"
+                )
+            if f.type in ("float", "int") and not isinstance(value, bool):
+                if not isinstance(value, (int, float)) or value != value or value < 0:
+                    raise CriteriaError(
+                        f"criteria field {f.name!r} must be a non-negative number, got {value!r}"
+                    )
+            if f.type == "tuple[float, float]":
+                if (
+                    not isinstance(value, tuple)
+                    or len(value) != 2
+                    or not all(isinstance(v, (int, float)) and v >= 0 for v in value)
+                ):
+                    raise CriteriaError(
+                        f"criteria field {f.name!r} must be two non-negative numbers, got {value!r}"
+                    )
+        if self.lm_min_duration > self.lm_max_duration:
+            raise CriteriaError("lm_min_duration must not exceed lm_max_duration")
+        if self.imi_min > self.imi_max:
+            raise CriteriaError("imi_min must not exceed imi_max")
+        if self.min_series_length < 2:
+            raise CriteriaError("min_series_length must be at least 2")
+        if self.accel_offset_g > self.accel_onset_g:
+            raise CriteriaError("accel_offset_g must not exceed accel_onset_g")
+        if self.emg_offset_uv > self.emg_onset_uv:
+            raise CriteriaError("emg_offset_uv must not exceed emg_onset_uv")
+
+    # ------------------------------------------------------------------ API
+    def replace(self, **changes: Any) -> "Criteria":
+        """Return a copy with some fields changed (values are validated)."""
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise CriteriaError(
+                f"unknown criteria field(s) {unknown}; known fields: {[f.name for f in fields(self)]}"
+            )
+        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON-compatible values (tuples become lists)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+
+    def to_json(self, indent: int | None = None) -> str:
+        """JSON text with keys in field order."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Criteria":
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise CriteriaError(f"criteria must be a JSON object, got {type(data).__name__}")
+        return cls().replace(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Criteria":
+        """Inverse of :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CriteriaError(f"criteria JSON is not valid: {exc}") from None
+        return cls.from_dict(data)
+
+    @property
+    def hash(self) -> str:
+        """First 12 hex digits of the SHA-256 of the parameters (name excluded).
+
+        Two criteria sets that score identically have the same hash whatever
+        they are called; the hash is stable across Python sessions and
+        versions because it is taken over canonical JSON.
+        """
+        params = self.to_dict()
+        params.pop("name")
+        canon = json.dumps(params, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canon.encode()).hexdigest()[:12]
+
+    def describe(self) -> dict[str, Any]:
+        """``{"name", "hash", "params"}``: the record written beside results."""
+        return {"name": self.name, "hash": self.hash, "params": self.to_dict()}
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(Criteria)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Convert strings (from ``--set key=value``) and lists (from JSON) to field types."""
+    kind = _FIELD_TYPES.get(name)
+    try:
+        if kind == "float":
+            return float(value) if isinstance(value, str) else value
+        if kind == "int":
+            return int(value) if isinstance(value, str) else value
+        if kind == "bool":
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low in ("true", "1", "yes", "on"):
+                    return True
+                if low in ("false", "0", "no", "off"):
+                    return False
+                raise ValueError(value)
+            return value
+        if kind == "tuple[float, float]":
+            if isinstance(value, str):
+                value = [v for v in value.replace("(", "").replace(")", "").split(",") if v.strip()]
+            return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise CriteriaError(f"criteria field {name!r}: cannot use value {value!r} ({kind} expected)") from None
+    return value
+
+
+def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Parse ``key=value`` strings (the CLI's ``--set``) into a dict of changes."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CriteriaError(f"--set expects key=value, got {item!r}")
+        if key not in _FIELD_TYPES:
+            raise CriteriaError(f"unknown criteria field {key!r}; see `plm criteria --fields`")
+        out[key] = value.strip()
+    return out
+
+
+# ---------------------------------------------------------------- presets
+_WASM2016 = Criteria()
+
+PRESETS: dict[str, Criteria] = {
+    "wasm2016": _WASM2016,
+    # WASM 2006 (Zucconi 2006): bilateral LMs are one LM when onsets are
+    # < 5 s apart, IMI 5-90 s; no bilateral duration/composition limits.
+    "wasm2006": _WASM2016.replace(
+        name="wasm2006",
+        bilateral_rule="onset_difference",
+        bilateral_gap=5.0,
+        bilateral_max_duration=10.0,
+        bilateral_max_lms=2**31 - 1,
+        long_lm_inheritance=False,
+        imi_min=5.0,
+    ),
+    # AASM manual v2.x (Berry 2018): onsets < 5 s apart merge, IMI 5-90 s,
+    # LMs within 0.5 s of a respiratory event are not scored.
+    "aasm": _WASM2016.replace(
+        name="aasm",
+        bilateral_rule="onset_difference",
+        bilateral_gap=5.0,
+        bilateral_max_duration=10.0,
+        bilateral_max_lms=2**31 - 1,
+        long_lm_inheritance=False,
+        imi_min=5.0,
+        respiratory_window=(0.5, 0.5),
+        respiratory_anchor="event",
+        respiratory_action="exclude",
+        morphology_window=0.0,
+    ),
+    # PAM-RL-style ankle accelerometer: same duration/series rules as
+    # WASM 2016, accelerometer thresholds 200 mg on / 100 mg off, 0.3-20 Hz.
+    "pamrl": _WASM2016.replace(
+        name="pamrl",
+        accel_onset_g=0.2,
+        accel_offset_g=0.1,
+        accel_band=(0.3, 20.0),
+        accel_bridge_gap=0.5,
+    ),
+}
+PRESETS["aasm2007"] = PRESETS["aasm"].replace(name="aasm2007")
+
+_ALIASES = {"wasm": "wasm2016", "aasm2": "aasm", "pam-rl": "pamrl"}
+
+
+def names() -> list[str]:
+    """Names of the presets, default first."""
+    return list(PRESETS)
+
+
+def get(name: "str | Criteria" = "wasm2016", **changes: Any) -> Criteria:
+    """Return a preset by name, optionally with fields changed.
+
+    Parameters
+    ----------
+    name : str or Criteria
+        Preset name (see :func:`names`), or a ``Criteria`` returned as is.
+    **changes
+        Field overrides, validated as in :meth:`Criteria.replace`.
+
+    Returns
+    -------
+    Criteria
+    """
+    if isinstance(name, Criteria):
+        crit = name
+    else:
+        key = str(name).strip().lower()
+        key = _ALIASES.get(key, key)
+        if key not in PRESETS:
+            raise CriteriaError(f"unknown criteria {name!r}; choose one of {names()}")
+        crit = PRESETS[key]
+    return crit.replace(**changes) if changes else crit

@@ -1,0 +1,27 @@
+"""Leg-movement detection from raw signals (EMG and accelerometry).
+
+:func:`detect` is the entry point: it runs the detector that fits each leg's
+modality and returns monolateral LMs with the recording's context.
+"""
+from __future__ import annotations
+
+__all__ = ["detect"]
+
+
+def detect(recording, criteria):
+    """Detect monolateral leg movements in a recording.
+
+    Parameters
+    ----------
+    recording : Recording
+    criteria : Criteria
+
+    Returns
+    -------
+    LegMovements
+        Per-leg LMs, carrying the recording's start time, duration, staging,
+        respiratory events, arousals, lights and excluded intervals.
+    """
+    from .pipeline import detect_recording
+
+    return detect_recording(recording, criteria)

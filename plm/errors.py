@@ -1,0 +1,44 @@
+"""Exception types raised at the public boundary.
+
+Every error a user can trigger with bad input is a :class:`PlmError`; the
+command-line tool prints its message as one line and exits non-zero.
+"""
+from __future__ import annotations
+
+import os
+
+
+class PlmError(Exception):
+    """Base class of all errors that ``plm`` raises on purpose."""
+
+
+class InputError(PlmError, ValueError):
+    """A file or value given by the user cannot be used.
+
+    Parameters
+    ----------
+    source : str or os.PathLike or None
+        The file (or argument name) the problem is in; shown first in the message.
+    problem : str
+        What is wrong and, where possible, what was expected.
+    """
+
+    def __init__(self, source: str | os.PathLike | None, problem: str) -> None:
+        self.source = None if source is None else os.fspath(source)
+        self.problem = problem
+        msg = problem if self.source is None else f"{self.source}: {problem}"
+        super().__init__(msg)
+
+
+class CriteriaError(PlmError, ValueError):
+    """Unknown criteria preset, unknown field or invalid field value."""
+
+
+class MissingDependencyError(PlmError, ImportError):
+    """An optional extra is needed for the requested feature."""
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional package {package!r}: "
+            f"install it with  pip install 'plm[{extra}]'"
+        )

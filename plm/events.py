@@ -1,0 +1,318 @@
+"""Event containers shared by readers, detectors and the scorer.
+
+Times are float seconds from the recording start (``start_time``, a
+timezone-aware datetime when known). Containers are immutable; methods that
+change something return a new object.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "EventTable",
+    "LegMovements",
+    "Hypnogram",
+    "ScoredEvents",
+    "STAGES",
+    "SLEEP_STAGES",
+]
+
+#: Stage codes of a 30 s hypnogram; ``"?"`` is unscored / unknown.
+STAGES = ("W", "N1", "N2", "N3", "R", "?")
+SLEEP_STAGES = ("N1", "N2", "N3", "R")
+SIDES = ("left", "right")
+
+
+class EventTable(Mapping[str, np.ndarray]):
+    """Column-oriented table: a mapping of column name to equal-length arrays.
+
+    A dependency-free stand-in for a data frame; :meth:`to_dataframe` gives
+    a :class:`pandas.DataFrame` when pandas is installed.
+    """
+
+    def __init__(self, columns: Mapping[str, Iterable[Any]] | None = None) -> None:
+        cols = {k: np.asarray(v) for k, v in (columns or {}).items()}
+        lengths = {len(v) for v in cols.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"EventTable columns differ in length: { {k: len(v) for k, v in cols.items()} }")
+        self._cols = cols
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._cols[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cols)
+
+    def __len__(self) -> int:  # number of columns, as for Mapping
+        return len(self._cols)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return len(next(iter(self._cols.values()))) if self._cols else 0
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in order."""
+        return list(self._cols)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Iterate rows as dicts of Python scalars."""
+        for i in range(self.n_rows):
+            yield {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self._cols.items()}
+
+    def to_dataframe(self):  # -> pandas.DataFrame
+        """Return a pandas DataFrame (pandas must be installed)."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on environment
+            from .errors import MissingDependencyError
+
+            raise MissingDependencyError("EventTable.to_dataframe", "pandas", "pandas") from None
+        return pd.DataFrame(dict(self._cols))
+
+    def __repr__(self) -> str:
+        return f"<EventTable: {self.n_rows} rows, columns {self.columns}>"
+
+
+@dataclass(frozen=True)
+class ScoredEvents:
+    """Generic scored events (respiratory events, arousals).
+
+    Parameters
+    ----------
+    onset, duration : array of float
+        Seconds from recording start; durations are >= 0.
+    label : array of str
+        Event kind, e.g. ``"apnea"``, ``"hypopnea"``, ``"rera"``, ``"arousal"``.
+    """
+
+    onset: np.ndarray
+    duration: np.ndarray
+    label: np.ndarray
+
+    def __post_init__(self) -> None:
+        onset = np.asarray(self.onset, dtype=float).reshape(-1)
+        duration = np.asarray(self.duration, dtype=float).reshape(-1)
+        label = np.asarray(self.label, dtype=str).reshape(-1)
+        if not (len(onset) == len(duration) == len(label)):
+            raise ValueError("onset, duration and label must have the same length")
+        order = np.argsort(onset, kind="stable")
+        object.__setattr__(self, "onset", onset[order])
+        object.__setattr__(self, "duration", duration[order])
+        object.__setattr__(self, "label", label[order])
+
+    @classmethod
+    def empty(cls) -> "ScoredEvents":
+        return cls(np.zeros(0), np.zeros(0), np.zeros(0, dtype=str))
+
+    def __len__(self) -> int:
+        return len(self.onset)
+
+    @property
+    def offset(self) -> np.ndarray:
+        return self.onset + self.duration
+
+    def shift(self, seconds: float) -> "ScoredEvents":
+        """Return the events with all onsets moved by ``seconds``."""
+        return ScoredEvents(self.onset + seconds, self.duration, self.label)
+
+    def select(self, mask: np.ndarray) -> "ScoredEvents":
+        return ScoredEvents(self.onset[mask], self.duration[mask], self.label[mask])
+
+
+@dataclass(frozen=True)
+class Hypnogram:
+    """Sleep stages in fixed-length epochs.
+
+    Parameters
+    ----------
+    stages : array of str
+        One code per epoch from :data:`STAGES` (``W, N1, N2, N3, R, ?``).
+    epoch_length : float
+        Seconds per epoch (30).
+    onset : float
+        Start of the first epoch, seconds from recording start.
+    """
+
+    stages: np.ndarray
+    epoch_length: float = 30.0
+    onset: float = 0.0
+
+    def __post_init__(self) -> None:
+        stages = np.asarray(self.stages, dtype="<U2").reshape(-1)
+        bad = sorted(set(np.unique(stages)) - set(STAGES))
+        if bad:
+            raise ValueError(f"unknown sleep stage code(s) {bad}; expected {list(STAGES)}")
+        if not self.epoch_length > 0:
+            raise ValueError(f"epoch_length must be > 0, got {self.epoch_length}")
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "epoch_length", float(self.epoch_length))
+        object.__setattr__(self, "onset", float(self.onset))
+
+    def __len__(self) -> int:
+        return len(self.stages)
+
+    @property
+    def duration(self) -> float:
+        """Seconds covered by the hypnogram."""
+        return len(self.stages) * self.epoch_length
+
+    @property
+    def end(self) -> float:
+        return self.onset + self.duration
+
+    def stage_at(self, times: np.ndarray) -> np.ndarray:
+        """Stage code at each time (``"?"`` outside the hypnogram)."""
+        t = np.asarray(times, dtype=float)
+        idx = np.floor((t - self.onset) / self.epoch_length).astype(np.int64)
+        inside = (idx >= 0) & (idx < len(self.stages))
+        out = np.full(t.shape, "?", dtype="<U2")
+        out[inside] = self.stages[idx[inside]]
+        return out
+
+    def seconds_in(self, stages: Iterable[str], start: float | None = None, stop: float | None = None) -> float:
+        """Seconds spent in any of ``stages`` between ``start`` and ``stop``."""
+        wanted = np.isin(self.stages, list(stages))
+        e0 = self.onset + np.arange(len(self.stages)) * self.epoch_length
+        e1 = e0 + self.epoch_length
+        lo = -np.inf if start is None else start
+        hi = np.inf if stop is None else stop
+        overlap = np.clip(np.minimum(e1, hi) - np.maximum(e0, lo), 0, None)
+        return float(np.sum(overlap[wanted]))
+
+    def shift(self, seconds: float) -> "Hypnogram":
+        return dataclasses.replace(self, onset=self.onset + seconds)
+
+
+@dataclass(frozen=True)
+class LegMovements:
+    """Monolateral leg movements of one night, with the context to score them.
+
+    Parameters
+    ----------
+    onset, duration : array of float
+        Seconds from recording start.
+    side : array of str
+        ``"left"`` or ``"right"`` for each LM.
+    amplitude : array of float or None
+        Peak amplitude above the resting level (uV for EMG, g for
+        accelerometry) when known.
+    start_time : datetime.datetime or None
+        Wall-clock time of second 0 (timezone-aware when known).
+    duration_s : float or None
+        Length of the analysed recording, s (the time-in-bed denominator when
+        no lights-off/on or staging is given).
+    lights_off, lights_on : float or None
+        Seconds from start; scoring is restricted to this interval.
+    hypnogram : Hypnogram or None
+    respiratory : ScoredEvents or None
+        Apneas, hypopneas, RERAs.
+    arousals : ScoredEvents or None
+    excluded : array, shape (n, 2)
+        Intervals (start, stop) excluded from analysis time (gaps, non-wear).
+    source : str
+        Where these LMs came from (file path or description).
+    """
+
+    onset: np.ndarray
+    duration: np.ndarray
+    side: np.ndarray
+    amplitude: np.ndarray | None = None
+    start_time: _dt.datetime | None = None
+    duration_s: float | None = None
+    lights_off: float | None = None
+    lights_on: float | None = None
+    hypnogram: Hypnogram | None = None
+    respiratory: ScoredEvents | None = None
+    arousals: ScoredEvents | None = None
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        onset = np.asarray(self.onset, dtype=float).reshape(-1)
+        duration = np.asarray(self.duration, dtype=float).reshape(-1)
+        side = np.asarray(self.side, dtype="<U5").reshape(-1)
+        if not (len(onset) == len(duration) == len(side)):
+            raise InputError(self.source or None, "LM onset, duration and side differ in length")
+        if np.any(~np.isfinite(onset)) or np.any(~np.isfinite(duration)):
+            raise InputError(self.source or None, "LM onsets and durations must be finite numbers")
+        if np.any(duration < 0):
+            i = int(np.flatnonzero(duration < 0)[0])
+            raise InputError(self.source or None, f"LM at {onset[i]:.2f} s has negative duration {duration[i]:g} s")
+        bad = sorted(set(np.unique(side)) - set(SIDES))
+        if bad:
+            raise InputError(self.source or None, f"LM side must be 'left' or 'right', got {bad}")
+        amp = None if self.amplitude is None else np.asarray(self.amplitude, dtype=float).reshape(-1)
+        if amp is not None and len(amp) != len(onset):
+            raise InputError(self.source or None, "LM amplitude differs in length from onsets")
+        order = np.lexsort((side, onset))
+        object.__setattr__(self, "onset", onset[order])
+        object.__setattr__(self, "duration", duration[order])
+        object.__setattr__(self, "side", side[order])
+        object.__setattr__(self, "amplitude", None if amp is None else amp[order])
+        exc = np.asarray(self.excluded, dtype=float).reshape(-1, 2)
+        object.__setattr__(self, "excluded", exc)
+
+    def __len__(self) -> int:
+        return len(self.onset)
+
+    @property
+    def offset(self) -> np.ndarray:
+        return self.onset + self.duration
+
+    def replace(self, **changes: Any) -> "LegMovements":
+        """Return a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def select(self, mask: np.ndarray) -> "LegMovements":
+        """Keep the LMs where ``mask`` is true (context unchanged)."""
+        return self.replace(
+            onset=self.onset[mask],
+            duration=self.duration[mask],
+            side=self.side[mask],
+            amplitude=None if self.amplitude is None else self.amplitude[mask],
+        )
+
+    def shift(self, seconds: float) -> "LegMovements":
+        """Move every time (LMs, staging, events, lights) by ``seconds``."""
+        def mv(x):
+            return None if x is None else x + seconds
+
+        return self.replace(
+            onset=self.onset + seconds,
+            lights_off=mv(self.lights_off),
+            lights_on=mv(self.lights_on),
+            hypnogram=None if self.hypnogram is None else self.hypnogram.shift(seconds),
+            respiratory=None if self.respiratory is None else self.respiratory.shift(seconds),
+            arousals=None if self.arousals is None else self.arousals.shift(seconds),
+            excluded=self.excluded + seconds,
+            start_time=None if self.start_time is None else self.start_time - _dt.timedelta(seconds=seconds),
+        )
+
+    @classmethod
+    def concat(cls, parts: Iterable["LegMovements"], **context: Any) -> "LegMovements":
+        """Join LMs of several parts (e.g. left and right leg) into one night."""
+        parts = list(parts)
+        amps = [p.amplitude for p in parts]
+        amp = None if any(a is None for a in amps) or not parts else np.concatenate(amps)
+        return cls(
+            onset=np.concatenate([p.onset for p in parts]) if parts else np.zeros(0),
+            duration=np.concatenate([p.duration for p in parts]) if parts else np.zeros(0),
+            side=np.concatenate([p.side for p in parts]) if parts else np.zeros(0, dtype="<U5"),
+            amplitude=amp,
+            **context,
+        )
+
+    def to_table(self) -> EventTable:
+        cols: dict[str, Any] = {"onset": self.onset, "duration": self.duration, "side": self.side}
+        if self.amplitude is not None:
+            cols["amplitude"] = self.amplitude
+        return EventTable(cols)

@@ -1,0 +1,178 @@
+"""The :class:`Recording`: raw leg signals with their metadata and units."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .events import Hypnogram, ScoredEvents
+
+__all__ = ["Channel", "Recording", "MODALITIES"]
+
+#: Signal kinds a channel can have. ``accel`` channels carry one axis each.
+MODALITIES = ("emg", "accel", "other")
+#: Units accepted per modality (data are stored in the first one).
+UNITS = {"emg": ("uV",), "accel": ("g",), "other": ("",)}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One signal channel and its role.
+
+    Parameters
+    ----------
+    name : str
+        Label as in the source file (e.g. ``"Leg L"``, ``"left_x"``).
+    unit : str
+        ``"uV"`` for EMG, ``"g"`` for acceleration.
+    modality : {"emg", "accel", "other"}
+    side : {"left", "right"} or None
+        Leg the channel records.
+    axis : {"x", "y", "z"} or None
+        Accelerometer axis.
+    """
+
+    name: str
+    unit: str
+    modality: str
+    side: str | None = None
+    axis: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.modality not in MODALITIES:
+            raise ValueError(f"channel {self.name!r}: modality must be one of {MODALITIES}, got {self.modality!r}")
+        if self.side not in (None, "left", "right"):
+            raise ValueError(f"channel {self.name!r}: side must be 'left', 'right' or None, got {self.side!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """Leg-movement signals of one recording session.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_channels, n_samples)
+        Samples in the channel units (uV for EMG, g for acceleration). NaN marks
+        missing samples (gaps). Stored once; detectors work on views or
+        chunks.
+    sfreq : float
+        Sampling rate, Hz (same for every channel).
+    channels : tuple of Channel
+    start_time : datetime.datetime
+        Timezone-aware wall-clock time of the first sample.
+    hypnogram : Hypnogram or None
+    respiratory, arousals : ScoredEvents or None
+    lights_off, lights_on : float or None
+        Seconds from the first sample.
+    device : str
+        Device or system that made the recording.
+    source : str
+        File path(s) the recording was read from.
+    """
+
+    data: np.ndarray
+    sfreq: float
+    channels: tuple[Channel, ...]
+    start_time: _dt.datetime
+    hypnogram: Hypnogram | None = None
+    respiratory: ScoredEvents | None = None
+    arousals: ScoredEvents | None = None
+    lights_off: float | None = None
+    lights_on: float | None = None
+    device: str = ""
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        data = np.asarray(self.data)
+        if data.ndim != 2:
+            raise InputError(self.source or None, f"signal data must be 2-D (channels x samples), got shape {data.shape}")
+        if data.shape[0] != len(self.channels):
+            raise InputError(self.source or None, f"{data.shape[0]} signal rows but {len(self.channels)} channels")
+        if not np.isfinite(self.sfreq) or self.sfreq <= 0:
+            raise InputError(self.source or None, f"sampling rate must be a positive number of Hz, got {self.sfreq!r}")
+        if self.start_time.tzinfo is None or self.start_time.utcoffset() is None:
+            raise InputError(self.source or None, "start time must carry a UTC offset (timezone-aware datetime)")
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "channels", tuple(self.channels))
+        object.__setattr__(self, "sfreq", float(self.sfreq))
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.data.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.n_samples / self.sfreq
+
+    @property
+    def ch_names(self) -> list[str]:
+        return [c.name for c in self.channels]
+
+    @property
+    def sides(self) -> list[str]:
+        """Legs present, in ``left, right`` order."""
+        found = {c.side for c in self.channels if c.modality in ("emg", "accel")}
+        return [s for s in ("left", "right") if s in found]
+
+    @property
+    def modality(self) -> str:
+        """``"emg"`` or ``"accel"``: the leg-signal kind of this recording."""
+        kinds = {c.modality for c in self.channels if c.side is not None}
+        if len(kinds) != 1:
+            raise InputError(self.source or None, f"expected one leg-signal modality, found {sorted(kinds) or 'none'}")
+        return kinds.pop()
+
+    def picks(self, side: str, modality: str | None = None) -> list[int]:
+        """Row indices of the channels of one leg."""
+        return [
+            i
+            for i, c in enumerate(self.channels)
+            if c.side == side and (modality is None or c.modality == modality)
+        ]
+
+    def replace(self, **changes: Any) -> "Recording":
+        return dataclasses.replace(self, **changes)
+
+    def crop(self, tmin: float, tmax: float) -> "Recording":
+        """Return the part between ``tmin`` and ``tmax`` seconds as a view.
+
+        Times of staging, events and lights are re-referenced to the new
+        first sample; ``start_time`` moves accordingly.
+        """
+        i0 = max(0, int(round(tmin * self.sfreq)))
+        i1 = min(self.n_samples, int(round(tmax * self.sfreq)))
+        if i1 <= i0:
+            raise InputError(self.source or None, f"crop {tmin}-{tmax} s is empty")
+        t0 = i0 / self.sfreq
+
+        def mv(x):
+            return None if x is None else x - t0
+
+        def clip_events(ev):
+            if ev is None:
+                return None
+            ev = ev.shift(-t0)
+            keep = (ev.offset > 0) & (ev.onset < (i1 - i0) / self.sfreq)
+            return ev.select(keep)
+
+        return self.replace(
+            data=self.data[:, i0:i1],
+            start_time=self.start_time + _dt.timedelta(seconds=t0),
+            hypnogram=None if self.hypnogram is None else self.hypnogram.shift(-t0),
+            respiratory=clip_events(self.respiratory),
+            arousals=clip_events(self.arousals),
+            lights_off=mv(self.lights_off),
+            lights_on=mv(self.lights_on),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Recording {self.device or ''} {len(self.channels)} ch @ {self.sfreq:g} Hz, "
+            f"{self.duration / 3600:.2f} h from {self.start_time.isoformat()}, legs {self.sides}>"
+        )
