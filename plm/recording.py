@@ -68,6 +68,10 @@ class Recording:
     respiratory, arousals : ScoredEvents or None
     lights_off, lights_on : float or None
         Seconds from the first sample.
+    timezone : str or None
+        IANA time-zone name (e.g. ``"Europe/Berlin"``) when known; needed to
+        place nights correctly across daylight-saving changes. ``start_time``
+        always carries the UTC offset in force at the first sample.
     device : str
         Device or system that made the recording.
     source : str
@@ -83,6 +87,7 @@ class Recording:
     arousals: ScoredEvents | None = None
     lights_off: float | None = None
     lights_on: float | None = None
+    timezone: str | None = None
     device: str = ""
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
