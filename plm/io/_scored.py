@@ -408,7 +408,7 @@ def build_leg_movements(
         raise InputError(path, f"sleep stages run to {hyp.end:.0f} s, past the end of the recording ({duration_s:.0f} s)")
 
     is_lm = kind == "lm"
-    side, keep, side_meta = resolve_sides(path, value[is_lm].astype(str), rownum[is_lm], unknown_side)
+    side, keep, side_meta = resolve_sides(path, value[is_lm].astype("<U5"), rownum[is_lm], unknown_side)
     meta.update(side_meta)
 
     def events(mask: np.ndarray, labels: np.ndarray) -> ScoredEvents:
