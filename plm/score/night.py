@@ -205,7 +205,7 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         start_time=lms.start_time,
         source=lms.source,
         hypnogram=hyp,
-        extra={"warnings": notes},
+        extra={"warnings": notes, "input": lms},
     )
 
 
