@@ -43,6 +43,29 @@ def nights(shared: Path) -> list[tuple[str, str, dict]]:
     ]
 
 
+def matplm_agreement(path: str, criteria: str) -> dict:
+    """How plm's CLMs/PLMs line up with the candidate-LM/periodic-LM rows MATPLM wrote in the same list.
+
+    An LM of plm and a MATPLM row agree when their onsets differ by <= 0.01 s.
+    """
+    import datetime as dt
+
+    import numpy as np
+
+    lms = plm.read_events(path)
+    t0 = dt.datetime.fromisoformat(lms.metadata["start_clock_time"])
+    rows = [line.split("\t") for line in Path(path).read_text().splitlines()[1:] if line.strip()]
+    lm_table = plm.score(lms, criteria).lms
+    onset = np.asarray(lm_table["onset"])
+    out = {}
+    for typ, column in (("candidate-LM", "is_clm"), ("periodic-LM", "is_plm")):
+        theirs = np.array([(dt.datetime.fromisoformat(r[0]) - t0).total_seconds() for r in rows if r[1] == typ])
+        ours = onset[np.asarray(lm_table[column], dtype=bool)]
+        close = np.abs(theirs[:, None] - ours[None, :]) <= 0.01
+        out[typ] = {"matplm": int(theirs.size), "plm": int(ours.size), "both": int(close.any(axis=1).sum())}
+    return out
+
+
 def _fmt(value, spec: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "-"
@@ -79,7 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     print("|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print(f"\nplm {plm.__version__}")
+    print(f"\nplm {plm.__version__}; criteria hashes: "
+          + ", ".join(f"{c} {plm.criteria.get(c).hash}" for c in CRITERIA))
+    matplm_list = [path for name, path, _ in nights(shared) if name.startswith("night_2013-07-26")][0]
+    print("\nnight_2013-07-26: plm vs MATPLM's own rows (onsets within 0.01 s)\n")
+    print("| criteria | MATPLM candidate-LM | plm CLM | in both | MATPLM periodic-LM | plm PLM | in both |")
+    print("|---|---|---|---|---|---|---|")
+    for crit in CRITERIA:
+        a = matplm_agreement(matplm_list, crit)
+        c, p = a["candidate-LM"], a["periodic-LM"]
+        print(f"| {crit} | {c['matplm']} | {c['plm']} | {c['both']} | {p['matplm']} | {p['plm']} | {p['both']} |")
     if args.json:
         args.json.write_text(json.dumps(dumps, indent=1, default=str))
     return 0
