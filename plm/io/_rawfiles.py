@@ -68,7 +68,8 @@ def parse_numeric_rows(
     first_line: int,
     columns: str,
     dtype=np.float64,
-) -> np.ndarray:
+    text_first: bool = False,
+):
     """Parse comma-separated numeric rows into an array of shape (n_rows, n_cols).
 
     Uses pandas' C parser when pandas is installed (about 5x faster than
@@ -77,6 +78,11 @@ def parse_numeric_rows(
     marks a missing sample. On a parse error the offending line is located
     and reported by its line number in the file (``first_line`` is the file
     line number of the first body line).
+
+    With ``text_first`` the first of the ``n_cols`` columns is text (e.g. a
+    timestamp): it is returned as an array of str (or None without pandas,
+    when only the first and last value are kept as a 2-element array) beside
+    the numeric columns, i.e. the result is ``(numbers, first_column)``.
     """
     if not body.strip():
         raise InputError(path, f"no data rows after the '{columns}' header line")
@@ -85,37 +91,53 @@ def parse_numeric_rows(
         import pandas as pd
     except ImportError:  # pragma: no cover - depends on environment
         pd = None
+    first_col = None
+    n_num = n_cols - 1 if text_first else n_cols
     try:
         if pd is not None:
+            dtypes = {i: np.float64 for i in range(n_cols)}
+            if text_first:
+                dtypes[0] = str
             frame = pd.read_csv(
                 io.BytesIO(body),
                 header=None,
                 names=list(range(n_cols)),
-                dtype=np.float64,
+                dtype=dtypes,
                 keep_default_na=False,
-                na_values=["nan", "NaN", "NAN"],
+                na_values={i: ["nan", "NaN", "NAN"] for i in range(int(text_first), n_cols)},
                 skip_blank_lines=True,
                 engine="c",
             )
-            data = frame.to_numpy(dtype=dtype)
+            if text_first:
+                first_col = frame[0].to_numpy(dtype=str)
+                if (first_col == "").any() or frame.shape[1] != n_cols:
+                    raise ValueError("empty first column")
+            data = frame.iloc[:, int(text_first):].to_numpy(dtype=dtype)
+        elif text_first:
+            data = np.loadtxt(
+                io.BytesIO(body), delimiter=",", dtype=dtype, ndmin=2, comments=None, usecols=range(1, n_cols)
+            )
+            lines = body.strip().splitlines()
+            first_col = np.array([lines[0].split(b",")[0].decode(), lines[-1].split(b",")[0].decode()])
+            # usecols hides extra columns: check the count on the first and last line at least
+            if any(len(ln.split(b",")) != n_cols for ln in (lines[0], lines[-1])):
+                raise ValueError("column count")
         else:
             data = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=dtype, ndmin=2, comments=None)
-    except (ValueError, IndexError, TypeError) as exc:
-        _raise_bad_row(path, body, n_cols, first_line, columns, exc)
-    except Exception as exc:  # pandas.errors.ParserError is a ValueError subclass; keep others honest
-        _raise_bad_row(path, body, n_cols, first_line, columns, exc)
-    if data.ndim != 2 or data.shape[1] != n_cols:
-        _raise_bad_row(path, body, n_cols, first_line, columns, None)
+    except Exception as exc:  # noqa: BLE001 - pandas.errors.ParserError and numpy's ValueError alike
+        _raise_bad_row(path, body, n_cols, first_line, columns, exc, text_first)
+    if data.ndim != 2 or data.shape[1] != n_num:
+        _raise_bad_row(path, body, n_cols, first_line, columns, None, text_first)
     if data.shape[0] == 0:
         raise InputError(path, f"no data rows after the '{columns}' header line")
     bad = ~np.isfinite(data) & ~np.isnan(data)
     if bad.any():
         row = int(np.flatnonzero(bad.any(axis=1))[0])
         raise InputError(path, f"infinite value in data row {row + 1}; expected finite numbers or nan for a gap")
-    return data
+    return (data, first_col) if text_first else data
 
 
-def _raise_bad_row(path, body: bytes, n_cols: int, first_line: int, columns: str, exc) -> None:
+def _raise_bad_row(path, body: bytes, n_cols: int, first_line: int, columns: str, exc, text_first=False) -> None:
     # Error path only: find the first bad line so the user can fix it.
     text = body.decode("utf-8", errors="replace").splitlines()
     for i, line in enumerate(text):
@@ -127,7 +149,9 @@ def _raise_bad_row(path, body: bytes, n_cols: int, first_line: int, columns: str
                 path,
                 f"line {first_line + i}: {len(fields)} column(s), expected {n_cols} ({columns}): {line[:60]!r}",
             )
-        for f in fields:
+        if text_first and not fields[0].strip():
+            raise InputError(path, f"line {first_line + i}: empty first column; expected a value ({columns})")
+        for f in fields[int(text_first):]:
             try:
                 float(f)
             except ValueError:
