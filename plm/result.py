@@ -90,9 +90,13 @@ class NightResult:
         }
         night = self.night_info()
         out["night"] = night.get("night")
+        out.update(self.measures)
+        # The night splitter's date (e.g. from a lights table) wins over one
+        # derived from the start time.
+        if night.get("night"):
+            out["night"] = night["night"]
         if night.get("notes"):
             out["notes"] = list(night["notes"])
-        out.update(self.measures)
         out["criteria"] = self.criteria.describe()
         out["version"] = self.version
         return out
@@ -109,6 +113,8 @@ class NightResult:
         meta = getattr(self.recording, "meta", None) or {}
         info = {k: meta[k] for k in keys if k in meta}
         info.update({k: self.extra[k] for k in keys if k in (self.extra or {})})
+        if "night" not in info and self.measures.get("night"):
+            info["night"] = self.measures["night"]
         if "night" not in info and self.start_time is not None:
             info["night"] = (self.start_time - _dt.timedelta(hours=12)).date().isoformat()
         return info

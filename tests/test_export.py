@@ -6,7 +6,8 @@ known without running a detector or scorer:
     recording: 2 EMG legs ("Leg L", "Leg R"), 100 Hz, 600.5 s, start
                2026-03-01 22:30:00+01:00 (Europe/Berlin winter time)
     per-leg LMs (events):   left 10, 40, 70, 100 s (1.0 s each)
-                            right 41.0 (2.0 s), right 300 (1.5 s)
+                            right 41.0 (2.0 s), right 300 (1.5 s);
+                            right 200 (0.3 s) too short: lm_id -1, no LM
     merged LMs (lms):       id 0: 10 s, id 1: 40-43 s (left 40 + right 41,
                             bilateral), id 2: 70, id 3: 100, id 4: 300
     PLM series: ids 0-3 (4 LMs, IMIs 30 s), id 4 isolated -> n_plm = 4
@@ -31,10 +32,10 @@ from plm.result import NightResult
 BERLIN_WINTER = dt.timezone(dt.timedelta(hours=1))
 START = dt.datetime(2026, 3, 1, 22, 30, 0, tzinfo=BERLIN_WINTER)
 
-EV_ONSET = [10.0, 40.0, 41.0, 70.0, 100.0, 300.0]
-EV_DUR = [1.0, 1.0, 2.0, 1.0, 1.0, 1.5]
-EV_SIDE = ["left", "left", "right", "left", "left", "right"]
-EV_ID = [0, 1, 1, 2, 3, 4]
+EV_ONSET = [10.0, 40.0, 41.0, 70.0, 100.0, 200.0, 300.0]
+EV_DUR = [1.0, 1.0, 2.0, 1.0, 1.0, 0.3, 1.5]
+EV_SIDE = ["left", "left", "right", "left", "left", "right", "right"]
+EV_ID = [0, 1, 1, 2, 3, -1, 4]  # the 0.3 s movement at 200 s is too short: not scored
 LMS_ONSET = [10.0, 40.0, 70.0, 100.0, 300.0]
 LMS_DUR = [1.0, 3.0, 1.0, 1.0, 1.5]
 LMS_PLM = [True, True, True, True, False]
@@ -59,12 +60,12 @@ def make_result(recording=None, measures=None):
     events = EventTable({
         "onset": EV_ONSET, "duration": EV_DUR, "side": EV_SIDE,
         "type": [f"lm_{s}" for s in EV_SIDE], "lm_id": EV_ID,
-        "is_clm": [True] * 6, "is_clmr": [False] * 6,
-        "is_plm": [LMS_PLM[i] for i in EV_ID], "series": [1, 1, 1, 1, 1, 0],
-        "stage": ["N2"] * 6,
+        "is_clm": [i >= 0 for i in EV_ID], "is_clmr": [False] * 7,
+        "is_plm": [i >= 0 and LMS_PLM[i] for i in EV_ID], "series": [1, 1, 1, 1, 1, -1, 0],
+        "stage": ["N2"] * 7,
     })
     lms = EventTable({
-        "onset": LMS_ONSET, "duration": LMS_DUR, "side": ["left", "bilateral", "left", "left", "right"],
+        "onset": LMS_ONSET, "duration": LMS_DUR, "sides": ["left", "bilateral", "left", "left", "right"],
         "lm_id": [0, 1, 2, 3, 4], "imi": [np.nan, 30.0, 30.0, 30.0, 200.0],
         "is_clm": [True] * 5, "is_plm": LMS_PLM, "series": [1, 1, 1, 1, 0],
     })
@@ -83,7 +84,7 @@ def make_result(recording=None, measures=None):
 # ---------------------------------------------------------------- annotations
 def test_to_annotations_labels_onsets_channels_and_orig_time():
     ann = make_result(make_recording()).to_annotations()
-    # 6 per-leg LMs + 4 PLMs, sorted by onset with LM rows first at equal onset.
+    # 6 scored per-leg LMs + 4 PLMs, sorted by onset with LM rows first at equal onset.
     assert list(ann.description) == [
         "LM left", "PLM", "LM left", "PLM", "LM right", "LM left", "PLM", "LM left", "PLM", "LM right"]
     np.testing.assert_allclose(ann.onset, [10, 10, 40, 40, 41, 70, 70, 100, 100, 300])

@@ -311,9 +311,12 @@ def _annotation_arrays(result) -> tuple[np.ndarray, np.ndarray, list[str], list[
     ev = result.events
     onsets, durations, labels, chans = [], [], [], []
     if ev.n_rows:
-        side = np.asarray(ev["side"]).astype(str)
-        onsets.append(np.asarray(ev["onset"], dtype=float))
-        durations.append(np.asarray(ev["duration"], dtype=float))
+        # Rows the scorer did not score (too short, outside lights, ...) have
+        # lm_id -1: they are not LMs of the night and get no annotation.
+        scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(ev.n_rows, bool)
+        side = np.asarray(ev["side"]).astype(str)[scored]
+        onsets.append(np.asarray(ev["onset"], dtype=float)[scored])
+        durations.append(np.asarray(ev["duration"], dtype=float)[scored])
         labels += [ANNOTATION_LABELS[f"lm_{s}"] for s in side]
         chans += [legs[s] for s in side]
     lms = result.lms
@@ -342,8 +345,9 @@ def _plm_sides(result, plm_mask: np.ndarray) -> list[tuple[str, ...]]:
             found = set(ev_side[ev_ids == i])
             out.append(tuple(s for s in ("left", "right") if s in found))
         return out
-    if "side" in lms.columns:
-        sides = np.asarray(lms["side"]).astype(str)[plm_mask]
+    col = "sides" if "sides" in lms.columns else "side" if "side" in lms.columns else None
+    if col is not None:
+        sides = np.asarray(lms[col]).astype(str)[plm_mask]
         return [("left", "right") if s not in ("left", "right") else (s,) for s in sides]
     return [("left", "right")] * int(plm_mask.sum())
 
