@@ -259,7 +259,7 @@ def test_unknown_extension_and_format_are_input_errors(tmp_path):
 
 def test_edf_without_recording_means_annotations_only(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(export, "_external_writer", lambda fmt, path: lambda r, p: calls.append((fmt, p)))
+    monkeypatch.setattr(export, "_external_writer", lambda fmt, path: lambda p, r: calls.append((fmt, p)))
     make_result().save(tmp_path / "x.edf")
     assert calls == [("edf-annotations", tmp_path / "x.edf")]
 

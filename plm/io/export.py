@@ -157,7 +157,8 @@ def save_result(result, path: str | os.PathLike, format: str | None = None) -> P
     elif fmt == "edf":
         write_edf_plus(result, path)
     else:
-        _external_writer(fmt, path)(result, path)
+        # Format modules take (path, obj), like write_events_tsv(path, result).
+        _external_writer(fmt, path)(path, result)
     return path
 
 
