@@ -61,10 +61,16 @@ def _add_score(sub) -> None:
                    help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="with --out, also write FMT (tsv, json, csv, edf, edf-annotations, xml, h5); repeatable")
+    p.add_argument("--nights", default="noon", choices=("noon", "rest"),
+                   help="split multi-night recordings noon to noon in local time (default) or at detected "
+                        "rest periods (docs/nights.md)")
+    p.add_argument("--lights", default=None, metavar="TABLE",
+                   help="CSV of night,lights_off,lights_on (ISO times): one night per row")
     p.set_defaults(func=_cmd_score)
 
 
-def score_paths(paths: Sequence[str], criteria, format: str = "auto", channels: str | None = None) -> list:
+def score_paths(paths: Sequence[str], criteria, format: str = "auto", channels: str | None = None,
+                nights: str = "noon", lights: str | None = None) -> list:
     """Score the nights in ``paths`` as ``plm score`` does; returns NightResults.
 
     Raw files are read together as one recording (e.g. left and right ankle)
@@ -80,22 +86,19 @@ def score_paths(paths: Sequence[str], criteria, format: str = "auto", channels: 
     if raw:
         fmts = {f for (k, f) in kinds if k == "raw"}
         recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
-        results.extend(score_recording_nights(recording, criteria))
+        results.extend(score_recording_nights(recording, criteria, method=nights, table=lights))
     for p, (k, f) in zip(paths, kinds):
         if k == "events":
             results.append(score(read_events(p, format=f), criteria))
     return results
 
 
-def score_recording_nights(recording, criteria) -> list:
-    """Score each night of a (possibly multi-night) recording."""
+def score_recording_nights(recording, criteria, method: str = "noon", table=None) -> list:
+    """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
     from .api import score
+    from .nights import split_nights
 
-    try:
-        from .nights import split_nights
-    except ImportError:  # multi-night splitting not available
-        return [score(recording, criteria)]
-    return [score(night, criteria) for night in split_nights(recording)]
+    return [score(night, criteria) for night in split_nights(recording, method=method, table=table)]
 
 
 def _kind_of_format(fmt: str) -> str:
@@ -111,7 +114,8 @@ def _kind_of_format(fmt: str) -> str:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
-    results = score_paths(args.paths, crit, format=args.format, channels=args.channels)
+    results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
+                          nights=args.nights, lights=args.lights)
     if args.out:
         from .io.export import write_night_outputs
 
