@@ -17,6 +17,7 @@ from .events import EventTable, Hypnogram, LegMovements, ScoredEvents
 from .io import read, read_events
 from .recording import Channel, Recording
 from .result import NightResult
+from .study import study  # the function; the module stays importable as plm.study
 
 __all__ = [
     "__version__",
@@ -35,4 +36,5 @@ __all__ = [
     "read",
     "read_events",
     "score",
+    "study",
 ]
