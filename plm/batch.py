@@ -273,6 +273,10 @@ def read_batch_manifest(path: str | os.PathLike) -> tuple[list[NightGroup], Path
         ident = (r.get("id") or "").strip()
         if not ident:
             raise InputError(mpath, f"line {i}: empty id; every row needs an id when the id column exists")
+        parts = ident.replace("\\", "/").split("/")
+        if ident.startswith("/") or any(part in ("", ".", "..") for part in parts):
+            raise InputError(mpath, f"line {i}: id {ident!r} must be a relative name without '.', '..' or "
+                                    "empty parts (it names the output folder of the night)")
         by_id.setdefault(ident, []).append(str((root / r["path"]).resolve()))
     return [NightGroup(k, tuple(v)) for k, v in sorted(by_id.items())], root
 

@@ -13,6 +13,7 @@ from cohort import HOURS, write_night_tsv
 from plm import criteria
 from plm.batch import collect_inputs, group_files, read_batch_manifest, run_batch, split_side
 from plm.cli import main
+from plm.errors import InputError
 
 SCORING = all(importlib.util.find_spec(m) is not None for m in ("plm.score.night", "plm.io.events_tsv"))
 needs_scoring = pytest.mark.skipif(not SCORING, reason="needs the scorer and the events-TSV reader")
@@ -79,6 +80,9 @@ def test_batch_manifest_groups_by_id(tmp_path):
     groups, root = read_batch_manifest(m)
     assert [(g.id, [Path(p).name for p in g.paths]) for g in groups] == [("S1", ["ankle1.csv", "ankle2.csv"]),
                                                                           ("S2", ["y.tsv"])]
+    m2 = _touch(tmp_path / "m2.csv", "id,path\n../escape,y.tsv\n")
+    with pytest.raises(InputError, match="relative name"):
+        read_batch_manifest(m2)
 
 
 # ---------------------------------------------------------------- failures
