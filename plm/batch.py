@@ -390,7 +390,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
 
         stamps = [_file_stamp(p) for p in task["paths"]]
         results = score_paths(task["paths"], task["criteria"], format=task.get("format", "auto"),
-                              channels=task.get("channels"))
+                              channels=task.get("channels"), nights=task.get("nights", "noon"))
         if not results:
             raise InputError(task["paths"][0], "holds no night to score")
         # JSON round trip: the table is built from exactly what the record holds.
@@ -402,6 +402,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
                 "id": task["id"],
                 "inputs": [dict(path=os.path.relpath(p, task["root"]), **s) for p, s in zip(task["paths"], stamps)],
                 "criteria_hash": task["criteria"].hash,
+                "options": _options(task),
                 "version": __version__,
                 "nights": nights,
             }
@@ -420,8 +421,14 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path) -> list | None:
-    """Summaries of a group scored before with the same criteria, version and files."""
+def _options(task: dict[str, Any]) -> dict[str, Any]:
+    """Reading options that change results but not the criteria hash."""
+    return {"format": task.get("format", "auto"), "channels": task.get("channels"),
+            "nights": task.get("nights", "noon")}
+
+
+def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path, options: dict) -> list | None:
+    """Summaries of a group scored before with the same criteria, options, version and files."""
     path = out_dir / NIGHTS_DIR / group.id / RECORD_NAME
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -433,6 +440,7 @@ def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path) -
         return None
     if (
         record.get("criteria_hash") != crit_hash
+        or record.get("options") != options
         or record.get("version") != __version__
         or record.get("inputs") != wanted
     ):
@@ -660,6 +668,7 @@ def run_batch(
     manifest: str | os.PathLike | None = None,
     format: str = "auto",
     channels: str | None = None,
+    nights: str = "noon",
     export: Sequence[str] = (),
 ) -> BatchReport:
     """Score many recordings and write the nightly table.
@@ -687,8 +696,8 @@ def run_batch(
     manifest : path-like, optional
         A CSV with a ``path`` column (and optional ``id``) listing the inputs,
         in addition to ``inputs``.
-    format, channels : optional
-        As for ``plm score``.
+    format, channels, nights : optional
+        As for ``plm score`` (``nights``: how multi-night recordings are cut).
     export : sequence of str
         Extra per-night formats for ``plm.io.export.write_night_outputs``.
 
@@ -720,19 +729,20 @@ def run_batch(
     groups.sort(key=lambda g: g.id)
     n_jobs = _default_jobs() if jobs is None else max(1, int(jobs))
 
+    options = _options({"format": format, "channels": channels, "nights": nights})
     outcomes: dict[str, dict[str, Any]] = {}
     pending: list[NightGroup] = []
     for g in groups:
-        nights = _load_record(out, g, crit.hash, root) if resume and g.error is None else None
-        if nights is not None:
-            outcomes[g.id] = {"id": g.id, "paths": list(g.paths), "nights": nights, "error": None}
+        done = _load_record(out, g, crit.hash, root, options) if resume and g.error is None else None
+        if done is not None:
+            outcomes[g.id] = {"id": g.id, "paths": list(g.paths), "nights": done, "error": None}
         else:
             pending.append(g)
     report = BatchReport(out_dir=out, n_groups=len(groups), n_resumed=len(outcomes), n_scored=len(pending))
 
     tasks = [
         dict(id=g.id, paths=list(g.paths), error=g.error, criteria=crit, out_dir=str(out.resolve()),
-             root=str(root), format=format, channels=channels, export=list(export))
+             root=str(root), format=format, channels=channels, nights=nights, export=list(export))
         for g in pending
     ]
     bar = _progress_bar(len(tasks), progress)

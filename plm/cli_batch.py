@@ -30,6 +30,8 @@ def _add_batch(sub) -> None:
     p.add_argument("--channels", default=None, help="EDF leg channels as LEFT,RIGHT labels")
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="extra per-night output format (tsv, json, csv, edf, ...); repeatable")
+    p.add_argument("--nights", default="noon", choices=("noon", "rest"),
+                   help="split multi-night recordings noon to noon (default) or at detected rest periods")
     p.add_argument("--resume", action="store_true",
                    help="skip recordings already scored into DIR with the same criteria and plm version")
     p.add_argument("--executor", choices=("process", "dask"), default="process",
@@ -51,7 +53,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     report = run_batch(args.inputs, args.out, crit, jobs=args.jobs, resume=args.resume, executor=args.executor,
                        scheduler=args.scheduler, progress=args.progress, manifest=args.manifest,
-                       format=args.format, channels=args.channels, export=args.export)
+                       format=args.format, channels=args.channels, nights=args.nights,
+                       export=args.export)
     resumed = f", {report.n_resumed} recordings resumed" if report.n_resumed else ""
     print(f"plm batch: {report.n_nights} nights from {report.n_groups - len(report.failures)} recordings "
           f"in {report.seconds:.1f} s{resumed} -> {report.nightly_csv}")

@@ -19,6 +19,8 @@ def score_paths(
     criteria,
     format: str = "auto",
     channels: str | None = None,
+    nights: str = "noon",
+    lights=None,
 ) -> list:
     """Score the nights in ``paths``.
 
@@ -33,6 +35,10 @@ def score_paths(
         ``"auto"`` or a format name of :mod:`plm.io`.
     channels : str, optional
         EDF leg channels as ``"LEFT,RIGHT"`` labels.
+    nights : {"noon", "rest"}
+        How a multi-night recording is cut into nights (``plm.nights``).
+    lights : path-like or sequence of mappings, optional
+        Lights-off/on table: one night per row.
 
     Returns
     -------
@@ -51,24 +57,24 @@ def score_paths(
     if raw:
         fmts = {f for (k, f) in kinds if k == "raw"}
         recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
-        results.extend(score_recording_nights(recording, criteria))
+        results.extend(score_recording_nights(recording, criteria, method=nights, table=lights))
     for p, (k, f) in zip(paths, kinds):
         if k == "events":
             results.append(score(read_events(p, format=f), criteria))
     return results
 
 
-def score_recording_nights(recording, criteria) -> list:
-    """Score each night of a (possibly multi-night) recording."""
+def score_recording_nights(recording, criteria, method: str = "noon", table=None) -> list:
+    """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
     from .api import score
 
     try:
         from .nights import split_nights
-    except ModuleNotFoundError as exc:  # multi-night splitting not built yet
+    except ModuleNotFoundError as exc:  # multi-night splitting not merged yet
         if exc.name != "plm.nights":
             raise
         return [score(recording, criteria)]
-    return [score(night, criteria) for night in split_nights(recording)]
+    return [score(night, criteria) for night in split_nights(recording, method=method, table=table)]
 
 
 def _kind_of_format(fmt: str) -> str:
