@@ -198,7 +198,7 @@ def night_figure(result):
     rows = _scalar_measures(summary)
     keep = [r for r in rows if r[0] in _TABLE_KEYS] or rows[:14]
     tab = axt.table(cellText=[[k, v] for k, v in keep], colLabels=["measure", "value"], bbox=[0, 0, 1, 1],
-                    cellLoc="left", colWidths=[0.5, 0.5])
+                    cellLoc="left", colWidths=[0.42, 0.58])
     tab.auto_set_font_size(False)
     tab.set_fontsize(8.5)
     return fig

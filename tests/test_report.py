@@ -128,3 +128,17 @@ def test_missing_matplotlib_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingDependencyError, match=r"plm\[report\]"):
         night_figure(hand_night())
+
+
+@pytest.mark.skipif(not all(__import__("importlib").util.find_spec(m) for m in ("plm.score.night", "plm.io.events_tsv")),
+                    reason="needs the scorer and the events-TSV reader")
+def test_report_cli_scores_a_night_file(tmp_path, capsys):
+    from cohort import write_night_tsv
+    from plm.cli import main
+
+    night = tmp_path / "S1_night1.tsv"
+    write_night_tsv(night, 96)  # 12 series of 8 PLMs at 20 s, 3 isolated LMs, 8 h N2
+    assert main(["report", str(night), "--out", str(tmp_path / "r")]) == 0
+    page = (tmp_path / "r" / "S1_night1_report.html").read_text()
+    assert "<td>n_plm</td><td>96</td>" in page and "<td>plms_index</td><td>12.00</td>" in page
+    assert (tmp_path / "r" / "S1_night1_report.png").stat().st_size > 20000
