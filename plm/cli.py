@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ._version import __version__
+# The shared "score these paths" logic lives below the CLI so batch and study can use it.
+from .scoring_inputs import score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -67,49 +69,6 @@ def _add_score(sub) -> None:
     p.add_argument("--lights", default=None, metavar="TABLE",
                    help="CSV of night,lights_off,lights_on (ISO times): one night per row")
     p.set_defaults(func=_cmd_score)
-
-
-def score_paths(paths: Sequence[str], criteria, format: str = "auto", channels: str | None = None,
-                nights: str = "noon", lights: str | None = None) -> list:
-    """Score the nights in ``paths`` as ``plm score`` does; returns NightResults.
-
-    Raw files are read together as one recording (e.g. left and right ankle)
-    and split into nights; event files are scored one by one.
-    """
-    from .api import score
-    from .io import detect_format, read, read_events
-
-    kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
-    results = []
-    raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
-    kwargs = {"channels": channels} if channels else {}
-    if raw:
-        fmts = {f for (k, f) in kinds if k == "raw"}
-        recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
-        results.extend(score_recording_nights(recording, criteria, method=nights, table=lights))
-    for p, (k, f) in zip(paths, kinds):
-        if k == "events":
-            results.append(score(read_events(p, format=f), criteria))
-    return results
-
-
-def score_recording_nights(recording, criteria, method: str = "noon", table=None) -> list:
-    """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
-    from .api import score
-    from .nights import split_nights
-
-    return [score(night, criteria) for night in split_nights(recording, method=method, table=table)]
-
-
-def _kind_of_format(fmt: str) -> str:
-    from .errors import InputError
-    from .io import EVENT_FORMATS, RAW_FORMATS
-
-    if fmt in RAW_FORMATS:
-        return "raw"
-    if fmt in EVENT_FORMATS:
-        return "events"
-    raise InputError(None, f"unknown format {fmt!r}; choose one of {sorted(RAW_FORMATS) + sorted(EVENT_FORMATS)}")
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
