@@ -294,11 +294,7 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
         kwargs["starttime"] = st.time().replace(tzinfo=None)
         kwargs["recording"] = edfio.Recording(startdate=st.date())
     edf = edfio.Edf(signals=[], annotations=[edfio.EdfAnnotation(t, d, text) for t, d, text in anns], **kwargs)
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.part.edf")
-    try:
+    from .atomic import atomic_path
+
+    with atomic_path(path) as tmp:
         edf.write(tmp)
-        os.replace(tmp, p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -37,10 +37,10 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError
+from .atomic import atomic_write
 from ..events import Hypnogram, LegMovements
 from ._scored import (
     Rows,
-    atomic_write_text,
     build_leg_movements,
     iter_nonempty,
     night_context,
@@ -254,4 +254,5 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         parts.append(_event("Limb Movement|Limb Movement", concept, float(table["onset"][i]),
                             float(table["duration"][i])))
     parts += ["</ScoredEvents>", "</PSGAnnotation>"]
-    atomic_write_text(path, "\n".join(parts) + "\n")
+    with atomic_write(path, "w", newline="") as fh:
+        fh.write("\n".join(parts) + "\n")
