@@ -61,3 +61,17 @@ def test_reference_folder_lookup():
         pytest.skip("shared reference nights not available")
     assert (folder / "README.md").is_file()
     assert np.all([f.is_dir() for f in folder.iterdir() if f.suffix == ""])
+
+
+def test_cli_separate_exports(capsys, tmp_path):
+    lm_path = reference_file("G16605_V1N2", "lm_events_matplm.txt")
+    d = lm_path.parent
+    assert main(["score", str(lm_path), "--json", "--hypnogram", str(d / "remlogic_hypnogram.txt"),
+                 "--arousals", str(d / "remlogic_arousals.txt"), "--respiratory", str(d / "remlogic_resp.txt")]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # with the hypnogram the index is per hour of sleep: 960 epochs - 94 W = 866 epochs
+    assert out["denominator"] == "tst" and out["hours_denominator"] == pytest.approx(866 * 30 / 3600)
+    # separate exports make no sense for a format with its own staging
+    sco = reference_file("sev_tutorial", "SEV_Tutorial.SCO")
+    assert main(["score", str(sco), "--hypnogram", str(d / "remlogic_hypnogram.txt")]) == 1
+    assert "apply to RemLogic exports" in capsys.readouterr().err
