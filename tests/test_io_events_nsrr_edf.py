@@ -236,3 +236,47 @@ def test_edf_sniff(tmp_path):
     path = _edf_with(tmp_path, [(5.0, 1.0, "LM left")])
     assert sniff_edf(path, path.read_bytes()[:65536])
     assert not sniff_edf("x.edf", b"0" + b" " * 300)
+
+
+@pytest.mark.parametrize("reader", [read_nsrr_xml, read_edf_annotations])
+def test_empty_files(tmp_path, reader):
+    path = tmp_path / "empty.bin"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match="empty") as info:
+        reader(path)
+    assert str(path) in str(info.value)
+
+
+def _random_night(rng: np.random.Generator) -> LegMovements:
+    """A random night whose times are whole microseconds (what EDF+ text onsets can hold exactly)."""
+    n_ep = int(rng.integers(1, 200))
+    n_lm = int(rng.integers(0, 80))
+    span = n_ep * 30.0
+
+    def times(n):
+        return np.round(rng.uniform(0, span - 20, n), 6)
+
+    resp_on, ar_on = times(int(rng.integers(0, 10))), times(int(rng.integers(0, 10)))
+    return LegMovements(
+        onset=times(n_lm), duration=np.round(rng.uniform(0, 15, n_lm), 6),
+        side=rng.choice(["left", "right"], n_lm),
+        start_time=dt.datetime(2021, 5, 1, 22, 0, tzinfo=dt.timezone.utc), duration_s=span,
+        hypnogram=Hypnogram(rng.choice(["W", "N1", "N2", "N3", "R", "?"], n_ep)),
+        respiratory=ScoredEvents(resp_on, np.round(rng.uniform(10, 40, resp_on.size), 6),
+                                 rng.choice(["apnea", "hypopnea", "rera"], resp_on.size)),
+        arousals=ScoredEvents(ar_on, np.round(rng.uniform(3, 15, ar_on.size), 6), ["arousal"] * ar_on.size),
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_nights_round_trip_through_every_writer(tmp_path, seed):
+    from plm.io.events_tsv import read_events_tsv, write_events_tsv
+
+    night = _random_night(np.random.default_rng(seed))
+    write_events_tsv(tmp_path / "n.tsv", night)
+    _same(night, read_events_tsv(tmp_path / "n.tsv"))
+    write_nsrr_xml(tmp_path / "n.xml", night)
+    _same(night, read_nsrr_xml(tmp_path / "n.xml"))
+    if pytest.importorskip("edfio"):
+        write_edf_annotations(tmp_path / "n.edf", night)
+        _same(night, read_edf_annotations(tmp_path / "n.edf"), atol=1e-6)
