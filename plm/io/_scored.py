@@ -213,14 +213,6 @@ class Rows:
     def ignore(self, label: str) -> None:
         self.ignored[label.strip() or "(blank)"] += 1
 
-    def extend(self, other: "Rows", shift: float = 0.0) -> None:
-        self.onset.extend(np.asarray(other.onset) + shift)
-        self.duration.extend(other.duration)
-        self.kind.extend(other.kind)
-        self.value.extend(other.value)
-        self.row.extend(other.row)
-        self.ignored.update(other.ignored)
-
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return (
             np.asarray(self.onset, dtype=float),
