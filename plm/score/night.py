@@ -97,7 +97,8 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
     kept = np.flatnonzero(reason == "")
 
     # 3. bilateral merge of the scored LMs (already sorted by onset, side)
-    mb = merge_bilateral(on[kept], dur[kept], side[kept], crit.bilateral_rule, crit.bilateral_gap)
+    solo = None if crit.long_lm_merge else dur[kept] > crit.lm_max_duration + TIME_EPS
+    mb = merge_bilateral(on[kept], dur[kept], side[kept], crit.bilateral_rule, crit.bilateral_gap, solo)
     m_on, m_off = mb["onset"], mb["offset"]
     n_lm = m_on.size
 
