@@ -51,7 +51,7 @@ def nights(draw):
                                    np.array([r[1] for r in aro], float) / 100, np.full(len(aro), "arousal"))
     crit = draw(st.sampled_from(["wasm2016", "aasm", "wasm2006"]))
     overrides = draw(st.sampled_from([{}, {"short_imi": "no_new_series"}, {"imi_reference": "offset"},
-                                      {"long_lm_inheritance": False}]))
+                                      {"long_lm_inheritance": False}, {"long_lm_merge": False}]))
     return LegMovements(on, du, sd, **ctx), plm.criteria.get(crit, **overrides)
 
 
@@ -86,6 +86,7 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 def test_counts_are_consistent_and_series_long_enough(case):
     lms, crit = case
     r = plm.score(lms, criteria=crit)
+    repr(r)
     m = r.measures
     assert 0 <= m["n_plm"] <= m["n_clm"] <= m["n_lm"]
     assert m["n_plmnr"] <= m["n_clm"] and m["n_clmr"] <= m["n_clm"]

@@ -117,6 +117,7 @@ def test_zero_hours_give_none_not_an_error():
     # empty night, zero-length recording
     r = score([], duration_s=0.0)
     assert r.plm_index is None and r.n_lm == 0 and r.periodicity_index is None
+    assert "PLM index n/a" in repr(r)
 
 
 def test_night_date_is_the_evening_the_night_starts():
