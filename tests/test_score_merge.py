@@ -1,5 +1,4 @@
 """Same-leg merging, duration limits, bilateral merging and CLM rules (hand-worked)."""
-import numpy as np
 import pytest
 
 from score_helpers import score

@@ -1,11 +1,10 @@
 """Staging, lights-off/on, excluded intervals and denominators (hand-worked)."""
 import datetime as dt
-import warnings
 
 import numpy as np
 import pytest
 
-from score_helpers import hypno, night, periodic, score
+from score_helpers import hypno, periodic, score
 
 # 10 epochs of 30 s: W W N1 N2 N2 N3 R R W W (0..300 s)
 STAGES = "W W N1 N2 N2 N3 R R W W"

@@ -183,6 +183,8 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
             "duration": mb["duration"],
             "sides": mb["sides"],
             "n_parts": mb["n_parts"],
+            "n_left": mb["n_left"],
+            "n_right": mb["n_right"],
             "is_clm": clm,
             "is_clmr": clmr,
             "respiratory": resp,
