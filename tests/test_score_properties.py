@@ -78,7 +78,7 @@ def _tables_same(t1, t2, time_cols=("onset",), shift=0.0):
             assert list(x) == list(y), c
 
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
