@@ -142,6 +142,10 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         imi_max=crit.imi_max,
     )
     measures["night"] = night_date(lms.start_time)
+    # the context the denominators came from, so a summary is self-describing
+    measures["duration_s"] = None if lms.duration_s is None else float(lms.duration_s)
+    measures["lights_off"] = None if lms.lights_off is None else float(lms.lights_off)
+    measures["lights_on"] = None if lms.lights_on is None else float(lms.lights_on)
     measures["n_lm_not_scored"] = int(on.size - kept.size)
     for why in ("too_short", "outside_lights", "excluded_interval", "too_long", "respiratory_excluded"):
         measures[f"n_not_scored_{why}"] = int((reason == why).sum())
