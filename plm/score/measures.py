@@ -149,7 +149,8 @@ def night_measures(
         ``tst_hours``, ``wake_hours``, ``excluded_hours`` and, when staged,
         ``stage_hours`` (per stage).
     imi_min, imi_max : float
-        Range used by the periodicity index.
+        The criteria's IMI range (the periodicity index keeps Ferri's fixed
+        10-90 s so that it compares across criteria).
 
     Returns
     -------
@@ -186,7 +187,7 @@ def night_measures(
         "n_series": int(lengths.size),
         "mean_series_length": _stat(lengths, np.mean),
         "median_series_length": _stat(lengths, np.median),
-        "periodicity_index": periodicity_index(raw_intervals[1:], imi_min, imi_max),
+        "periodicity_index": periodicity_index(raw_intervals[1:], 10.0, 90.0),
         "plm_clm_ratio": (n_plm / n_clm) if n_clm else None,
         "denominator": hours["denominator"],
         "hours_denominator": denom,
