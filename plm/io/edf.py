@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import InputError, MissingDependencyError
 from ..events import Hypnogram
 from ..recording import Channel, Recording
-from ._rawfiles import atomic_path, check_sfreq
+from ._rawfiles import check_sfreq
+from .atomic import atomic_path
 
 __all__ = [
     "read_edf",
