@@ -140,6 +140,8 @@ def _raise_bad_row(path, body: bytes, n_cols: int, first_line: int, columns: str
     for i, line in enumerate(text):
         if not line.strip():
             continue
+        if "\ufffd" in line:
+            raise InputError(path, f"line {first_line + i}: bytes that are not UTF-8 text; is the file damaged?")
         fields = line.split(",")
         if len(fields) != n_cols:
             raise InputError(
