@@ -174,3 +174,54 @@ def test_corrupt_files(tmp_path, counts):
     cwa.write_bytes(b"MD" + bytes(range(256)) * 4)
     with pytest.raises(InputError, match=re.escape(str(cwa))):
         plm.read(cwa)
+
+
+def write_geneactiv_bin(path: Path, counts: np.ndarray, fs: int = 100, per_page: int = 300, gain: int = 25548,
+                        offset: int = 0, time_zone: str | None = "GMT +01:00") -> Path:
+    """A GENEActiv .bin: a 59-line text header, then 10-line pages whose last line is hex data.
+
+    Each sample is 48 bits: x, y, z as 12-bit two's complement, 10-bit light, button, 1 spare bit;
+    calibrated g = (count * 100 - offset) / gain (facts from the actfast reader's decoding).
+    """
+    config = ["Configuration Info", f"Measurement Frequency:{fs} Hz", "Measurement Period:168 Hours",
+              "Start Time:2026-03-01 22:30:00:000"]
+    if time_zone:
+        config.append(f"Time Zone:{time_zone}")
+    header = (["Device Identity", "Device Unique Serial Code:012345", "Device Type:GENEActiv",
+               "Device Model:1.1", ""] + config + [""] +
+              ["Calibration Data", f"x gain:{gain}", f"x offset:{offset}", f"y gain:{gain}", f"y offset:{offset}",
+               f"z gain:{gain}", f"z offset:{offset}", "Volts:300", "Lux:800", "",
+               "Memory Status", f"Number of Pages:{len(counts) // per_page}", ""])
+    header += [""] * (59 - len(header))
+    lines = list(header)
+    for k in range(len(counts) // per_page):
+        blk = counts[k * per_page:(k + 1) * per_page].astype(np.int64) & 0xFFF
+        words = (blk[:, 0] << 36) | (blk[:, 1] << 24) | (blk[:, 2] << 12)
+        t = START + dt.timedelta(seconds=k * per_page / fs)
+        lines += ["Recorded Data", "Device Unique Serial Code:012345", f"Sequence Number:{k}",
+                  f"Page Time:{t:%Y-%m-%d %H:%M:%S}:{t.microsecond // 1000:03d}", "Unassigned:",
+                  "Temperature:25.0", "Battery voltage:4.0", "Device Status:Recording",
+                  f"Measurement Frequency:{fs}.0", "".join(f"{int(w):012X}" for w in words)]
+    path.write_text("\r\n".join(lines) + "\r\n")
+    return path
+
+
+def test_geneactiv_bin(tmp_path):
+    rng = np.random.default_rng(3)
+    c = np.clip(np.round(rng.normal(0, 0.3, (1200, 3)) * 255.48), -2048, 2047).astype(int)
+    p = write_geneactiv_bin(tmp_path / "p01_right.bin", c)
+    assert detect_format(p) == ("raw", "binary-accel")
+    rec = plm.read(p)
+    assert rec.sfreq == 100 and rec.n_samples == 1200 and rec.sides == ["right"]
+    np.testing.assert_allclose(rec.data, c.T * 100 / 25548, atol=1e-6)
+    assert rec.start_time == dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert rec.device.startswith("GENEActiv")
+    # a missing page (3 s at 100 Hz) becomes a NaN gap, later pages stay in place
+    p2 = tmp_path / "gap_L.bin"
+    text = p.read_bytes().decode().split("\r\n")
+    del text[59 + 10:59 + 20]  # page 1 of 4
+    p2.write_text("\r\n".join(text))
+    with pytest.warns(UserWarning, match="300 missing samples"):
+        rec2 = plm.read(p2)
+    assert np.isnan(rec2.data[:, 300:600]).all()
+    np.testing.assert_allclose(rec2.data[:, 600:], c[600:].T * 100 / 25548, atol=1e-6)

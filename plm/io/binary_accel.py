@@ -148,7 +148,9 @@ def _read_actfast(path: Path, kind: str, notes: list[str]):
     except (ValueError, OSError) as exc:
         raise InputError(path, f"cannot decode the file ({' '.join(str(exc).split())[:200]})") from None
     meta = {f"{cat}.{k}": v for cat, d in result.get("metadata", {}).items() for k, v in d.items()}
-    series = result.get("timeseries", {}).get("acceleration", {})
+    # The table is "acceleration" for .gt3x/.cwa and "high_frequency" for GENEActiv .bin.
+    tables = result.get("timeseries", {})
+    series = next((t for t in tables.values() if "acceleration" in t), {})
     t_ns = np.asarray(series.get("datetime", np.zeros(0, np.int64)), dtype=np.int64)
     acc = np.asarray(series.get("acceleration", np.zeros((0, 3), np.float32))).reshape(-1, 3)
     if kind == "gt3x":
