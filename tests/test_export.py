@@ -280,3 +280,69 @@ def test_write_night_outputs_refuses_unknown_format_before_writing(tmp_path):
     with pytest.raises(InputError, match="unknown export format"):
         export.write_night_outputs(make_result(), out, extra_formats=["pdf"])
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- TSV / HDF5 / --out
+def test_events_tsv_round_trip_through_read_events(tmp_path):
+    path = tmp_path / "night1_events.tsv"
+    make_result().save(path)
+    lms = plm.read_events(path)
+    # every per-leg row comes back (the writer keeps unscored rows too)
+    np.testing.assert_allclose(lms.onset, EV_ONSET)
+    np.testing.assert_allclose(lms.duration, EV_DUR)
+    assert list(lms.side) == EV_SIDE
+    assert lms.start_time == START
+    text = path.read_text()
+    header = [ln for ln in text.splitlines() if not ln.startswith("#")][0].split("\t")
+    assert header[:3] == ["onset", "duration", "type"]
+    assert {"lm_id", "is_clm", "is_plm", "series"} <= set(header)
+
+
+def test_hdf5_result_layout_with_plain_h5py(tmp_path):
+    import h5py
+
+    res = make_result()
+    path = tmp_path / "night1_result.h5"
+    res.save(path)
+    crit = criteria.get("wasm2016")
+    with h5py.File(path, "r") as f:
+        g = f[f"results/{crit.hash}"]
+        assert g.attrs["criteria_hash"] == crit.hash
+        assert json.loads(g.attrs["criteria"])["imi_min"] == crit.imi_min
+        summary = json.loads(g["summary"][()])
+        assert summary["n_plm"] == 4 and summary["night"] == "2026-03-01"
+        np.testing.assert_allclose(g["events/onset"][()], EV_ONSET)
+        np.testing.assert_array_equal(g["lms/is_plm"][()], LMS_PLM)
+
+
+def test_hdf5_nights_of_one_recording_share_a_file(tmp_path):
+    import h5py
+
+    path = tmp_path / "week_result.h5"
+    for night in ("2026-03-01", "2026-03-02"):
+        rec = make_recording(duration=20.0).replace(meta={"night": night, "n_nights": 2})
+        make_result(rec).save(path)
+    with h5py.File(path, "r") as f:
+        assert sorted(f[f"results/{criteria.get('wasm2016').hash}"]) == ["2026-03-01", "2026-03-02"]
+
+
+def test_write_night_outputs_writes_the_file_set(tmp_path):
+    rec = make_recording(duration=60.0).replace(meta={"night": "2026-03-01", "n_nights": 3, "night_index": 0})
+    out = tmp_path / "new" / "out"
+    written = export.write_night_outputs(make_result(rec), out, extra_formats=["csv", "edf", "h5", "json"])
+    names = [p.name for p in written]
+    assert names == ["night1_2026-03-01_events.tsv", "night1_2026-03-01_summary.json",
+                     "night1_2026-03-01_summary.csv", "night1_2026-03-01_scored.edf",
+                     "night1_2026-03-01_result.h5"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary files left
+    assert json.loads((out / names[1]).read_text())["n_plm"] == 4
+    # the 60 s recording holds the LMs at 10, 40 and 41 s (two of them PLMs)
+    assert list(_read_raw_edf(out / names[3]).annotations.description) == [
+        "LM left", "PLM", "LM left", "PLM", "LM right"]
+
+
+def test_write_night_outputs_into_a_file_is_an_input_error(tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    with pytest.raises(InputError, match="expected an output folder"):
+        export.write_night_outputs(make_result(), blocker)

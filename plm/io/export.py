@@ -156,6 +156,11 @@ def save_result(result, path: str | os.PathLike, format: str | None = None) -> P
         write_measures_csv(result, path)
     elif fmt == "edf":
         write_edf_plus(result, path)
+    elif fmt == "h5":
+        # Several nights of one recording can share a file: label each night.
+        info = result.night_info()
+        night = info.get("night") if (info.get("n_nights") or 1) > 1 else None
+        _external_writer(fmt, path)(path, result, night=night)
     else:
         # Format modules take (path, obj), like write_events_tsv(path, result).
         _external_writer(fmt, path)(path, result)
