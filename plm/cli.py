@@ -68,13 +68,19 @@ def _add_score(sub) -> None:
                         "rest periods (docs/nights.md)")
     p.add_argument("--lights", default=None, metavar="TABLE",
                    help="CSV of night,lights_off,lights_on (ISO times): one night per row")
+    for name in ("hypnogram", "arousals", "respiratory"):
+        p.add_argument(f"--{name}", default=None, metavar="FILE",
+                       help=f"separate {name} export (RemLogic) of the night of a RemLogic or LM-list event file, "
+                            "lined up by clock time (docs/formats.md)")
     p.set_defaults(func=_cmd_score)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
-                          nights=args.nights, lights=args.lights)
+                          nights=args.nights, lights=args.lights,
+                          separate_exports={"hypnogram": args.hypnogram, "arousals": args.arousals,
+                                            "respiratory": args.respiratory})
     if args.out:
         from .io.export import write_night_outputs
 
