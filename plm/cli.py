@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from ._version import __version__
 # The shared "score these paths" logic lives below the CLI so batch and study can use it.
-from .scoring_inputs import score_paths, score_recording_nights  # noqa: F401  (re-exported)
+from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -63,12 +63,18 @@ def _add_score(sub) -> None:
                    help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="with --out, also write FMT (tsv, json, csv, edf, edf-annotations, xml, h5); repeatable")
+    p.add_argument("--nights", default="noon", choices=("noon", "rest"),
+                   help="split multi-night recordings noon to noon in local time (default) or at detected "
+                        "rest periods (docs/nights.md)")
+    p.add_argument("--lights", default=None, metavar="TABLE",
+                   help="CSV of night,lights_off,lights_on (ISO times): one night per row")
     p.set_defaults(func=_cmd_score)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
-    results = score_paths(args.paths, crit, format=args.format, channels=args.channels)
+    results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
+                          nights=args.nights, lights=args.lights)
     if args.out:
         from .io.export import write_night_outputs
 
