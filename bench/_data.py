@@ -182,7 +182,54 @@ def emg_night(hours: float, sfreq: float, seed: int = 1) -> tuple[Path, dict]:
     return path, truth
 
 
+def _write_accel_csv(path: Path, xyz: np.ndarray, sfreq: float, side: str, start: _dt.datetime) -> None:
+    """plm accelerometer CSV (``# plm-accelerometer-csv 1``), one ankle per file."""
+    header = "\n".join([
+        "# plm-accelerometer-csv 1", "# device: bench", f"# side: {side}",
+        f"# sampling_rate_hz: {sfreq:g}", f"# start: {start.isoformat()}", "# units: g", "x,y,z",
+    ]) + "\n"
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(header.encode())
+        step = 400_000
+        for i0 in range(0, xyz.shape[1], step):
+            block = xyz[:, i0:i0 + step].T.tolist()
+            fh.write(("\n".join(map("%.4f,%.4f,%.4f".__mod__, map(tuple, block))) + "\n").encode())
+    tmp.replace(path)
+
+
+def accel_night(hours: float, sfreq: float = 40.0, seed: int = 2) -> tuple[list[Path], dict]:
+    """Two ankle accelerometers (plm accelerometer CSV); returns ``([left, right], truth)``.
+
+    At rest each axis is gravity (0, 0, 1 g, slightly tilted) plus 4 mg
+    noise; each LM adds 0.3-0.9 g band-limited motion on every axis.
+    """
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    stem = f"accel_{hours:g}h_{sfreq:g}hz_s{seed}"
+    paths = [OUT_DIR / f"{stem}_{s}.csv" for s in ("left", "right")]
+    tpath = OUT_DIR / f"{stem}.truth.json"
+    if all(p.exists() for p in paths) and tpath.exists():
+        return paths, json.loads(tpath.read_text())
+    rng = np.random.default_rng(seed)
+    n = int(hours * 3600 * sfreq)
+    truth = _lm_schedule(n / sfreq, rng)
+    start = _dt.datetime(2024, 3, 1, 22, 30, tzinfo=_dt.timezone(_dt.timedelta(hours=1)))
+    for path, side in zip(paths, ("left", "right")):
+        env = _envelope(n, sfreq, truth[side], 0.0, (0.3, 0.9), rng)
+        xyz = np.empty((3, n), dtype=np.float32)
+        for k, g in enumerate((0.05, -0.1, 0.99)):
+            xyz[k] = rng.standard_normal(n, dtype=np.float32)
+            xyz[k] *= env + np.float32(0.004)
+            xyz[k] += g
+        del env
+        _write_accel_csv(path, xyz, sfreq, side, start)
+        del xyz
+    tpath.write_text(json.dumps(truth))
+    return paths, truth
+
+
 def load_truth(path: str | Path) -> dict:
     """Ground truth written beside a dataset file by the functions above."""
     p = Path(path)
-    return json.loads(p.with_name(p.name.split(".")[0] + ".truth.json").read_text())
+    stem = p.name.split(".")[0].removesuffix("_left").removesuffix("_right")
+    return json.loads(p.with_name(stem + ".truth.json").read_text())

@@ -33,8 +33,12 @@ def _sosfiltfilt_rows(data: np.ndarray, sfreq: float, band) -> np.ndarray:
     return out
 
 
-def floor(path: str, kind: str) -> dict:
-    """Read the signal with the floor reader and band-pass every channel once."""
+def floor(path: str | list, kind: str) -> dict:
+    """Read the signal with the floor reader and band-pass every channel once.
+
+    ``path`` is one EDF, or the accelerometer CSV files of one night (their
+    columns stacked as channels; 40 Hz).
+    """
     from _data import read_csv_floor, read_edf_floor
 
     t0 = time.perf_counter()
@@ -42,8 +46,9 @@ def floor(path: str, kind: str) -> dict:
         data, sfreq = read_edf_floor(path)
         band = EMG_BAND
     else:
-        data = read_csv_floor(path)
-        sfreq, band = 40.0, ACCEL_BAND  # accelerometer CSV columns are the channels
+        paths = [path] if isinstance(path, str) else path
+        data = np.concatenate([read_csv_floor(p) for p in paths])
+        sfreq, band = 40.0, ACCEL_BAND
     t1 = time.perf_counter()
     _sosfiltfilt_rows(data, sfreq, band)
     t2 = time.perf_counter()

@@ -72,17 +72,20 @@ DATASETS = {
     "emg-512-1h": ("edf", _data.emg_night, dict(hours=1, sfreq=512)),
     "emg-512-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=512)),
     "emg-256-1h": ("edf", _data.emg_night, dict(hours=1, sfreq=256)),
+    "accel-40-8h": ("csv", _data.accel_night, dict(hours=8)),
+    "accel-40-1h": ("csv", _data.accel_night, dict(hours=1)),
+    "accel-40-7n": ("csv", _data.accel_night, dict(hours=7 * 24)),
 }
-MAIN = ["emg-256-8h", "emg-1000-8h"]
-GROWTH = ["emg-256-1h", "emg-256-8h", "emg-512-1h", "emg-512-8h"]
-QUICK = ["emg-256-1h", "emg-512-1h"]
+MAIN = ["emg-256-8h", "emg-1000-8h", "accel-40-8h"]
+GROWTH = ["emg-256-1h", "emg-256-8h", "emg-512-1h", "emg-512-8h", "accel-40-1h", "accel-40-8h", "accel-40-7n"]
+QUICK = ["emg-256-1h", "emg-512-1h", "accel-40-1h"]
 
 
 def run_dataset(name: str, repeat: int, with_peer: bool) -> dict:
     kind, maker, kw = DATASETS[name]
     path, _ = maker(**kw)
-    path = str(path)
-    truth = _truth_onsets(path)
+    path = [str(p) for p in path] if isinstance(path, list) else str(path)
+    truth = _truth_onsets(path[0] if isinstance(path, list) else path)
     row: dict = {"name": name}
     row["floor"] = measure("floor", path, kind, repeat=repeat)
     row["plm"] = measure("plm_end_to_end", path, repeat=repeat)
