@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from . import criteria
 from ._version import __version__
+
+# Load the scoring subpackage before binding the name ``score`` to the API
+# function: importing ``plm.score`` later would otherwise rebind ``plm.score``
+# to the subpackage and hide the function.
+from . import score as _score_package  # noqa: F401  (order matters)
 from .api import score
 from .criteria import Criteria
 from .errors import CriteriaError, InputError, PlmError
