@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 import plm
 from plm.errors import PlmError
 
-SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# PLM_FUZZ_EXAMPLES raises the budget for a long local hunt; the suite uses 50.
+SETTINGS = settings(max_examples=int(os.environ.get("PLM_FUZZ_EXAMPLES", "50")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 EXTENSIONS = ["", ".edf", ".bdf", ".csv", ".tsv", ".txt", ".xml", ".h5", ".hdf5", ".json", ".gt3x", ".cwa", ".bin"]
 #: Beginnings that steer the sniffers into each reader's parsing code.
@@ -36,6 +37,10 @@ PREFIXES = [
     b"\x89HDF\r\n\x1a\n",
     b"------------ Data File Created By ActiGraph",
 ]
+
+
+# Scoring an event file without a recording length warns (documented); that is fine here.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def _scratch(data: bytes, suffix: str) -> Path:
