@@ -122,7 +122,7 @@ def _count_nan(data) -> int:
 
 
 def _kind(fmt: str) -> str:
-    from .cli import _kind_of_format
+    from .scoring_inputs import _kind_of_format
 
     return _kind_of_format(fmt)
 
