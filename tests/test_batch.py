@@ -115,7 +115,9 @@ def test_bad_inputs_go_to_failures_csv_and_exit_nonzero(tmp_path, capsys):
     assert "2 input(s) failed" in err and err.count("\n") == 1
     fails = _rows(out / "failures.csv")
     assert [r["path"] for r in fails] == ["P90_night1.edf", "notes.txt"]
-    assert all(r["error"] and "\n" not in r["error"] for r in fails)
+    assert all("\n" not in r["error"] for r in fails)
+    assert "truncated" in fails[0]["error"] and "P90_night1.edf" in fails[0]["error"]
+    assert "not a recording or event file" in fails[1]["error"]
     assert _rows(out / "nightly_indices.csv") == []  # header only
 
 
