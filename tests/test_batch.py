@@ -219,3 +219,12 @@ def test_failures_identical_across_jobs_and_executors(tmp_path):
     assert "file is empty" in dict(r1.failures)["more/empty.tsv"]
     f1 = (tmp_path / "o1" / "failures.csv").read_bytes()
     assert f1 == (tmp_path / "o2" / "failures.csv").read_bytes() == (tmp_path / "o3" / "failures.csv").read_bytes()
+
+
+def test_progress_bar_shows_nights_and_failures(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    for i in range(3):
+        _touch(tmp_path / "in" / f"junk{i}.txt", "not a night")
+    run_batch([tmp_path / "in"], tmp_path / "o", jobs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "failed=3" in err and "night" in err
