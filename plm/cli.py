@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from ._version import __version__
 # The shared "score these paths" logic lives below the CLI so batch and study can use it.
-from .scoring_inputs import score_paths, score_recording_nights  # noqa: F401  (re-exported)
+from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
