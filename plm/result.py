@@ -89,6 +89,9 @@ class NightResult:
             "start_time": None if self.start_time is None else self.start_time.isoformat(),
         }
         out.update(self.measures)
+        if self.extra.get("warnings"):
+            # what was excluded or assumed, so a summary alone says it
+            out["warnings"] = list(self.extra["warnings"])
         out["criteria"] = self.criteria.describe()
         out["version"] = self.version
         return out
