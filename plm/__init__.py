@@ -22,6 +22,7 @@ from .events import EventTable, Hypnogram, LegMovements, ScoredEvents
 from .io import read, read_events
 from .recording import Channel, Recording
 from .result import NightResult
+from .study import study  # the function; the module stays importable as plm.study
 
 __all__ = [
     "__version__",
@@ -40,4 +41,5 @@ __all__ = [
     "read",
     "read_events",
     "score",
+    "study",
 ]

@@ -236,7 +236,7 @@ def test_hypnogram_shorter_than_recording_is_reported(capsys, tmp_path):
     s = json.loads(cap.out)
     assert s["tst_hours"] == pytest.approx(600 / 3600)
     assert s["hours_denominator"] == pytest.approx(600 / 3600)
-    assert any("3000 s without staging" in w for w in s["warnings"])
+    assert any("3000 s without staging" in w for w in s["notes"])
     # the warning reaches the user as one line, not as a pointer into plm's source
     lines = [ln for ln in cap.err.splitlines() if ln]
     assert lines and all(ln.startswith("plm: warning: ") for ln in lines), cap.err
@@ -248,4 +248,4 @@ def test_hypnogram_matching_recording_gives_no_warning(capsys, tmp_path):
     assert main(["score", str(p), "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
     assert s["tst_hours"] == pytest.approx(1.0)
-    assert "warnings" not in s
+    assert "notes" not in s

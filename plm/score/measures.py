@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..events import SLEEP_STAGES
+from .intervals import TIME_EPS
 
 __all__ = [
     "IMI_HISTOGRAM_EDGES",
@@ -56,7 +57,6 @@ def periodicity_index(intervals: np.ndarray, imi_min: float = 10.0, imi_max: flo
     float or None
         None when there is no interval.
     """
-    from .intervals import TIME_EPS
 
     x = np.asarray(intervals, dtype=float)
     if x.size == 0:
@@ -72,7 +72,12 @@ def periodicity_index(intervals: np.ndarray, imi_min: float = 10.0, imi_max: flo
 def imi_histogram(imi: np.ndarray) -> np.ndarray:
     """Counts of defined IMIs in 2 s bins over 0-90 s (IMIs above 90 s left out)."""
     x = np.asarray(imi, dtype=float)
+    # Nudge by TIME_EPS so that an IMI within rounding error of a bin edge
+    # lands in the upper bin, as the series rules treat it (time-shift
+    # invariance: 12.0 - 10.0 may be 1.9999999999999 after a shift).
     x = x[np.isfinite(x)]
+    top = IMI_HISTOGRAM_EDGES[-1]
+    x = np.where(x <= top + TIME_EPS, np.minimum(x + TIME_EPS, top), x)
     counts, _ = np.histogram(x, bins=IMI_HISTOGRAM_EDGES)
     return counts
 
@@ -80,7 +85,7 @@ def imi_histogram(imi: np.ndarray) -> np.ndarray:
 def ln_imi_histogram(imi: np.ndarray) -> np.ndarray:
     """Counts of ln(IMI) of defined positive IMIs in 0.1 bins over -1.0..6.0."""
     x = np.asarray(imi, dtype=float)
-    x = x[np.isfinite(x) & (x > 0)]
+    x = x[np.isfinite(x) & (x > 0)] + TIME_EPS
     counts, _ = np.histogram(np.log(x), bins=LN_IMI_HISTOGRAM_EDGES)
     return counts
 
