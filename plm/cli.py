@@ -200,8 +200,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from .errors import PlmError
 
+    import warnings
+
+    def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+        # Documented warnings (excluded time, assumed units, ...) are for the
+        # user, not a pointer into plm's source: one line each.
+        print(f"plm: warning: {_one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
+              file=sys.stderr)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _one_line_warning
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
         return 130

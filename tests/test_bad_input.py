@@ -170,3 +170,82 @@ def test_every_plm_error_is_one_line():
     err = InputError("a.edf", "header field 'n_records' is 'x'; expected an integer")
     assert "\n" not in str(err) and str(err).startswith("a.edf: ")
     assert isinstance(err, PlmError)
+
+
+# ------------------------------------------------------------- event files
+EVENTS_HEAD = "# start_time: 2024-03-01T22:30:00+01:00\n# duration_s: 3600\n"
+
+
+def _events(tmp_path, body: str, name="night.tsv", head=EVENTS_HEAD) -> Path:
+    p = tmp_path / name
+    p.write_text(head + body)
+    return p
+
+
+@pytest.mark.parametrize(
+    "body, fragments",
+    [
+        ("onset\tduration\ttype\n10\t-1\tlm_left\n", ["negative duration"]),
+        ("onset\tduration\ttype\n-5\t1\tlm_left\n", ["outside the recording"]),
+        ("onset\tduration\ttype\n10\t1\tlm_left\n4000\t1\tlm_right\n", ["4000", "outside the recording"]),
+        ("onset\tduration\ttype\n10\tabc\tlm_left\n", ["'abc'", "not a number"]),
+        ("onset\tduration\ttype\n10\t1\tlm_left\n20\t1", ["truncated"]),  # last row cut off
+    ],
+    ids=["negative-duration", "before-start", "after-end", "non-numeric", "truncated"],
+)
+def test_bad_event_rows_are_refused(capsys, tmp_path, body, fragments):
+    p = _events(tmp_path, body)
+    before = sha(p)
+    out = tmp_path / "out"
+    out.mkdir()
+    cli_error(capsys, ["score", str(p), "--out", str(out)], str(p), *fragments)
+    assert sha(p) == before
+    assert files_in(out) == set()  # nothing half-written
+
+
+def test_event_file_without_duration_column_is_not_taken_for_events(capsys, tmp_path):
+    p = _events(tmp_path, "onset\ttype\n10\tlm_left\n")
+    cli_error(capsys, ["score", str(p)], str(p))
+
+
+def test_event_file_with_bad_recording_length(capsys, tmp_path):
+    p = _events(tmp_path, "onset\tduration\ttype\n10\t1\tlm_left\n",
+                head="# start_time: 2024-03-01T22:30:00+01:00\n# duration_s: -5\n")
+    cli_error(capsys, ["score", str(p)], str(p), "-5")
+
+
+# ------------------------------------------------- hypnogram vs recording
+def _stage_rows(epochs: int, stage="N2", epoch=30.0) -> str:
+    return "".join(f"{i * epoch:g}\t{epoch:g}\tsleep_stage\t{stage}\n" for i in range(epochs))
+
+
+def test_hypnogram_longer_than_recording_is_refused(capsys, tmp_path):
+    # Recording 3600 s; 122 N2 epochs reach 3660 s, more than one epoch past the end.
+    body = "onset\tduration\ttype\tvalue\n" + _stage_rows(122) + "10\t1\tlm_left\tn/a\n"
+    p = _events(tmp_path, body)
+    cli_error(capsys, ["score", str(p)], str(p), "3630", "outside the recording")
+
+
+def test_hypnogram_shorter_than_recording_is_reported(capsys, tmp_path):
+    # 20 epochs = 600 s staged of a 3600 s recording: TST 600 s = 1/6 h; the
+    # 3000 s without staging are not counted, and the summary says so.
+    body = "onset\tduration\ttype\tvalue\n" + _stage_rows(20) + "10\t1\tlm_left\tn/a\n"
+    p = _events(tmp_path, body)
+    assert main(["score", str(p), "--json"]) == 0
+    cap = capsys.readouterr()
+    s = json.loads(cap.out)
+    assert s["tst_hours"] == pytest.approx(600 / 3600)
+    assert s["hours_denominator"] == pytest.approx(600 / 3600)
+    assert any("3000 s without staging" in w for w in s["notes"])
+    # the warning reaches the user as one line, not as a pointer into plm's source
+    lines = [ln for ln in cap.err.splitlines() if ln]
+    assert lines and all(ln.startswith("plm: warning: ") for ln in lines), cap.err
+
+
+def test_hypnogram_matching_recording_gives_no_warning(capsys, tmp_path):
+    body = "onset\tduration\ttype\tvalue\n" + _stage_rows(120) + "10\t1\tlm_left\tn/a\n"
+    p = _events(tmp_path, body)
+    assert main(["score", str(p), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["tst_hours"] == pytest.approx(1.0)
+    assert "notes" not in s

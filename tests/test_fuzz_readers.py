@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -39,6 +40,10 @@ PREFIXES = [
 ]
 
 
+# plm.score(path) detects LMs in raw files; until the detector is present only reading is fuzzed.
+_HAVE_DETECTOR = importlib.util.find_spec("plm.detect.pipeline") is not None
+CALLS = (plm.read, plm.read_events, plm.score) if _HAVE_DETECTOR else (plm.read, plm.read_events)
+
 # Scoring an event file without a recording length warns (documented); that is fine here.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -53,7 +58,7 @@ def _scratch(data: bytes, suffix: str) -> Path:
 def _only_plm_errors(path: Path) -> None:
     before = hashlib.sha256(path.read_bytes()).digest()
     try:
-        for call in (plm.read, plm.read_events, plm.score):
+        for call in CALLS:
             try:
                 call(path)
             except PlmError as exc:

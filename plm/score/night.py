@@ -71,7 +71,7 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         merged LM).
     """
     crit = criteria
-    notes: list[str] = []
+    notes: list[str] = list(lms.metadata.get("warnings", ()))  # the reader's, e.g. partial staging
     hyp = lms.hypnogram if lms.hypnogram is not None and len(lms.hypnogram) else None
     staged = hyp is not None
 
