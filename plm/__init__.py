@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from . import criteria
 from ._version import __version__
+
+# Load the scoring subpackage before binding the name ``score`` to the API
+# function: importing ``plm.score`` later would otherwise rebind ``plm.score``
+# to the subpackage and hide the function.
+from . import score as _score_package  # noqa: F401  (order matters)
 from .api import score
 from .criteria import Criteria
 from .errors import CriteriaError, InputError, PlmError
@@ -17,6 +22,7 @@ from .events import EventTable, Hypnogram, LegMovements, ScoredEvents
 from .io import read, read_events
 from .recording import Channel, Recording
 from .result import NightResult
+from .study import study  # the function; the module stays importable as plm.study
 
 __all__ = [
     "__version__",
@@ -35,4 +41,5 @@ __all__ = [
     "read",
     "read_events",
     "score",
+    "study",
 ]

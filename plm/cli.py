@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ._version import __version__
+# The shared "score these paths" logic lives below the CLI so batch and study can use it.
+from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -61,57 +63,24 @@ def _add_score(sub) -> None:
                    help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="with --out, also write FMT (tsv, json, csv, edf, edf-annotations, xml, h5); repeatable")
+    p.add_argument("--nights", default="noon", choices=("noon", "rest"),
+                   help="split multi-night recordings noon to noon in local time (default) or at detected "
+                        "rest periods (docs/nights.md)")
+    p.add_argument("--lights", default=None, metavar="TABLE",
+                   help="CSV of night,lights_off,lights_on (ISO times): one night per row")
+    for name in ("hypnogram", "arousals", "respiratory"):
+        p.add_argument(f"--{name}", default=None, metavar="FILE",
+                       help=f"separate {name} export (RemLogic) of the night of a RemLogic or LM-list event file, "
+                            "lined up by clock time (docs/formats.md)")
     p.set_defaults(func=_cmd_score)
-
-
-def score_paths(paths: Sequence[str], criteria, format: str = "auto", channels: str | None = None) -> list:
-    """Score the nights in ``paths`` as ``plm score`` does; returns NightResults.
-
-    Raw files are read together as one recording (e.g. left and right ankle)
-    and split into nights; event files are scored one by one.
-    """
-    from .api import score
-    from .io import detect_format, read, read_events
-
-    kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
-    results = []
-    raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
-    kwargs = {"channels": channels} if channels else {}
-    if raw:
-        fmts = {f for (k, f) in kinds if k == "raw"}
-        recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
-        results.extend(score_recording_nights(recording, criteria))
-    for p, (k, f) in zip(paths, kinds):
-        if k == "events":
-            results.append(score(read_events(p, format=f), criteria))
-    return results
-
-
-def score_recording_nights(recording, criteria) -> list:
-    """Score each night of a (possibly multi-night) recording."""
-    from .api import score
-
-    try:
-        from .nights import split_nights
-    except ImportError:  # multi-night splitting not available
-        return [score(recording, criteria)]
-    return [score(night, criteria) for night in split_nights(recording)]
-
-
-def _kind_of_format(fmt: str) -> str:
-    from .errors import InputError
-    from .io import EVENT_FORMATS, RAW_FORMATS
-
-    if fmt in RAW_FORMATS:
-        return "raw"
-    if fmt in EVENT_FORMATS:
-        return "events"
-    raise InputError(None, f"unknown format {fmt!r}; choose one of {sorted(RAW_FORMATS) + sorted(EVENT_FORMATS)}")
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
-    results = score_paths(args.paths, crit, format=args.format, channels=args.channels)
+    results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
+                          nights=args.nights, lights=args.lights,
+                          separate_exports={"hypnogram": args.hypnogram, "arousals": args.arousals,
+                                            "respiratory": args.respiratory})
     if args.out:
         from .io.export import write_night_outputs
 
@@ -231,11 +200,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from .errors import PlmError
 
+    import warnings
+
+    def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+        # Documented warnings (excluded time, assumed units, ...) are for the
+        # user, not a pointer into plm's source: one line each.
+        print(f"plm: warning: {_one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
+              file=sys.stderr)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _one_line_warning
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # stdout was closed early (e.g. `plm score ... | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (PlmError, OSError) as exc:
         if debug:
             traceback.print_exc()

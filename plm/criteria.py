@@ -60,6 +60,14 @@ class Criteria:
     long_lm_inheritance : bool
         A bilateral LM containing a monolateral LM longer than
         ``lm_max_duration`` is not a CLM (PLMScoRe behaviour).
+    long_lm_breaks : bool
+        A monolateral LM longer than ``lm_max_duration`` stays an LM that is
+        not a CLM and breaks series (WASM 2016). False: it is not an LM at all
+        and is ignored (AASM, WASM 2006: LMs last 0.5-10 s).
+    long_lm_merge : bool
+        A monolateral LM longer than ``lm_max_duration`` takes part in
+        bilateral merging (PLMScoRe). False: it stays a single non-CLM LM
+        (MATPLM behaviour); only matters when ``long_lm_breaks`` is true.
     imi_min, imi_max : float
         Inclusive bounds of the intermovement interval within a series, s.
     imi_reference : {"onset", "offset"}
@@ -119,6 +127,8 @@ class Criteria:
     bilateral_max_duration: float = 15.0
     bilateral_max_lms: int = 4
     long_lm_inheritance: bool = True
+    long_lm_breaks: bool = True
+    long_lm_merge: bool = True
     # --- series
     imi_min: float = 10.0
     imi_max: float = 90.0
@@ -282,28 +292,41 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
 # ---------------------------------------------------------------- presets
 _WASM2016 = Criteria()
 
+#: Stand-in for "no limit" in count/duration fields (JSON has no infinity).
+NO_LIMIT_LMS = 2**31 - 1
+NO_LIMIT_S = 1e9
+
 PRESETS: dict[str, Criteria] = {
     "wasm2016": _WASM2016,
-    # WASM 2006 (Zucconi 2006): bilateral LMs are one LM when onsets are
-    # < 5 s apart, IMI 5-90 s; no bilateral duration/composition limits.
+    # WASM 2006 (Zucconi et al. 2006): LMs last 0.5-10 s (longer ones are
+    # not LMs); LMs of the two legs with onsets < 5 s apart count as one;
+    # IMI 5-90 s; LMs within 0.5 s of the end of an apnea/hypopnea are not
+    # counted; no morphology rule (Skeba 2016 came later). See docs/criteria.md.
     "wasm2006": _WASM2016.replace(
         name="wasm2006",
         bilateral_rule="onset_difference",
         bilateral_gap=5.0,
-        bilateral_max_duration=10.0,
-        bilateral_max_lms=2**31 - 1,
+        bilateral_max_duration=NO_LIMIT_S,
+        bilateral_max_lms=NO_LIMIT_LMS,
         long_lm_inheritance=False,
+        long_lm_breaks=False,
         imi_min=5.0,
+        respiratory_window=(0.5, 0.5),
+        respiratory_anchor="end",
+        respiratory_action="exclude",
+        morphology_window=0.0,
     ),
-    # AASM manual v2.x (Berry 2018): onsets < 5 s apart merge, IMI 5-90 s,
-    # LMs within 0.5 s of a respiratory event are not scored.
+    # AASM manual v2.x (Berry et al. 2018): LMs 0.5-10 s; onsets < 5 s
+    # apart on the two legs count as one LM; IMI 5-90 s; LMs from 0.5 s
+    # before to 0.5 s after a respiratory event are not scored.
     "aasm": _WASM2016.replace(
         name="aasm",
         bilateral_rule="onset_difference",
         bilateral_gap=5.0,
-        bilateral_max_duration=10.0,
-        bilateral_max_lms=2**31 - 1,
+        bilateral_max_duration=NO_LIMIT_S,
+        bilateral_max_lms=NO_LIMIT_LMS,
         long_lm_inheritance=False,
+        long_lm_breaks=False,
         imi_min=5.0,
         respiratory_window=(0.5, 0.5),
         respiratory_anchor="event",
@@ -320,6 +343,8 @@ PRESETS: dict[str, Criteria] = {
         accel_bridge_gap=0.5,
     ),
 }
+# AASM 2007 manual (Iber et al. 2007): the same numbers for every field here
+# (its explicit 8 uV minimum amplitude equals the onset threshold).
 PRESETS["aasm2007"] = PRESETS["aasm"].replace(name="aasm2007")
 
 _ALIASES = {"wasm": "wasm2016", "aasm2": "aasm", "pam-rl": "pamrl"}

@@ -220,6 +220,13 @@ class LegMovements:
         Intervals (start, stop) excluded from analysis time (gaps, non-wear).
     source : str
         Where these LMs came from (file path or description).
+    metadata : dict
+        What the reader found or assumed beyond the fields above, e.g.
+        ``side_assumed`` (the file gives no leg), ``duration_assumed_s``,
+        ``ignored`` (row labels skipped, with counts), ``start_clock_time``
+        (wall-clock time of second 0 when the file gives no date or UTC
+        offset), all as read from the file (``shift`` does not change them).
+        See ``docs/formats.md``.
     """
 
     onset: np.ndarray
@@ -235,6 +242,7 @@ class LegMovements:
     arousals: ScoredEvents | None = None
     excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     source: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         onset = np.asarray(self.onset, dtype=float).reshape(-1)

@@ -88,10 +88,39 @@ class NightResult:
             "source": self.source,
             "start_time": None if self.start_time is None else self.start_time.isoformat(),
         }
+        night = self.night_info()
+        out["night"] = night.get("night")
         out.update(self.measures)
+        # The night splitter's date (e.g. from a lights table) wins over one
+        # derived from the start time.
+        if night.get("night"):
+            out["night"] = night["night"]
+        # What was excluded or assumed (night splitting, the scorer's and the
+        # reader's warnings), so that a summary alone says it.
+        notes = list(night.get("notes") or []) + list(self.extra.get("warnings") or [])
+        if notes:
+            out["notes"] = notes
         out["criteria"] = self.criteria.describe()
         out["version"] = self.version
         return out
+
+    def night_info(self) -> dict[str, Any]:
+        """Night date (``night``, ISO date), ``night_index``, ``n_nights``, ``notes``.
+
+        Set by :func:`plm.nights.split_nights` in each night's recording
+        ``meta`` (or given in ``extra``). Otherwise the night date follows
+        from ``start_time``: the local date of the noon opening the
+        noon-to-noon window that holds the first sample.
+        """
+        keys = ("night", "night_index", "n_nights", "notes")
+        meta = getattr(self.recording, "meta", None) or {}
+        info = {k: meta[k] for k in keys if k in meta}
+        info.update({k: self.extra[k] for k in keys if k in (self.extra or {})})
+        if "night" not in info and self.measures.get("night"):
+            info["night"] = self.measures["night"]
+        if "night" not in info and self.start_time is not None:
+            info["night"] = (self.start_time - _dt.timedelta(hours=12)).date().isoformat()
+        return info
 
     def save(self, path, format: str | None = None) -> None:
         """Write the result; the format follows the extension unless given.
@@ -111,8 +140,10 @@ class NightResult:
 
     def __repr__(self) -> str:
         m = self.measures
+        index = m.get("plm_index")
+        index_text = "n/a" if index is None else f"{index:.1f}/h"
         return (
             f"<NightResult {self.source!r}: {m.get('n_lm', '?')} LM, {m.get('n_plm', '?')} PLM, "
-            f"PLM index {m.get('plm_index', float('nan')):.1f}/h ({m.get('denominator', '?')}), "
+            f"PLM index {index_text} ({m.get('denominator', '?')}), "
             f"criteria {self.criteria.name} {self.criteria.hash}>"
         )

@@ -1,0 +1,360 @@
+"""ActiGraph ActiLife raw CSV export (GT3X+, wGT3X-BT, ...), one ankle per file.
+
+ActiLife writes a 10-line header, then an optional column-header line and
+one row per sample in g::
+
+    ------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 Firmware v2.5.0 date format M/d/yyyy at 30 Hz  Filter Normal -----------
+    Serial Number: CLE2B2013XXXX
+    Start Time 22:30:00
+    Start Date 3/1/2026
+    Epoch Period (hh:mm:ss) 00:00:00
+    Download Time 08:10:00
+    Download Date 3/2/2026
+    Current Memory Address: 0
+    Current Battery Voltage: 4.21     Mode = 12
+    --------------------------------------------------
+    Timestamp,Accelerometer X,Accelerometer Y,Accelerometer Z      (Timestamp optional)
+    3/1/2026 22:30:00.000,0.012,-0.301,0.950
+
+Two things the file does not say, and how plm decides them (see
+``docs/formats_raw.md``):
+
+* **Leg**: ``side=`` argument, else the file name (a ``left``/``right`` word
+  or an ``L``/``R``/``LT``/``RT`` token between ``_ - . `` or spaces, e.g.
+  ``P01_L.csv``, ``p01-right-ankle.csv``), else an error.
+* **UTC offset**: the clock times are local device time without an offset.
+  ``tz=`` (IANA name such as ``"Europe/Berlin"``, a fixed offset such as
+  ``"+01:00"``, or a :class:`datetime.tzinfo`) places them; without it the
+  clock is taken as UTC, a :class:`UserWarning` is issued and the
+  assumption is recorded in ``Recording.meta["warnings"]``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..recording import Channel, Recording
+from ._rawfiles import check_sfreq, check_signal, parse_numeric_rows, read_bytes, text_head
+from .accel_csv import MAX_ACCEL_HZ
+
+__all__ = ["read_actigraph_csv", "sniff", "side_from_filename", "parse_tz"]
+
+TITLE_MARK = "Data File Created By ActiGraph"
+N_HEADER_LINES = 10
+_RATE_RE = re.compile(r"\bat\s+([0-9]+(?:\.[0-9]+)?)\s*Hz", re.IGNORECASE)
+_DATEFMT_RE = re.compile(r"date format\s+(\S+)", re.IGNORECASE)
+_LEFT = {"left", "l", "lt", "links"}
+_RIGHT = {"right", "r", "rt", "rechts"}
+
+
+def sniff(path: str | os.PathLike, head: bytes) -> bool:
+    """True for an ActiLife CSV export (its dashed title line)."""
+    first = text_head(head).lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    return first.startswith(b"----") and TITLE_MARK.encode() in first
+
+
+def side_from_filename(path: str | os.PathLike) -> str | None:
+    """Leg named by a file name, or None.
+
+    The stem (name without ``.csv``/``.gz``) is split at ``_``, ``-``, ``.``
+    and spaces; a token ``left``/``l``/``lt`` (or ``right``/``r``/``rt``),
+    case-insensitive, names the leg, as does the word ``left``/``right``
+    anywhere in the stem (``leftankle``). Both legs named -> None.
+    """
+    name = Path(path).name.lower()
+    for ext in (".gz", ".csv", ".txt"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+    tokens = set(re.split(r"[_\-.\s]+", name))
+    left = bool(tokens & _LEFT) or "left" in name
+    right = bool(tokens & _RIGHT) or "right" in name
+    if left == right:
+        return None
+    return "left" if left else "right"
+
+
+def parse_tz(value: Any, path=None) -> _dt.tzinfo:
+    """A tzinfo from an IANA name, ``"UTC"``, ``"+01:00"``-style offset or tzinfo."""
+    if isinstance(value, _dt.tzinfo):
+        return value
+    text = str(value).strip()
+    m = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2}):?(\d{2})?", text)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        delta = _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        if delta > _dt.timedelta(hours=14):
+            raise InputError(path, f"tz={text!r}: UTC offsets range from -12:00 to +14:00")
+        return _dt.timezone(sign * delta)
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return _dt.timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(path, f"tz={text!r} is neither an IANA time-zone name (e.g. Europe/Berlin) nor an offset like +01:00") from None
+
+
+def _strptime_format(actilife: str) -> str:
+    """ActiLife's .NET date pattern (``M/d/yyyy``, ``dd.MM.yyyy``) as strptime format."""
+    out = actilife
+    for token, code in (("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("M", "%m"), ("d", "%d")):
+        out = re.sub(rf"(?<![%A-Za-z]){token}(?![A-Za-z])", code, out)
+    return out
+
+
+def read_actigraph_csv(
+    path: str | os.PathLike,
+    side: str | None = None,
+    tz: Any = None,
+    dtype: Any = np.float64,
+) -> Recording:
+    """Read an ActiGraph ActiLife raw CSV export of one ankle.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv`` (or gzip-compressed) ActiLife raw export.
+    side : {"left", "right"}, optional
+        Leg of the device; default: from the file name (see
+        :func:`side_from_filename`).
+    tz : str or tzinfo, optional
+        Time zone of the device clock (IANA name or ``"+01:00"``). Default:
+        UTC, with a warning recorded in ``meta["warnings"]``.
+    dtype : numpy dtype
+        Sample type (float64 default).
+
+    Returns
+    -------
+    Recording
+        Three ``accel`` channels ``<side>_x/_y/_z`` in g.
+    """
+    path = Path(path)
+    raw = read_bytes(path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    pos = 0
+    lines: list[str] = []
+    for _ in range(N_HEADER_LINES + 1):
+        nl = raw.find(b"\n", pos)
+        nl = len(raw) if nl < 0 else nl
+        lines.append(raw[pos:nl].decode("utf-8", errors="replace").rstrip("\r"))
+        pos = nl + 1
+        if pos > len(raw):
+            break
+    if not lines or TITLE_MARK not in lines[0]:
+        raise InputError(path, f"first line is not an ActiLife title line ('... {TITLE_MARK} ...')")
+    if len(lines) < N_HEADER_LINES or not lines[N_HEADER_LINES - 1].strip().startswith("---"):
+        raise InputError(path, f"ActiLife header must have {N_HEADER_LINES} lines ending in a dashed line")
+    header = lines[:N_HEADER_LINES]
+
+    m = _RATE_RE.search(header[0])
+    if not m:
+        raise InputError(path, "title line has no sampling rate ('at NN Hz')")
+    sfreq = check_sfreq(path, m.group(1), MAX_ACCEL_HZ, what="sampling rate")
+    m = _DATEFMT_RE.search(header[0])
+    date_fmt = _strptime_format(m.group(1)) if m else "%m/%d/%Y"
+
+    fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
+    for key in ("Start Time", "Start Date"):
+        if key not in fields:
+            raise InputError(path, f"header is missing the '{key}' line")
+    epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00")
+    if epoch.strip() not in ("00:00:00", "0:00:00"):
+        raise InputError(
+            path, f"epoch period is {epoch.strip()}: this is an epoch (activity counts) export; plm needs the raw export (epoch 00:00:00)"
+        )
+    try:
+        naive = _dt.datetime.strptime(f"{fields['Start Date'].strip()} {fields['Start Time'].strip()}", f"{date_fmt} %H:%M:%S")
+    except ValueError:
+        raise InputError(
+            path, f"start '{fields['Start Date']} {fields['Start Time']}' does not match the date format {date_fmt} %H:%M:%S"
+        ) from None
+
+    meta_warnings: list[str] = []
+    if tz is None:
+        zone: _dt.tzinfo = _dt.timezone.utc
+        msg = "ActiLife CSV has no UTC offset; the device clock was taken as UTC (pass tz= to set it)"
+        meta_warnings.append(msg)
+        warnings.warn(f"{path}: {msg}", UserWarning, stacklevel=2)
+    else:
+        zone = parse_tz(tz, path)
+    start = _localize(naive, zone, path)
+    tz_name = getattr(zone, "key", None)
+
+    leg = _pick_side(path, side)
+
+    # Column header line (optional in ActiLife exports).
+    body_start = pos if len(lines) > N_HEADER_LINES else len(raw)
+    col_line = lines[N_HEADER_LINES] if len(lines) > N_HEADER_LINES else ""
+    first_line_no = N_HEADER_LINES + 1
+    if col_line and not _looks_numeric_row(col_line):
+        cols = [c.strip().lower() for c in col_line.split(",")]
+        body = raw[body_start:]
+        first_line_no += 1
+    else:
+        cols = None
+        body = raw[_line_offset(raw, N_HEADER_LINES):]
+    has_ts, order = _column_layout(path, cols, body)
+    n_cols = 3 + int(has_ts)
+    parsed = parse_numeric_rows(path, body, n_cols, first_line_no, "timestamp,x,y,z" if has_ts else "x,y,z",
+                                dtype=dtype, text_first=has_ts)
+    data, stamps = parsed if has_ts else (parsed, None)
+    data = np.ascontiguousarray(data[:, order].T)
+    check_signal(path, data)
+    if has_ts:
+        _check_timestamps(path, stamps, naive, sfreq, date_fmt, data.shape[1], first_line_no)
+
+    serial = fields.get("Serial Number", "").strip()
+    m_model = re.search(r"ActiGraph\s+(\S+)", header[0])
+    device = "ActiGraph " + (m_model.group(1) if m_model else "") + (f" {serial}" if serial else "")
+    meta: dict[str, Any] = {
+        "format": "actigraph-csv",
+        "title": header[0].strip("- "),
+        "serial_number": serial,
+        "side_from": "argument" if side is not None else "file name",
+    }
+    if meta_warnings:
+        meta["warnings"] = meta_warnings
+    channels = tuple(Channel(f"{leg}_{ax}", "g", "accel", side=leg, axis=ax) for ax in "xyz")
+    return Recording(
+        data=data,
+        sfreq=sfreq,
+        channels=channels,
+        start_time=start,
+        timezone=tz_name,
+        device=device.strip(),
+        source=str(path),
+        meta=meta,
+    )
+
+
+def _header_fields(path, lines: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    known = ("Serial Number:", "Start Time", "Start Date", "Epoch Period (hh:mm:ss)", "Download Time",
+             "Download Date", "Current Memory Address:", "Current Battery Voltage:")
+    for line in lines:
+        s = line.strip()
+        for key in known:
+            if s.startswith(key):
+                value = s[len(key):]
+                if key == "Current Battery Voltage:" and "Mode" in value:
+                    value, mode = value.split("Mode", 1)
+                    fields["Mode"] = mode.strip(" =")
+                fields[key.rstrip(":")] = value.strip()
+    return fields
+
+
+def _localize(naive: _dt.datetime, zone: _dt.tzinfo, path=None) -> _dt.datetime:
+    """Attach ``zone`` and return a datetime with a fixed UTC offset."""
+    aware = naive.replace(tzinfo=zone)
+    # Round-trip through UTC: a nonexistent local time (DST gap) shows up as a changed wall clock.
+    back = aware.astimezone(_dt.timezone.utc).astimezone(zone)
+    if back.replace(tzinfo=None) != naive:
+        raise InputError(path, f"start {naive} does not exist in {zone} (daylight-saving gap)")
+    return aware.astimezone(_dt.timezone(aware.utcoffset()))
+
+
+def _pick_side(path, side: str | None) -> str:
+    if side is not None:
+        v = str(side).strip().lower()
+        if v in _LEFT:
+            return "left"
+        if v in _RIGHT:
+            return "right"
+        raise InputError(path, f"side={side!r}; expected left or right")
+    found = side_from_filename(path)
+    if found is None:
+        raise InputError(
+            path, "which leg? ActiLife files do not say: pass side='left'/'right' or name the file *_L.csv / *_R.csv"
+        )
+    return found
+
+
+def _looks_numeric_row(line: str) -> bool:
+    last = line.split(",")[-1].strip()
+    try:
+        float(last)
+    except ValueError:
+        return False
+    return True
+
+
+def _line_offset(raw: bytes, n: int) -> int:
+    pos = 0
+    for _ in range(n):
+        pos = raw.index(b"\n", pos) + 1
+    return pos
+
+
+def _column_layout(path, cols: list[str] | None, body: bytes) -> tuple[bool, list[int]]:
+    """(timestamp column present, order of the x, y, z columns among the numeric ones)."""
+    if cols is None:
+        first = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").split(",")
+        if len(first) == 4:
+            return True, [0, 1, 2]
+        if len(first) == 3:
+            return False, [0, 1, 2]
+        raise InputError(path, f"line 11: {len(first)} columns; expected x,y,z with an optional leading timestamp")
+    has_ts = cols[0] in ("timestamp", "date", "datetime", "time")
+    axes = cols[1:] if has_ts else cols
+    want = ["accelerometer x", "accelerometer y", "accelerometer z"]
+    if sorted(axes) != want:
+        raise InputError(
+            path, f"line 11: columns {','.join(cols)}; expected [Timestamp,]Accelerometer X,Accelerometer Y,Accelerometer Z"
+        )
+    return has_ts, [axes.index(w) for w in want]
+
+
+def _check_timestamps(path, stamps: np.ndarray, start: _dt.datetime, sfreq: float, date_fmt: str,
+                      n: int, first_line: int) -> None:
+    """Timestamps must start at the header start and advance by one sample each row."""
+    fmt = f"{date_fmt} %H:%M:%S.%f"
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on environment
+        pd = None
+    if pd is not None and len(stamps) == n:
+        try:
+            t = pd.to_datetime(pd.Series(stamps), format=fmt)
+        except ValueError:
+            try:
+                t = pd.to_datetime(pd.Series(stamps), format=f"{date_fmt} %H:%M:%S")
+            except ValueError:
+                raise InputError(path, f"timestamps do not match the date format {date_fmt} HH:MM:SS[.fff]") from None
+        sec = (t - pd.Timestamp(start)).dt.total_seconds().to_numpy()
+        rows = np.arange(n)
+    else:
+        parsed = []
+        for s in (stamps[0], stamps[-1]):
+            for f in (fmt, f"{date_fmt} %H:%M:%S"):
+                try:
+                    parsed.append(_dt.datetime.strptime(s.strip(), f))
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise InputError(path, f"timestamp {s!r} does not match the date format {date_fmt} HH:MM:SS[.fff]")
+        sec = np.array([(p - start).total_seconds() for p in parsed])
+        rows = np.array([0, n - 1])
+    step = np.diff(sec)
+    if step.size and (step <= 0).any():
+        i = int(np.flatnonzero(step <= 0)[0]) + 1
+        what = "repeats" if step[i - 1] == 0 else "goes back in time"
+        raise InputError(path, f"line {first_line + rows[i]}: timestamp {stamps[i]} {what}; timestamps must increase")
+    # ActiLife rounds timestamps to 1 ms; allow that plus a little clock drift.
+    err = sec - rows / sfreq
+    tol = max(0.0015, 0.5 / sfreq)
+    if np.abs(err).max() > tol:
+        i = int(np.argmax(np.abs(err) > tol))
+        raise InputError(
+            path, f"line {first_line + rows[i]}: timestamp {stamps[i]} is {err[i]:+.3f} s off the {sfreq:g} Hz sample "
+            "grid from the header start; samples are missing or the rate is wrong"
+        )

@@ -1,0 +1,267 @@
+"""The ``plm`` events TSV: BIDS-like scored events, input and output.
+
+Tab-separated, one header row, times in seconds from the recording start::
+
+    # plm events TSV; onset and duration in s from the recording start
+    # start_time: 2013-08-13T22:50:57+02:00
+    # duration_s: 28770
+    onset	duration	type	value	lm_id	is_clm	is_plm	series	...
+    0.0	30.0	sleep_stage	N2	n/a	n/a	n/a	n/a
+    1214.907543	5.0	lm_right	n/a	0	1	0	n/a
+
+``type`` is ``lm_left``/``lm_right`` (one row per monolateral LM),
+``sleep_stage`` (``value`` W, N1, N2, N3, R or ``?``; one row per epoch or
+per run of epochs), ``apnea``, ``hypopnea``, ``rera``, ``arousal``,
+``lights_off`` and ``lights_on``. Any other type is ignored and counted in
+``LegMovements.metadata["ignored"]``. The optional ``# key: value`` comment
+lines before the header (or a JSON sidecar ``<stem>.json`` with the same
+keys) carry ``start_time`` (ISO 8601 with UTC offset) and ``duration_s``
+(recording length). Columns after ``value`` are the scorer's per-LM results
+when written from a :class:`~plm.result.NightResult`; the reader ignores
+them (scoring from the file starts afresh). See ``docs/formats.md``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .atomic import atomic_write
+from ..events import LegMovements
+from ._scored import (
+    RESPIRATORY_LABELS,
+    Rows,
+    build_leg_movements,
+    head_text,
+    iter_nonempty,
+    localize,
+    night_context,
+    parse_float,
+    parse_iso,
+    read_text,
+    stage_code,
+)
+
+__all__ = ["read_events_tsv", "write_events_tsv", "sniff"]
+
+_NA = {"", "n/a", "na", "nan", "none"}
+_LM_TYPES = {"lm_left": "left", "lm_right": "right", "lm": ""}
+_RESP_TYPES = {"apnea": "apnea", "apnea_obstructive": "apnea", "apnea_central": "apnea", "apnea_mixed": "apnea",
+               "hypopnea": "hypopnea", "hypopnea_obstructive": "hypopnea", "hypopnea_central": "hypopnea",
+               "rera": "rera"}
+
+
+def sniff(path: str | os.PathLike, head: bytes) -> bool:
+    """True when the first non-comment line is a tab-separated header starting ``onset, duration``."""
+    try:
+        for line in head_text(head).split("\n"):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            cells = [c.strip().lower() for c in line.split("\t")]
+            return len(cells) >= 3 and cells[0] == "onset" and cells[1] == "duration"
+        return False
+    except Exception:
+        return False
+
+
+def _header_and_table(path, text: str) -> tuple[dict[str, str], list[str], list[tuple[int, list[str]]]]:
+    meta: dict[str, str] = {}
+    header: list[str] | None = None
+    body: list[tuple[int, list[str]]] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if header is None:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if stripped.startswith("#"):
+                key, sep, value = stripped.lstrip("#").partition(":")
+                if sep:
+                    meta[key.strip().lower()] = value.strip()
+                continue
+            header = [c.strip().lower() for c in line.split("\t")]
+            continue
+        if not line.strip():
+            continue
+        body.append((lineno, line.split("\t")))
+    if header is None:
+        raise InputError(path, "no header row; expected a tab-separated header 'onset<TAB>duration<TAB>type'")
+    return meta, header, body
+
+
+def read_events_tsv(
+    path: str | os.PathLike,
+    *,
+    tz: str | _dt.tzinfo | None = None,
+    unknown_side: str = "auto",
+) -> LegMovements:
+    """Read a ``plm`` events TSV (BIDS-like) into :class:`LegMovements`.
+
+    Parameters
+    ----------
+    path : path-like
+    tz : str or tzinfo, optional
+        Time zone of a ``start_time`` written without UTC offset (IANA name
+        or ``+HH:MM``). Without it such a start time is kept only as
+        ``metadata["start_clock_time"]`` and ``start_time`` is None.
+    unknown_side : {"auto", "error", "left", "right", "drop"}
+        What to do with ``lm`` rows without a ``side`` column value (see
+        ``docs/formats.md``).
+
+    Returns
+    -------
+    LegMovements
+        LMs per leg, with hypnogram, respiratory events, arousals, lights
+        and ``start_time``/``duration_s`` when the file gives them.
+    """
+    text = read_text(path)
+    meta, header, body = _header_and_table(path, text)
+    sidecar = Path(path).with_suffix(".json")
+    if sidecar.is_file():
+        try:
+            side_meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(sidecar, f"JSON sidecar cannot be read ({exc})") from None
+        if isinstance(side_meta, dict):
+            for key in ("start_time", "duration_s"):
+                if key in side_meta and key not in meta and side_meta[key] is not None:
+                    meta[key] = str(side_meta[key])
+    col = {name: i for i, name in enumerate(header)}
+    if "type" not in col and "trial_type" in col:
+        col["type"] = col["trial_type"]
+    missing = [c for c in ("onset", "duration", "type") if c not in col]
+    if missing:
+        raise InputError(path, f"header lacks column(s) {missing}; found {header}, "
+                               "expected 'onset', 'duration', 'type' (and optional 'value')")
+    i_on, i_dur, i_type = col["onset"], col["duration"], col["type"]
+    i_val, i_side = col.get("value"), col.get("side")
+    rows = Rows()
+    for lineno, cells in body:
+        if len(cells) != len(header):
+            raise InputError(path, f"row {lineno} has {len(cells)} fields but the header has {len(header)} "
+                                   "(truncated or mis-separated file?)")
+        typ = cells[i_type].strip().lower()
+        value = cells[i_val].strip() if i_val is not None else ""
+        onset = parse_float(path, cells[i_on], "onset", lineno)
+        dur_text = cells[i_dur].strip()
+        duration = 0.0 if dur_text.lower() in _NA and typ in ("lights_off", "lights_on") else \
+            parse_float(path, dur_text, "duration", lineno)
+        if typ in _LM_TYPES:
+            side = _LM_TYPES[typ]
+            if not side and i_side is not None:
+                s = cells[i_side].strip().lower()
+                side = s if s in ("left", "right") else ""
+            rows.add(onset, duration, "lm", side, lineno)
+        elif typ == "sleep_stage":
+            code = stage_code(value)
+            if code is None:
+                raise InputError(path, f"row {lineno}: sleep stage value {value!r} is not one of W, N1, N2, N3, R, ?")
+            rows.add(onset, duration, "stage", code, lineno)
+        elif typ in _RESP_TYPES:
+            rows.add(onset, duration, "respiratory", _RESP_TYPES[typ], lineno)
+        elif typ == "arousal" or typ.startswith("arousal_"):
+            rows.add(onset, duration, "arousal", "arousal", lineno)
+        elif typ in ("lights_off", "lights_on"):
+            rows.add(onset, duration, typ, "", lineno)
+        else:
+            rows.ignore(cells[i_type])
+    start_time = None
+    info: dict[str, Any] = {"format": "events-tsv"}
+    if meta.get("start_time", "").lower() not in _NA:
+        st = parse_iso(meta["start_time"])
+        if st is None:
+            raise InputError(path, f"start_time {meta['start_time']!r} is not an ISO 8601 date-time")
+        if st.tzinfo is not None:
+            start_time = st
+        else:
+            start_time = localize(st, tz, path)
+            info["start_clock_time"] = st.isoformat()
+    if start_time is None and "start_clock_time" not in info and meta.get("start_clock_time", "").lower() not in _NA:
+        info["start_clock_time"] = meta["start_clock_time"]
+    duration_s = None
+    if meta.get("duration_s", "").lower() not in _NA:
+        duration_s = parse_float(path, meta["duration_s"], "duration_s", None)
+    epoch = None
+    if meta.get("epoch_length", "").lower() not in _NA:
+        epoch = parse_float(path, meta["epoch_length"], "epoch_length", None)
+    return build_leg_movements(path, rows, start_time=start_time, duration_s=duration_s, epoch_length=epoch,
+                               unknown_side=unknown_side, metadata=info)
+
+
+# ------------------------------------------------------------------ write
+def _cell(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return "n/a" if not math.isfinite(v) else repr(v)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    s = str(value)
+    return "n/a" if s == "" else s.replace("\t", " ").replace("\n", " ")
+
+
+def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
+    """Write a night's events as a ``plm`` events TSV (atomically).
+
+    Parameters
+    ----------
+    path : path-like
+        Output file (``.tsv``); written to a temporary name, then renamed.
+    obj : NightResult or LegMovements
+        One row per monolateral LM (``lm_left``/``lm_right``; for a
+        NightResult with every other column of ``NightResult.events``, e.g.
+        ``lm_id, is_clm, is_plm, series``), one ``sleep_stage`` row per
+        epoch, and ``apnea``/``hypopnea``/``rera``/``arousal``/``lights_*``
+        rows. ``start_time`` and ``duration_s`` go into ``#`` comment lines.
+    """
+    ctx = night_context(obj)
+    table = ctx["table"]
+    extra_cols = [c for c in table if c not in ("onset", "duration", "side", "type", "value")]
+    header = ["onset", "duration", "type", "value", *extra_cols]
+    records: list[tuple[float, int, list[str]]] = []
+    na_tail = ["n/a"] * len(extra_cols)
+
+    n = len(table["onset"])
+    for i in range(n):
+        side = str(table["side"][i])
+        cells = [_cell(float(table["onset"][i])), _cell(float(table["duration"][i])), f"lm_{side}", "n/a"]
+        cells += [_cell(table[c][i].item() if hasattr(table[c][i], "item") else table[c][i]) for c in extra_cols]
+        records.append((float(table["onset"][i]), 1, cells))
+    hyp = ctx["hypnogram"]
+    if hyp is not None:
+        starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
+        for t, stage in zip(starts.tolist(), hyp.stages.tolist()):
+            records.append((t, 0, [_cell(t), _cell(hyp.epoch_length), "sleep_stage", stage] + na_tail))
+    for t, d, label in iter_nonempty(ctx["respiratory"]):
+        typ = label if label in RESPIRATORY_LABELS else label.lower().replace(" ", "_")
+        records.append((t, 2, [_cell(t), _cell(d), typ, "n/a"] + na_tail))
+    for t, d, _ in iter_nonempty(ctx["arousals"]):
+        records.append((t, 3, [_cell(t), _cell(d), "arousal", "n/a"] + na_tail))
+    for name in ("lights_off", "lights_on"):
+        if ctx[name] is not None:
+            records.append((float(ctx[name]), 4, [_cell(float(ctx[name])), "0.0", name, "n/a"] + na_tail))
+    records.sort(key=lambda r: (r[0], r[1]))
+
+    lines = ["# plm events TSV; onset and duration in s from the recording start (docs/formats.md)"]
+    st = ctx["start_time"]
+    lines.append(f"# start_time: {st.isoformat() if st is not None else 'n/a'}")
+    if st is None and ctx.get("start_clock_time"):
+        # local clock time without UTC offset, as the source file gave it
+        lines.append(f"# start_clock_time: {ctx['start_clock_time']}")
+    lines.append(f"# duration_s: {_cell(ctx['duration_s'])}")
+    if hyp is not None:
+        lines.append(f"# epoch_length: {_cell(hyp.epoch_length)}")
+    if ctx.get("source"):
+        lines.append(f"# source: {_cell(ctx['source'])}")
+    lines.append("\t".join(header))
+    lines.extend("\t".join(cells) for _, _, cells in records)
+    with atomic_write(path, "w", newline="") as fh:
+        fh.write("\n".join(lines) + "\n")

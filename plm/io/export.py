@@ -1,0 +1,485 @@
+"""Export a :class:`~plm.result.NightResult` to the files labs use.
+
+One entry point, :func:`save_result`, picks the writer by file extension (or
+``format=``); :func:`write_night_outputs` writes the per-night file set of
+``plm score --out DIR``; :func:`result_to_annotations` gives the scored LMs
+and PLMs as :class:`mne.Annotations`. The JSON summary, the one-row CSV of
+nightly measures and the EDF+ file with signals are written here; the other
+formats have their writer in their format's module (events TSV, NSRR XML,
+annotations-only EDF+, HDF5). Every file is written atomically
+(:mod:`plm.io.atomic`). Labels and layouts: ``docs/formats_export.md``.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import importlib
+import json
+import math
+import os
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from ..errors import InputError, MissingDependencyError
+from .atomic import atomic_path, atomic_write
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ANNOTATION_LABELS",
+    "save_result",
+    "write_night_outputs",
+    "result_to_annotations",
+    "write_summary_json",
+    "write_measures_csv",
+    "write_edf_plus",
+    "measures_row",
+    "json_safe",
+]
+
+#: Annotation label of each scored event kind (see docs/formats_export.md).
+ANNOTATION_LABELS = {
+    "lm_left": "LM left",
+    "lm_right": "LM right",
+    "plm_left": "PLM left",
+    "plm_right": "PLM right",
+    "gap": "BAD_ACQ_SKIP",
+}
+#: Channel names used for annotations when the result has no recording.
+DEFAULT_LEG_CHANNELS = {"left": ("Leg L",), "right": ("Leg R",)}
+
+#: Export format name -> (file-name suffix used by ``plm score --out``, extensions).
+EXPORT_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tsv": ("_events.tsv", (".tsv",)),
+    "json": ("_summary.json", (".json",)),
+    "csv": ("_summary.csv", (".csv",)),
+    "edf": ("_scored.edf", (".edf",)),
+    "edf-annotations": ("_annotations.edf", ()),
+    "xml": ("_nsrr.xml", (".xml",)),
+    "h5": ("_result.h5", (".h5", ".hdf5")),
+}
+_ALIASES = {"events-tsv": "tsv", "nsrr-xml": "xml", "hdf5": "h5", "edf+": "edf", "summary": "json"}
+
+# Writers that live in their format's module: format -> (module, function).
+_EXTERNAL_WRITERS = {
+    "tsv": ("plm.io.events_tsv", "write_events_tsv"),
+    "xml": ("plm.io.nsrr_xml", "write_nsrr_xml"),
+    "edf-annotations": ("plm.io.edf_annotations", "write_edf_annotations"),
+    "h5": ("plm.io.hdf5", "write_result"),
+}
+
+
+# ------------------------------------------------------------------ helpers
+def json_safe(obj: Any) -> Any:
+    """Convert to strict-JSON values: NaN/inf -> None, numpy -> Python, tuples -> lists."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, (_dt.datetime, _dt.date)):
+        return obj.isoformat()
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return json_safe(obj.item())
+    return obj
+
+
+def _normalise_format(fmt: str, path) -> str:
+    key = fmt.lower().lstrip(".")
+    key = _ALIASES.get(key, key)
+    if key not in EXPORT_FORMATS:
+        raise InputError(path, f"unknown export format {fmt!r}; choose one of {sorted(EXPORT_FORMATS)}")
+    return key
+
+
+def _format_from_path(path: Path) -> str:
+    name = path.name.lower()
+    for key, (_, exts) in EXPORT_FORMATS.items():
+        if any(name.endswith(ext) for ext in exts):
+            return key
+    raise InputError(path, "cannot tell the export format from the extension; use .tsv, .json, .csv, "
+                           ".edf, .xml or .h5, or pass format=")
+
+
+def _external_writer(fmt: str, path):
+    module_name, func_name = _EXTERNAL_WRITERS[fmt]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        module = None
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise InputError(path, f"writing {fmt!r} files is not available in this version of plm")
+    return func
+
+
+def _check_available(fmt: str, path=None) -> None:
+    if fmt in _EXTERNAL_WRITERS:
+        _external_writer(fmt, path)
+
+
+# ------------------------------------------------------------- dispatch
+def save_result(result, path: str | os.PathLike, format: str | None = None) -> Path:
+    """Write a night's result to ``path`` in the format given or implied.
+
+    Parameters
+    ----------
+    result : NightResult
+    path : path-like
+        Output file; written atomically (complete or not at all).
+    format : str, optional
+        ``"tsv"`` (events), ``"json"`` (summary), ``"csv"`` (one row of
+        nightly measures), ``"edf"`` (EDF+ with the recording's signals and
+        the LM/PLM annotations; annotations only when the result has no
+        recording), ``"edf-annotations"``, ``"xml"`` (NSRR-style) or
+        ``"h5"``. Default: from the extension.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    fmt = _format_from_path(path) if format is None else _normalise_format(format, path)
+    if fmt == "edf" and getattr(result, "recording", None) is None:
+        fmt = "edf-annotations"
+    if fmt == "json":
+        write_summary_json(result, path)
+    elif fmt == "csv":
+        write_measures_csv(result, path)
+    elif fmt == "edf":
+        write_edf_plus(result, path)
+    elif fmt == "h5":
+        # Several nights of one recording can share a file: label each night.
+        info = result.night_info()
+        night = info.get("night") if (info.get("n_nights") or 1) > 1 else None
+        _external_writer(fmt, path)(path, result, night=night)
+    else:
+        # Format modules take (path, obj), like write_events_tsv(path, result).
+        _external_writer(fmt, path)(path, result)
+    return path
+
+
+def output_stem(result) -> str:
+    """File-name stem for a night's outputs: input stem, plus the night date
+    when the recording holds several nights."""
+    source = str(getattr(result, "source", "") or "")
+    first = re.split(r"[;,+]\s*|\s+\+\s+", source)[0].strip() if source else ""
+    name = Path(first).name if first else "night"
+    # Drop compression and format extensions: "pamrl_left.csv.gz" -> "pamrl_left".
+    for _ in range(2):
+        stem, ext = os.path.splitext(name)
+        if ext.lower() in (".gz", ".bz2", ".xz", ".zip", ".csv", ".edf", ".bdf", ".rec", ".h5", ".hdf5",
+                           ".tsv", ".txt", ".xml", ".json", ".gt3x", ".cwa", ".bin", ".sco"):
+            name = stem
+    name = name or "night"
+    info = result.night_info()
+    if (info.get("n_nights") or 1) > 1 and info.get("night"):
+        name = f"{name}_{info['night']}"
+    return name
+
+
+def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = ()) -> list[Path]:
+    """Write ``<stem>_events.tsv``, ``<stem>_summary.json`` and extra formats.
+
+    Parameters
+    ----------
+    result : NightResult
+    out_dir : path-like
+        Created when missing.
+    extra_formats : iterable of str
+        More formats (names as for :func:`save_result`); file names are
+        ``<stem>`` plus ``_summary.csv``, ``_scored.edf`` (or
+        ``_annotations.edf`` without signals), ``_annotations.edf``,
+        ``_nsrr.xml``, ``_result.h5``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Files written, in order.
+    """
+    out = Path(out_dir)
+    fmts = ["tsv", "json"]
+    for f in extra_formats:
+        key = _normalise_format(f, None)
+        if key == "edf" and getattr(result, "recording", None) is None:
+            key = "edf-annotations"
+        if key not in fmts:
+            fmts.append(key)
+    # Refuse before writing anything, so a run never leaves half its outputs.
+    for key in fmts:
+        _check_available(key, out)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "is a file; expected an output folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(out, f"cannot create the output folder ({exc.strerror or exc})") from None
+    stem = output_stem(result)
+    written = []
+    for key in fmts:
+        target = out / f"{stem}{EXPORT_FORMATS[key][0]}"
+        save_result(result, target, format=key)
+        written.append(target)
+    return written
+
+
+# ------------------------------------------------------------ summaries
+def write_summary_json(result, path: str | os.PathLike) -> None:
+    """Write ``result.summary()`` as strict, indented JSON (NaN -> null)."""
+    text = json.dumps(json_safe(result.summary()), indent=2, allow_nan=False) + "\n"
+    with atomic_write(path) as fh:
+        fh.write(text)
+
+
+def _is_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str, np.integer, np.floating, np.bool_))
+
+
+def measures_row(result) -> dict[str, Any]:
+    """The night's scalar measures as one flat row with a stable column order.
+
+    Order: ``source, night, start_time``, the contract keys of
+    :data:`plm.result.SUMMARY_KEYS` (except ``criteria`` and ``version``),
+    every other scalar measure by name, then ``criteria_name,
+    criteria_hash, version``. Non-scalar measures (histograms) are left out.
+    """
+    from ..result import SUMMARY_KEYS
+
+    summary = result.summary()
+    info = result.night_info()
+    row: dict[str, Any] = {
+        "source": summary.get("source", ""),
+        "night": summary.get("night", info.get("night")),
+        "start_time": summary.get("start_time"),
+    }
+    fixed = [k for k in SUMMARY_KEYS if k not in ("criteria", "version")]
+    skip = set(row) | {"criteria", "version"}
+    for k in fixed:
+        row[k] = summary.get(k)
+    rest = sorted(k for k, v in summary.items() if k not in skip and k not in fixed and _is_scalar(v))
+    for k in rest:
+        row[k] = summary[k]
+    crit = summary.get("criteria") or {}
+    row["criteria_name"] = crit.get("name")
+    row["criteria_hash"] = crit.get("hash")
+    row["version"] = summary.get("version")
+    return row
+
+
+def _csv_cell(v: Any) -> str:
+    v = json_safe(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)  # shortest text that reads back to the same float
+    return str(v)
+
+
+def write_measures_csv(result, path: str | os.PathLike) -> None:
+    """Write a header and one row of nightly measures (:func:`measures_row`).
+
+    Missing or undefined values (None, NaN) are empty cells; floats are
+    written with full precision.
+    """
+    row = measures_row(result)
+    with atomic_write(path, newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(list(row))
+        w.writerow([_csv_cell(v) for v in row.values()])
+
+
+# ------------------------------------------------------------ annotations
+def _leg_channels(result) -> dict[str, tuple[str, ...]]:
+    rec = getattr(result, "recording", None)
+    if rec is None:
+        return dict(DEFAULT_LEG_CHANNELS)
+    out = {}
+    for side in ("left", "right"):
+        names = tuple(rec.ch_names[i] for i in rec.picks(side))
+        out[side] = names or DEFAULT_LEG_CHANNELS[side]
+    return out
+
+
+def _annotation_arrays(result) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, ...]]]:
+    """Onsets, durations, labels and channel names of the scored per-leg LMs,
+    in onset order (see :data:`ANNOTATION_LABELS`)."""
+    legs = _leg_channels(result)
+    ev = result.events
+    if not ev.n_rows:
+        return np.zeros(0), np.zeros(0), [], []
+    # Rows the scorer did not score (too short, outside lights, ...) have
+    # lm_id -1: they are not LMs of the night and get no annotation.
+    scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(ev.n_rows, bool)
+    side = np.asarray(ev["side"]).astype(str)[scored]
+    in_plm = (np.asarray(ev["is_plm"], dtype=bool)[scored] if "is_plm" in ev.columns
+              else np.zeros(side.size, bool))
+    onset = np.asarray(ev["onset"], dtype=float)[scored]
+    duration = np.asarray(ev["duration"], dtype=float)[scored]
+    order = np.argsort(onset, kind="stable")
+    labels = [ANNOTATION_LABELS[("plm_" if p else "lm_") + s] for s, p in zip(side[order], in_plm[order])]
+    chans = [legs[s] for s in side[order]]
+    return onset[order], duration[order], labels, chans
+
+
+def result_to_annotations(result):
+    """The scored LMs and PLMs as :class:`mne.Annotations`.
+
+    One annotation per scored monolateral leg movement (after same-leg
+    merging): ``"PLM left"``/``"PLM right"`` when it belongs to a PLM (its
+    LM after bilateral merging is in a PLM series), else ``"LM left"``/``"LM
+    right"``. ``ch_names`` are that leg's channels; ``orig_time`` is
+    ``result.start_time`` (in UTC, as MNE keeps it). Labels:
+    ``docs/formats_export.md``.
+
+    Parameters
+    ----------
+    result : NightResult
+
+    Returns
+    -------
+    mne.Annotations
+    """
+    import mne
+
+    onset, duration, labels, chans = _annotation_arrays(result)
+    # MNE keeps orig_time in UTC; the local offset stays in result.start_time.
+    orig = None if result.start_time is None else result.start_time.astimezone(_dt.timezone.utc)
+    return mne.Annotations(onset=onset, duration=duration, description=labels, orig_time=orig,
+                           ch_names=chans)
+
+
+# ------------------------------------------------------------ EDF+ with signals
+_EDF_LABEL_LEN = 16
+
+
+def _edf_labels(names: Sequence[str], path) -> list[str]:
+    labels = [n.encode("ascii", "replace").decode("ascii")[:_EDF_LABEL_LEN] for n in names]
+    if len(set(labels)) != len(labels):
+        raise InputError(path, f"channel names {list(names)} are not unique within EDF's 16 characters")
+    return labels
+
+
+def _record_layout(sfreq: float, path) -> tuple[float, int]:
+    """EDF data-record duration (s) and samples per record for ``sfreq``."""
+    frac = Fraction(sfreq).limit_denominator(1000)
+    if abs(float(frac) - sfreq) > 1e-9 * sfreq or frac.denominator > 60:
+        raise InputError(path, f"sampling rate {sfreq:g} Hz cannot be stored in EDF data records "
+                               "(needs a whole number of samples in at most 60 s)")
+    record = float(frac.denominator)
+    return record, int(frac.numerator)
+
+
+def _runs(mask: np.ndarray) -> np.ndarray:
+    """(start, stop) sample indices of the True runs of ``mask``."""
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges.reshape(-1, 2)
+
+
+def write_edf_plus(result, path: str | os.PathLike) -> None:
+    """Write the recording's signals plus the LM/PLM annotations as EDF+.
+
+    The header start date and time are the local wall-clock time of the
+    first sample (EDF+ convention) and the UTC offset goes into the
+    recording field (``UTCoffset=+01:00``). Channels keep their units (uV,
+    g); NaN gaps are written as 0 and marked ``BAD_ACQ_SKIP``; the last data
+    record is padded with 0 and the padding marked the same way.
+
+    Parameters
+    ----------
+    result : NightResult
+        Must carry its ``recording``.
+    path : path-like
+    """
+    rec = getattr(result, "recording", None)
+    if rec is None:
+        raise InputError(path, "EDF+ with signals needs the recording; this result was scored from events "
+                               "(use format='edf-annotations')")
+    try:
+        import edfio
+    except ImportError:  # pragma: no cover - depends on environment
+        raise MissingDependencyError("EDF+ export", "edfio", "export") from None
+
+    record, per_record = _record_layout(rec.sfreq, path)
+    n = rec.n_samples
+    pad = (-n) % per_record
+    labels = _edf_labels(rec.ch_names, path)
+    missing = np.zeros(n + pad, dtype=bool)
+    missing[n:] = True
+    signals = []
+    for i, ch in enumerate(rec.channels):
+        x = np.asarray(rec.data[i], dtype=np.float64)
+        bad = ~np.isfinite(x)
+        if bad.any():
+            missing[:n] |= bad
+            x = np.where(bad, 0.0, x)
+        if pad:
+            x = np.concatenate([x, np.zeros(pad)])
+        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+        if hi <= lo:
+            hi = lo + 1.0
+        # Round outward to what EDF's 8-character fields can hold, so no
+        # sample is clipped by the header.
+        lo, hi = _edf_range(lo, hi)
+        signals.append(edfio.EdfSignal(x, rec.sfreq, label=labels[i], physical_dimension=ch.unit,
+                                       physical_range=(lo, hi), transducer_type=ch.modality))
+
+    anns = []
+    for a, b in _runs(missing):
+        anns.append(edfio.EdfAnnotation(a / rec.sfreq, (b - a) / rec.sfreq, ANNOTATION_LABELS["gap"]))
+    onset, duration, texts, _ = _annotation_arrays(result)
+    shift = 0.0
+    if result.start_time is not None and rec.start_time is not None:
+        shift = (result.start_time - rec.start_time).total_seconds()
+    for o, d, t in zip(onset + shift, duration, texts):
+        anns.append(edfio.EdfAnnotation(float(o), float(d), t))
+    anns.sort(key=lambda a: a.onset)
+
+    start = rec.start_time
+    offset = _format_offset(start.utcoffset())
+    recording = edfio.Recording(
+        startdate=start.date(),
+        equipment_code=_edf_token(rec.device or "X"),
+        additional=[f"UTCoffset={offset}"] + ([f"tz={_edf_token(rec.timezone)}"] if rec.timezone else []),
+    )
+    edf = edfio.Edf(signals, recording=recording, starttime=start.time().replace(tzinfo=None),
+                    data_record_duration=record, annotations=anns)
+    with atomic_path(path) as tmp:
+        edf.write(tmp)
+
+
+def _edf_range(lo: float, hi: float) -> tuple[float, float]:
+    def fit(v: float, up: bool) -> float:
+        if float(v).is_integer() and len(str(int(v))) <= 8:
+            return float(v)
+        digits = len(str(int(abs(v)))) + (1 if v < 0 else 0)
+        decimals = max(0, 8 - digits - 1)
+        scale = 10.0 ** decimals
+        r = (math.ceil(v * scale) if up else math.floor(v * scale)) / scale
+        return float(r)
+
+    return fit(lo, False), fit(hi, True)
+
+
+def _edf_token(text: str) -> str:
+    return re.sub(r"\s+", "_", str(text)).encode("ascii", "replace").decode("ascii") or "X"
+
+
+def _format_offset(delta: _dt.timedelta | None) -> str:
+    if delta is None:
+        return "unknown"
+    minutes = int(round(delta.total_seconds() / 60))
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"

@@ -1,0 +1,368 @@
+"""The native ``plm`` HDF5 container: a recording and its scored results.
+
+Layout (documented for other tools in ``docs/hdf5.md``)::
+
+    /                      attrs: plm_format="plm-hdf5", plm_format_version=1, plm_version
+    /recording             attrs: sfreq, start_time (ISO 8601 with UTC offset), timezone,
+                                  device, source, meta (JSON), lights_off, lights_on (if known)
+    /recording/data        (n_channels, n_samples), chunked, gzip + shuffle; attrs: units
+    /recording/channels/   name, unit, modality, side, axis (string datasets, one entry per row)
+    /recording/hypnogram/  stages (strings); attrs: epoch_length, onset
+    /recording/respiratory/, /recording/arousals/   onset, duration, label
+    /results/<criteria hash>/          attrs: criteria (JSON), criteria_name, criteria_hash,
+                                              plm_version, start_time, source
+    /results/<criteria hash>/events/   one dataset per column of NightResult.events
+    /results/<criteria hash>/lms/      one dataset per column of NightResult.lms
+    /results/<criteria hash>/summary   scalar string: NightResult.summary() as strict JSON
+    /results/<criteria hash>/hypnogram/  as under /recording, when the result has staging
+
+Several nights scored with one criteria set go to
+``/results/<criteria hash>/<night label>/`` with the same members.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import InputError
+from ..events import EventTable, Hypnogram, ScoredEvents
+from ..recording import Channel, Recording
+from .atomic import atomic_path
+
+__all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
+
+FORMAT_NAME = "plm-hdf5"
+FORMAT_VERSION = 1
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_CHUNK_SAMPLES = 1 << 16
+
+
+def sniff(path: str | os.PathLike, head: bytes) -> bool:
+    """True for an HDF5 file (signature at byte 0, or after a 512-byte user block)."""
+    return head[:8] == HDF5_MAGIC or any(head[o:o + 8] == HDF5_MAGIC for o in (512, 1024, 2048, 4096, 8192))
+
+
+def _h5py():
+    import h5py  # core dependency; imported lazily to keep `import plm` light
+
+    return h5py
+
+
+def _str_data(values) -> np.ndarray:
+    return np.array([str(v) for v in np.asarray(values).reshape(-1)], dtype=object)
+
+
+def _write_strings(group, name: str, values) -> None:
+    h5py = _h5py()
+    group.create_dataset(name, data=_str_data(values), dtype=h5py.string_dtype("utf-8"))
+
+
+def _read_strings(ds) -> np.ndarray:
+    vals = ds.asstr()[()] if ds.shape != () else [ds.asstr()[()]]
+    return np.asarray([str(v) for v in vals], dtype=str)
+
+
+def _write_table(group, table: EventTable) -> None:
+    group.attrs["columns"] = json.dumps(table.columns)
+    for col in table.columns:
+        arr = np.asarray(table[col])
+        if arr.dtype.kind in "USO":
+            _write_strings(group, col, arr)
+        else:
+            group.create_dataset(col, data=arr)
+        group[col].attrs["dtype"] = arr.dtype.str
+
+
+def _read_table(group) -> EventTable:
+    cols = json.loads(group.attrs["columns"]) if "columns" in group.attrs else sorted(group.keys())
+    out = {}
+    for col in cols:
+        ds = group[col]
+        dt = np.dtype(ds.attrs.get("dtype", ds.dtype.str))
+        if dt.kind in "USO":
+            vals = _read_strings(ds)
+            out[col] = vals.astype(dt) if dt.kind == "U" else vals
+        else:
+            out[col] = np.asarray(ds[()], dtype=dt)
+    return EventTable(out)
+
+
+def _write_events(group, ev: ScoredEvents) -> None:
+    group.create_dataset("onset", data=ev.onset)
+    group.create_dataset("duration", data=ev.duration)
+    _write_strings(group, "label", ev.label)
+
+
+def _write_hypnogram(group, hyp: Hypnogram) -> None:
+    _write_strings(group, "stages", hyp.stages)
+    group.attrs["epoch_length"] = hyp.epoch_length
+    group.attrs["onset"] = hyp.onset
+
+
+def _read_hypnogram(group) -> Hypnogram:
+    return Hypnogram(_read_strings(group["stages"]), float(group.attrs["epoch_length"]), float(group.attrs["onset"]))
+
+
+def _json_default(obj):
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, (_dt.datetime, _dt.date)):
+        return obj.isoformat()
+    return str(obj)
+
+
+def write_recording(path: str | os.PathLike, recording: Recording, compression: int = 4) -> Path:
+    """Write a recording to a new ``plm`` HDF5 file (replacing any file there).
+
+    Parameters
+    ----------
+    path : path-like
+        Output ``.h5`` file; written under a temporary name, then renamed.
+    recording : Recording
+    compression : int
+        gzip level 0-9 (4 is a good size/speed balance for leg signals).
+
+    Returns
+    -------
+    Path
+    """
+    h5py = _h5py()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["plm_format"] = FORMAT_NAME
+            f.attrs["plm_format_version"] = FORMAT_VERSION
+            f.attrs["plm_version"] = __version__
+            g = f.create_group("recording")
+            _fill_recording(g, recording, compression)
+    return path
+
+
+def _fill_recording(g, rec: Recording, compression: int) -> None:
+    g.attrs["sfreq"] = float(rec.sfreq)
+    g.attrs["start_time"] = rec.start_time.isoformat()
+    g.attrs["timezone"] = rec.timezone or ""
+    g.attrs["device"] = rec.device
+    g.attrs["source"] = rec.source
+    g.attrs["meta"] = json.dumps(rec.meta, default=_json_default)
+    for name in ("lights_off", "lights_on"):
+        value = getattr(rec, name)
+        if value is not None:
+            g.attrs[name] = float(value)
+    data = np.asarray(rec.data)
+    chunks = (1, int(min(max(data.shape[1], 1), _CHUNK_SAMPLES))) if data.size else None
+    ds = g.create_dataset(
+        "data", data=data, chunks=chunks, compression="gzip" if chunks else None,
+        compression_opts=compression if chunks else None, shuffle=bool(chunks),
+    )
+    ds.attrs["units"] = json.dumps([c.unit for c in rec.channels])
+    ch = g.create_group("channels")
+    for field in ("name", "unit", "modality", "side", "axis"):
+        _write_strings(ch, field, [getattr(c, field) or "" for c in rec.channels])
+    if rec.hypnogram is not None:
+        _write_hypnogram(g.create_group("hypnogram"), rec.hypnogram)
+    for name in ("respiratory", "arousals"):
+        ev = getattr(rec, name)
+        if ev is not None:
+            _write_events(g.create_group(name), ev)
+
+
+def _open(path: Path):
+    h5py = _h5py()
+    try:
+        return h5py.File(path, "r")
+    except (OSError, ValueError) as exc:
+        raise InputError(path, f"cannot open as HDF5 ({' '.join(str(exc).split())})") from None
+
+
+def _check_plm(path: Path, f) -> None:
+    fmt = f.attrs.get("plm_format")
+    if isinstance(fmt, bytes):
+        fmt = fmt.decode()
+    if fmt != FORMAT_NAME:
+        raise InputError(path, "HDF5 file was not written by plm (no plm_format attribute); convert it with `plm convert`")
+    version = int(f.attrs.get("plm_format_version", 0))
+    if version > FORMAT_VERSION:
+        raise InputError(path, f"plm HDF5 format version {version} is newer than this plm reads ({FORMAT_VERSION}); update plm")
+
+
+def read_hdf5(path: str | os.PathLike, mmap: bool = False) -> Recording:
+    """Read the recording of a ``plm`` HDF5 file.
+
+    Parameters
+    ----------
+    path : path-like
+    mmap : bool
+        Reserved; data are always loaded into memory (they are compressed).
+
+    Returns
+    -------
+    Recording
+        Identical signals, rate, channel roles, start time, time zone, staging
+        and events to the recording that was written.
+    """
+    path = Path(path)
+    with _open(path) as f:
+        _check_plm(path, f)
+        if "recording" not in f:
+            raise InputError(path, "plm HDF5 file holds no /recording (results only?)")
+        g = f["recording"]
+        try:
+            data = g["data"][()]
+            ch = g["channels"]
+            fields = {k: _read_strings(ch[k]) for k in ("name", "unit", "modality", "side", "axis")}
+            channels = tuple(
+                Channel(n, u, m, side=s or None, axis=a or None)
+                for n, u, m, s, a in zip(fields["name"], fields["unit"], fields["modality"], fields["side"], fields["axis"])
+            )
+            start = _dt.datetime.fromisoformat(_attr_str(g, "start_time"))
+            sfreq = float(g.attrs["sfreq"])
+            meta = json.loads(_attr_str(g, "meta") or "{}")
+            hyp = _read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None
+            events = {}
+            for name in ("respiratory", "arousals"):
+                if name in g:
+                    e = g[name]
+                    events[name] = ScoredEvents(e["onset"][()], e["duration"][()], _read_strings(e["label"]))
+            lights = {k: float(g.attrs[k]) for k in ("lights_off", "lights_on") if k in g.attrs}
+            tz = _attr_str(g, "timezone") or None
+            device = _attr_str(g, "device")
+        except KeyError as exc:
+            raise InputError(path, f"plm HDF5 recording is incomplete (missing {exc.args[0]!r})") from None
+        except ValueError as exc:
+            raise InputError(path, f"plm HDF5 recording is invalid ({exc})") from None
+    meta.setdefault("format", "hdf5")
+    return Recording(
+        data=data, sfreq=sfreq, channels=channels, start_time=start, hypnogram=hyp, timezone=tz,
+        device=device, source=str(path), meta=meta, **events, **lights,
+    )
+
+
+def _attr_str(g, name: str) -> str:
+    v = g.attrs.get(name, "")
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def _strict(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):
+        return _strict(obj.item())
+    return obj
+
+
+def write_result(path: str | os.PathLike, result, night: str | None = None) -> Path:
+    """Store a scored night under ``/results/<criteria hash>/`` of an HDF5 file.
+
+    The file is created when missing; an existing ``plm`` file (e.g. one
+    made by :func:`write_recording`) keeps its recording and other results.
+    A result with the same criteria hash (and ``night``) is replaced. The
+    update is made on a copy that replaces the file only when complete.
+
+    Parameters
+    ----------
+    path : path-like
+    result : NightResult
+    night : str, optional
+        Label of the night (e.g. ``"2026-03-01"``) when one file holds several
+        nights scored with the same criteria: stored under
+        ``/results/<hash>/<night>/``.
+
+    Returns
+    -------
+    Path
+    """
+    h5py = _h5py()
+    path = Path(path)
+    crit = result.criteria
+    key = f"results/{crit.hash}" + (f"/{night}" if night else "")
+    with atomic_path(path) as tmp:
+        if path.exists():
+            with _open(path) as f:
+                _check_plm(path, f)
+            shutil.copyfile(path, tmp)
+            mode = "a"
+        else:
+            mode = "w"
+        with h5py.File(tmp, mode) as f:
+            f.attrs["plm_format"] = FORMAT_NAME
+            f.attrs["plm_format_version"] = FORMAT_VERSION
+            f.attrs.setdefault("plm_version", __version__)
+            if key in f:
+                del f[key]
+            g = f.require_group(key)
+            g.attrs["criteria"] = crit.to_json()
+            g.attrs["criteria_name"] = crit.name
+            g.attrs["criteria_hash"] = crit.hash
+            g.attrs["plm_version"] = result.version
+            g.attrs["start_time"] = "" if result.start_time is None else result.start_time.isoformat()
+            g.attrs["source"] = result.source or ""
+            _write_table(g.create_group("events"), result.events)
+            _write_table(g.create_group("lms"), result.lms)
+            g.create_dataset("summary", data=json.dumps(_strict(result.summary()), allow_nan=False),
+                             dtype=h5py.string_dtype("utf-8"))
+            # Exact measures (NaN kept) so a read-back result equals the one written.
+            g.attrs["measures"] = json.dumps(result.measures, default=_json_default)
+            g.attrs["extra"] = json.dumps(result.extra, default=_json_default)
+            if result.hypnogram is not None:
+                _write_hypnogram(g.create_group("hypnogram"), result.hypnogram)
+    return path
+
+
+def read_results(path: str | os.PathLike) -> dict[str, Any]:
+    """Read every scored result stored in a ``plm`` HDF5 file.
+
+    Returns
+    -------
+    dict
+        ``"<criteria hash>"`` (or ``"<criteria hash>/<night>"``) to
+        :class:`~plm.result.NightResult`, in file order.
+    """
+    from ..criteria import Criteria
+    from ..result import NightResult
+
+    path = Path(path)
+    out: dict[str, Any] = {}
+    with _open(path) as f:
+        _check_plm(path, f)
+        if "results" not in f:
+            return out
+        groups = []
+        for h, g in f["results"].items():
+            if "summary" in g:
+                groups.append((h, g))
+            for n, sub in g.items():
+                if hasattr(sub, "keys") and "summary" in sub:
+                    groups.append((f"{h}/{n}", sub))
+        for key, g in groups:
+            try:
+                crit = Criteria.from_json(_attr_str(g, "criteria"))
+                start = _attr_str(g, "start_time")
+                out[key] = NightResult(
+                    measures=json.loads(_attr_str(g, "measures")),
+                    events=_read_table(g["events"]),
+                    lms=_read_table(g["lms"]),
+                    criteria=crit,
+                    start_time=_dt.datetime.fromisoformat(start) if start else None,
+                    source=_attr_str(g, "source"),
+                    hypnogram=_read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None,
+                    version=_attr_str(g, "plm_version"),
+                    extra=json.loads(_attr_str(g, "extra") or "{}"),
+                )
+            except (KeyError, ValueError) as exc:
+                raise InputError(path, f"result {key} is incomplete or invalid ({exc})") from None
+    return out
