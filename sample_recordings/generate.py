@@ -587,6 +587,22 @@ def evaluate(hours: float = 2.0, seed: int = 1, kinds=("accel", "emg"), out=sys.
     return rows
 
 
+#: The bundled samples: name -> (kind, hours, seed, impairments, sfreq).
+SAMPLES = {
+    "pamrl": ("accel", 2.5, 2026, ("noise", "quantisation", "gravity_drift"), 40.0),
+    "psg_emg": ("emg", 0.5, 2026, ("drift", "mains", "pops", "cardiac"), 256.0),
+}
+
+
+def write_samples(out: str | os.PathLike) -> list[Path]:
+    """Write the small recordings bundled in ``sample_recordings/``."""
+    written = []
+    for name, (kind, hours, seed, imp, sfreq) in SAMPLES.items():
+        rec, truth = make_night(kind, hours, seed, imp, sfreq)
+        written += write_night(out, name, rec, truth)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", help="output folder")
@@ -597,7 +613,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--impairments", default="", help="comma-separated impairments (see module help)")
     p.add_argument("--name", default=None, help="file stem (default: <kind>_<hours>h_seed<seed>)")
     p.add_argument("--evaluate", action="store_true", help="print F1 and PLM counts of the detector on generated nights")
+    p.add_argument("--samples", action="store_true",
+                   help="(re)write the bundled sample recordings into --out (default: this folder)")
     args = p.parse_args(argv)
+    if args.samples:
+        for path in write_samples(args.out or Path(__file__).resolve().parent):
+            print(path)
+        return 0
     if args.evaluate:
         evaluate(hours=args.hours if args.hours != 8.0 else 2.0, seed=args.seed or 1)
         return 0
