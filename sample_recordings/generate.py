@@ -146,9 +146,13 @@ def design_schedule(hours: float, rng: np.random.Generator, reserved: list[tuple
                 return b + margin
         return None
 
+    # Kinds come in shuffled rounds, so every kind appears in every 8 blocks.
     kinds = np.array(["series", "series", "series", "triplet", "isolated", "isolated", "long", "short"])
+    queue: list[str] = []
     while True:
-        kind = kinds[rng.integers(len(kinds))]
+        if not queue:
+            queue = list(rng.permutation(kinds))
+        kind = queue.pop()
         if kind in ("series", "triplet"):
             k = int(rng.integers(4, 25)) if kind == "series" else 3
             imis = rng.uniform(15.0, 60.0, size=k - 1)
@@ -186,9 +190,13 @@ def design_schedule(hours: float, rng: np.random.Generator, reserved: list[tuple
         if kind == "series":
             n_plm += k
             n_series += 1
-        t = starts[-1] + rng.uniform(120.0, 300.0)
-        if kind == "long":
-            t += 25.0
+        gap = rng.uniform(120.0, 300.0) + (25.0 if kind == "long" else 0.0)
+        if kind != "short" and rng.random() < 0.5:
+            # a too-short burst in the middle of the pause: no LM, breaks nothing
+            s_on.append(starts[-1] + gap / 2)
+            s_du.append(rng.uniform(0.15, 0.3))
+            s_sd.append(("left", "right")[rng.integers(2)])
+        t = starts[-1] + gap
     on = np.array(on)
     order = np.argsort(on, kind="stable")
     side = np.array(sd, dtype="<U5")[order]
