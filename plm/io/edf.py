@@ -526,26 +526,35 @@ def read_edf(
     reader = mne.io.read_raw_bdf if hdr.bytes_per_sample == 3 else mne.io.read_raw_edf
     # Read channels of equal rate together; MNE would upsample mixed rates to the fastest one.
     signals: dict[str, np.ndarray] = {}
+    groups: list[np.ndarray] = []
     annotations = None
     for rate in sorted(set(rates.values())):
         group = [lab for lab in needed if rates[lab] == rate]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                raw = reader(path, include=group, preload=True, stim_channel=None, infer_types=False, verbose="error")
+                raw = reader(path, include=group, preload=False, stim_channel=None, infer_types=False, verbose="error")
         except Exception as exc:  # noqa: BLE001 - MNE raises many types for broken files
             raise InputError(path, f"MNE cannot read the file ({' '.join(str(exc).split())[:200]})") from None
         if annotations is None:
             annotations = raw.annotations
-        data = raw.get_data()
         if list(raw.ch_names) != group:
             raise InputError(path, f"MNE returned channels {raw.ch_names}, expected {group}")
+        try:
+            data = raw.get_data()  # not preloaded: read from disk straight into this one array
+        except Exception as exc:  # noqa: BLE001 - MNE raises many types for broken files
+            raise InputError(path, f"MNE cannot read the signals ({' '.join(str(exc).split())[:200]})") from None
+        del raw
+        groups.append(data)
         for lab, row in zip(group, data):
             unit = hdr.units[idx_of[lab]]
-            physical = row / _mne_scale(unit)
-            _note_clipping(physical, lab, hdr, idx_of[lab], notes)
-            signals[lab] = physical * _unit_factor(path, unit, lab, notes)
-        del raw, data
+            row /= _mne_scale(unit)  # back to the file's physical unit
+            _note_clipping(row, lab, hdr, idx_of[lab], notes)
+            factor = _unit_factor(path, unit, lab, notes)
+            if factor != 1.0:
+                row *= factor
+            signals[lab] = row
+        del data
 
     target = min(rates.values())
     if len(set(rates.values())) > 1:
@@ -560,17 +569,31 @@ def read_edf(
                 notes.append(f"channel {lab!r} resampled from {rates[lab]:g} Hz to {target:g} Hz to match the other leg")
     n = min(len(v) for v in signals.values())
 
-    rows, chans = [], []
-    for side in ("left", "right"):
-        if side not in picks:
-            continue
+    sides = [s_ for s_ in ("left", "right") if s_ in picks]
+    leg_rows = [signals[picks[s_][0]] for s_ in sides]
+    if (len(groups) == 1 and all(len(picks[s_]) == 1 for s_ in sides) and groups[0].shape == (len(sides), n)
+            and all(np.shares_memory(r, groups[0][i]) for i, r in enumerate(leg_rows))):
+        # common case: the one array MNE filled already holds the legs in order, use it as is
+        data = groups[0]
+        signals = {}
+    else:
+        data = np.empty((len(sides), n), dtype=np.float64)
+    del leg_rows, groups
+    chans = []
+    for i, side in enumerate(sides):
         labs = picks[side]
-        x = signals[labs[0]][:n] if len(labs) == 1 else signals[labs[0]][:n] - signals[labs[1]][:n]
+        if not signals:
+            pass  # already in place
+        elif len(labs) == 1:
+            data[i] = signals.pop(labs[0])[:n]
+        else:
+            np.subtract(signals[labs[0]][:n], signals[labs[1]][:n], out=data[i])
         name = labs[0] if len(labs) == 1 else f"{labs[0]}-{labs[1]}"
-        x = x * check_emg_scale(path, x, name, units, notes)
-        rows.append(x)
+        factor = check_emg_scale(path, data[i], name, units, notes)
+        if factor != 1.0:
+            data[i] *= factor
         chans.append(Channel(name, "uV", "emg", side=side))
-    data = np.vstack(rows)
+    del signals
 
     # Start time: the header clock has no UTC offset; EDF+ keeps a sub-second start in the first TAL.
     clock = hdr.start + _dt.timedelta(seconds=_first_record_offset(path, hdr))
