@@ -20,7 +20,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..events import Hypnogram
 from ..recording import Channel, Recording
 from ._rawfiles import check_sfreq
 from .atomic import atomic_path
@@ -32,7 +31,7 @@ __all__ = [
     "find_leg_channels",
     "leg_side_of_label",
     "read_edf_header",
-    "stage_from_annotation",
+    "annotation_context",
     "MAX_EMG_HZ",
 ]
 
@@ -371,63 +370,43 @@ def _note_clipping(x: np.ndarray, label: str, hdr: EdfHeader, i: int, notes: lis
 
 
 # --------------------------------------------------------------- annotations
-_STAGE_WORDS = {
-    "w": "W", "wake": "W", "0": "W",
-    "1": "N1", "n1": "N1", "s1": "N1",
-    "2": "N2", "n2": "N2", "s2": "N2",
-    "3": "N3", "n3": "N3", "s3": "N3", "4": "N3", "n4": "N3", "s4": "N3",
-    "r": "R", "rem": "R", "5": "R",
-    "?": "?", "unscored": "?", "unknown": "?", "movement time": "?", "mt": "?", "artifact": "?",
-}
+def annotation_context(path, onsets, durations, descriptions) -> dict[str, Any]:
+    """Staging, respiratory events, arousals and lights from EDF+ annotations.
 
+    Labels are classified by :func:`plm.io.edf_annotations.classify` (the
+    event reader's mapping, so an EDF+ means the same whether it is read as a
+    recording or as events); stage rows become a :class:`Hypnogram` on their
+    epoch grid (:func:`plm.io._scored.hypnogram_from_rows`).
 
-def stage_from_annotation(description: str) -> str | None:
-    """Stage code (W, N1, N2, N3, R, ?) of an EDF+ annotation text, or None.
-
-    Accepts ``Sleep stage W/1/2/3/4/R/?``, ``Sleep stage N1``... (Sleep-EDF,
-    Sleep-EDFx, MNE), ``Stage 2``, ``SLEEP-S2``, ``SLEEP-REM`` and bare
-    ``W, N1, N2, N3, R, REM, Wake``. Stage 4 (R&K) is N3. Bare digits are
-    only read as stages after a ``stage`` prefix.
+    Returns
+    -------
+    dict
+        Keyword arguments for :class:`Recording` (only those present) plus
+        ``"n_lm_annotations"``: scored leg movements found (not used by the
+        signal reader; read them with ``format="edf-annotations"``).
     """
-    s = " ".join(description.strip().lower().replace("_", " ").split())
-    for prefix in ("sleep stage ", "sleep stage: ", "stage ", "sleep-", "sleep "):
-        if s.startswith(prefix):
-            rest = s[len(prefix):].strip()
-            if rest.startswith("s") and rest[1:] in ("1", "2", "3", "4"):
-                rest = rest[1:]
-            return _STAGE_WORDS.get(rest)
-    if s in ("w", "wake", "n1", "n2", "n3", "n4", "r", "rem"):
-        return _STAGE_WORDS[s]
-    return None
+    from ..events import ScoredEvents
+    from ._scored import hypnogram_from_rows
+    from .edf_annotations import classify
 
-
-def hypnogram_from_annotations(onsets, durations, descriptions) -> Hypnogram | None:
-    """A :class:`Hypnogram` from stage annotations (None when there are none)."""
-    codes = [stage_from_annotation(str(d)) for d in descriptions]
-    keep = np.array([c is not None for c in codes], dtype=bool)
-    if not keep.any():
-        return None
-    on = np.asarray(onsets, dtype=float)[keep]
-    du = np.asarray(durations, dtype=float)[keep]
-    st = np.array([c for c in codes if c is not None], dtype="<U2")
-    order = np.argsort(on, kind="stable")
-    on, du, st = on[order], du[order], st[order]
-    positive = du[du > 0]
-    if positive.size:
-        # epoch length: the shortest common duration (30 s in AASM scoring, 20 s in some R&K files)
-        vals, counts = np.unique(np.round(positive, 3), return_counts=True)
-        epoch = float(vals[np.argmax(counts)]) if vals.size == 1 else float(min(vals[counts >= counts.max() * 0.1]))
-    elif on.size > 1:
-        epoch = float(np.median(np.diff(on)))
-    else:
-        epoch = 30.0
-    n = np.maximum(1, np.round(np.where(du > 0, du, epoch) / epoch).astype(np.int64))
-    k = np.round((on - on[0]) / epoch).astype(np.int64)
-    total = int((k + n).max())
-    stages = np.full(total, "?", dtype="<U2")
-    idx = np.repeat(k, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    stages[idx] = np.repeat(st, n)
-    return Hypnogram(stages, epoch, float(on[0]))
+    kinds: dict[str, list[tuple[float, float, str, int]]] = {}
+    for i, (onset, dur, desc) in enumerate(zip(onsets, durations, descriptions), start=1):
+        cls = classify(str(desc))
+        if cls is not None:
+            kinds.setdefault(cls[0], []).append((float(onset), float(dur), cls[1], i))
+    out: dict[str, Any] = {"n_lm_annotations": len(kinds.get("lm", []))}
+    if "stage" in kinds:
+        on, du, val, row = (np.array(v) for v in zip(*kinds["stage"]))
+        out["hypnogram"] = hypnogram_from_rows(path, on.astype(float), du.astype(float), val, row.astype(int))
+    for kind, field in (("respiratory", "respiratory"), ("arousal", "arousals")):
+        if kind in kinds:
+            on, du, val, _ = zip(*kinds[kind])
+            out[field] = ScoredEvents(np.array(on), np.array(du), np.array(val))
+    if "lights_off" in kinds:
+        out["lights_off"] = min(r[0] for r in kinds["lights_off"])
+    if "lights_on" in kinds:
+        out["lights_on"] = max(r[0] for r in kinds["lights_on"])
+    return out
 
 
 # -------------------------------------------------------------------- reader
@@ -610,13 +589,14 @@ def read_edf(
             zone = _dt.timezone.utc
             notes.append("EDF start time has no UTC offset; the clock time was taken as UTC (pass tz= to set it)")
         start = clock.replace(tzinfo=zone)
-    if annotations is not None and len(annotations):
-        # MNE keeps sub-second start offsets of EDF+ in first_time; annotation onsets are from the header start.
-        hyp = hypnogram_from_annotations(annotations.onset, annotations.duration, annotations.description)
-    else:
-        hyp = None
+    # MNE's annotation onsets are seconds from the first sample (EDF+ time-keeping already applied).
+    context = (annotation_context(path, annotations.onset, annotations.duration, annotations.description)
+               if annotations is not None and len(annotations) else {})
+    n_lm_ann = context.pop("n_lm_annotations", 0)
 
     meta: dict[str, Any] = {"format": "edf", "edf_kind": hdr.kind, "leg_channels": {k: v for k, v in picks.items()}}
+    if n_lm_ann:
+        meta["lm_annotations"] = n_lm_ann
     warn_notes = [m for m in notes]
     if warn_notes:
         meta["warnings"] = warn_notes
@@ -627,11 +607,11 @@ def read_edf(
         sfreq=target,
         channels=tuple(chans),
         start_time=start,
-        hypnogram=hyp,
         timezone=tz_name,
         device=_equipment(hdr.recording_id),
         source=str(path),
         meta=meta,
+        **context,
     )
 
 
