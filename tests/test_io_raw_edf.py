@@ -323,3 +323,25 @@ def test_clipped_channel_reported(tmp_path):
         rec = read_edf(p, tz="UTC")
     assert not any("Leg R" in w for w in rec.meta["warnings"])
     np.testing.assert_allclose(rec.data[0, 1000:1512], 200.0, atol=0.01)
+
+
+def test_gaps_survive_the_edf_round_trip(tmp_path):
+    # NaN runs (missing samples) are written as 0 plus 'plm gap' annotations and read back as NaN.
+    legs = (Channel("Leg L", "uV", "emg", "left"), Channel("Leg R", "uV", "emg", "right"))
+    import mne
+
+    x = np.vstack([emg(2560, 1), emg(2560, 2)])
+    x[:, 256:512] = np.nan          # both legs alike: one annotation for all channels
+    with pytest.warns(UserWarning, match="512 missing"):
+        p = write_edf(tmp_path / "same.edf", Recording(x, 256.0, legs, T0))
+    assert list(mne.read_annotations(p).description) == ["plm gap"]
+    np.testing.assert_array_equal(np.isnan(read_edf(p).data), np.isnan(x))
+
+    x[1, 1000:1100] = np.nan        # the right leg has one more gap: annotations per channel
+    with pytest.warns(UserWarning, match="612 missing"):  # 2 x 256 + 100 samples
+        p = write_edf(tmp_path / "gap.edf", Recording(x, 256.0, legs, T0))
+    assert sorted(mne.read_annotations(p).description) == ["plm gap: Leg L", "plm gap: Leg R", "plm gap: Leg R"]
+    back = read_edf(p)
+    np.testing.assert_array_equal(np.isnan(back.data), np.isnan(x))
+    assert back.meta["gap_samples_restored"] == 612
+    assert "lm_annotations" not in back.meta  # 'plm gap' is not a leg-movement label

@@ -391,6 +391,8 @@ def annotation_context(path, onsets, durations, descriptions) -> dict[str, Any]:
 
     kinds: dict[str, list[tuple[float, float, str, int]]] = {}
     for i, (onset, dur, desc) in enumerate(zip(onsets, durations, descriptions), start=1):
+        if str(desc).startswith(GAP_LABEL):
+            continue  # plm's own missing-sample marks, handled by read_edf
         cls = classify(str(desc))
         if cls is not None:
             kinds.setdefault(cls[0], []).append((float(onset), float(dur), cls[1], i))
@@ -593,10 +595,14 @@ def read_edf(
     context = (annotation_context(path, annotations.onset, annotations.duration, annotations.description)
                if annotations is not None and len(annotations) else {})
     n_lm_ann = context.pop("n_lm_annotations", 0)
+    if annotations is not None and len(annotations):
+        n_gap = _apply_gap_annotations(data, [c.name for c in chans], target, annotations)
 
     meta: dict[str, Any] = {"format": "edf", "edf_kind": hdr.kind, "leg_channels": {k: v for k, v in picks.items()}}
     if n_lm_ann:
         meta["lm_annotations"] = n_lm_ann
+    if annotations is not None and len(annotations) and n_gap:
+        meta["gap_samples_restored"] = n_gap  # 'plm gap' annotations of a file plm wrote: NaN again
     warn_notes = [m for m in notes]
     if warn_notes:
         meta["warnings"] = warn_notes
@@ -635,8 +641,9 @@ def write_edf(path: str | os.PathLike, recording: Recording, *, annotations=None
     Needs the optional package ``edfio`` (``pip install 'plm[export]'``).
     EDF stores 16-bit integers: each channel's physical range is its
     min/max, so values are quantised to (max - min) / 65535. EDF has no
-    missing-value code: NaN samples are written as 0 (a warning says how
-    many). The last data record is completed by repeating the last sample.
+    missing-value code: NaN samples are written as 0 and each run of them is
+    marked by an EDF+ annotation ``plm gap`` (or ``plm gap: <channel>``),
+    which :func:`read_edf` turns back into NaN. The last data record is completed by repeating the last sample.
     The start time's UTC offset (and IANA zone) go into the EDF+ recording
     field as ``utc_offset=+01:00 tz=Europe/Berlin``, which :func:`read_edf`
     reads back.
@@ -655,10 +662,10 @@ def write_edf(path: str | os.PathLike, recording: Recording, *, annotations=None
     n = recording.n_samples
     n_pad = (-n) % spr
     data = np.asarray(recording.data, dtype=np.float64)
-    n_nan = int(np.isnan(data).sum())
-    if n_nan:
-        warnings.warn(f"{path}: {n_nan} missing (NaN) samples written as 0; EDF has no missing-value code", UserWarning,
-                      stacklevel=2)
+    gap_annotations = _gap_annotations(data, recording.ch_names, sfreq)
+    if gap_annotations:
+        warnings.warn(f"{path}: {int(np.isnan(data).sum())} missing (NaN) samples written as 0 and marked with "
+                      f"'{GAP_LABEL}' annotations (EDF has no missing-value code)", UserWarning, stacklevel=2)
         data = np.nan_to_num(data, nan=0.0)
     if n_pad:
         data = np.pad(data, ((0, 0), (0, n_pad)), mode="edge")
@@ -678,13 +685,50 @@ def write_edf(path: str | os.PathLike, recording: Recording, *, annotations=None
     rec_id = edfio.Recording(startdate=st.date(), equipment_code=_edf_token(recording.device or "plm"),
                              additional=extra)
     ann = None
-    if annotations is not None:
-        ann = [edfio.EdfAnnotation(float(o), float(d) if d else None, str(t)) for o, d, t in annotations]
+    if annotations is not None or gap_annotations:
+        ann = [edfio.EdfAnnotation(float(o), float(d) if d else None, str(t))
+               for o, d, t in list(annotations or []) + gap_annotations]
     edf = edfio.Edf(signals, recording=rec_id, starttime=st.time().replace(tzinfo=None),
                     data_record_duration=record_duration, annotations=ann)
     with atomic_path(path) as tmp:
         edf.write(tmp)
     return path
+
+
+#: EDF+ annotation text that marks missing samples (NaN) written as 0; ``GAP_LABEL: <channel>`` for one channel.
+GAP_LABEL = "plm gap"
+
+
+def _gap_annotations(data: np.ndarray, names: Sequence[str], sfreq: float) -> list[tuple[float, float, str]]:
+    """(onset, duration, text) of every NaN run: one for all channels when they agree, else per channel."""
+    mask = np.isnan(data)
+    if not mask.any():
+        return []
+    rows = [(mask.any(axis=0), GAP_LABEL)] if (mask == mask[:1]).all() else [
+        (m, f"{GAP_LABEL}: {name}") for m, name in zip(mask, names) if m.any()]
+    out = []
+    for m, text in rows:
+        edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        out.extend((a / sfreq, (b - a) / sfreq, text) for a, b in zip(starts, stops))
+    return out
+
+
+def _apply_gap_annotations(data: np.ndarray, names: list[str], sfreq: float, annotations) -> int:
+    """Set samples marked by ``plm gap`` annotations back to NaN; returns how many were marked."""
+    n = 0
+    for onset, dur, desc in zip(annotations.onset, annotations.duration, annotations.description):
+        text = str(desc)
+        if not text.startswith(GAP_LABEL):
+            continue
+        target = text[len(GAP_LABEL):].lstrip(": ").strip()
+        rows = [i for i, nm in enumerate(names) if not target or nm == target]
+        i0 = max(0, int(round(onset * sfreq)))
+        i1 = min(data.shape[1], i0 + int(round(dur * sfreq)))
+        if rows and i1 > i0:
+            data[rows, i0:i1] = np.nan
+            n += (i1 - i0) * len(rows)
+    return n
 
 
 def _equipment(recording_id: str) -> str:
