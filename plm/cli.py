@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from ._version import __version__
 # The shared "score these paths" logic lives below the CLI so batch and study can use it.
-from .scoring_inputs import score_paths, score_recording_nights  # noqa: F401  (re-exported)
+from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -200,11 +200,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from .errors import PlmError
 
+    import warnings
+
+    def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+        # Documented warnings (excluded time, assumed units, ...) are for the
+        # user, not a pointer into plm's source: one line each.
+        print(f"plm: warning: {_one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
+              file=sys.stderr)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _one_line_warning
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # stdout was closed early (e.g. `plm score ... | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (PlmError, OSError) as exc:
         if debug:
             traceback.print_exc()

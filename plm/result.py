@@ -95,8 +95,11 @@ class NightResult:
         # derived from the start time.
         if night.get("night"):
             out["night"] = night["night"]
-        if night.get("notes"):
-            out["notes"] = list(night["notes"])
+        # What was excluded or assumed (night splitting, the scorer's and the
+        # reader's warnings), so that a summary alone says it.
+        notes = list(night.get("notes") or []) + list(self.extra.get("warnings") or [])
+        if notes:
+            out["notes"] = notes
         out["criteria"] = self.criteria.describe()
         out["version"] = self.version
         return out

@@ -79,12 +79,8 @@ def score_recording_nights(recording, criteria, method: str = "noon", table=None
     """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
     from .api import score
 
-    try:
-        from .nights import split_nights
-    except ModuleNotFoundError as exc:  # multi-night splitting not merged yet
-        if exc.name != "plm.nights":
-            raise
-        return [score(recording, criteria)]
+    from .nights import split_nights
+
     return [score(night, criteria) for night in split_nights(recording, method=method, table=table)]
 
 

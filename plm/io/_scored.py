@@ -376,6 +376,12 @@ def build_leg_movements(
                               epoch_length) if np.any(is_stage) else hypnogram
     if hyp is not None and duration_s is not None and hyp.onset + hyp.duration > duration_s + hyp.epoch_length:
         raise InputError(path, f"sleep stages run to {hyp.end:.0f} s, past the end of the recording ({duration_s:.0f} s)")
+    if hyp is not None and duration_s is not None and hyp.end < duration_s - hyp.epoch_length:
+        # Unstaged time is neither sleep nor wake: it drops out of TST and the
+        # wake hours. Legal (staging often stops at lights-on) but worth saying.
+        note = (f"sleep stages cover {hyp.onset:.0f}-{hyp.end:.0f} s of a {duration_s:.0f} s recording; "
+                f"the {duration_s - hyp.end:.0f} s without staging count as neither sleep nor wake")
+        meta.setdefault("warnings", []).append(note)
 
     is_lm = kind == "lm"
     side, keep, side_meta = resolve_sides(path, value[is_lm].astype("<U5"), rownum[is_lm], unknown_side)

@@ -71,7 +71,7 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         merged LM).
     """
     crit = criteria
-    notes: list[str] = []
+    notes: list[str] = list(lms.metadata.get("warnings", ()))  # the reader's, e.g. partial staging
     hyp = lms.hypnogram if lms.hypnogram is not None and len(lms.hypnogram) else None
     staged = hyp is not None
 
@@ -141,6 +141,12 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         imi_min=crit.imi_min,
         imi_max=crit.imi_max,
     )
+    # Association counts are unknown, not zero, when the events were never
+    # scored (None); an empty event list means scored and none found.
+    if lms.respiratory is None:
+        measures.update(n_clmr=None, n_plmnr=None, plmnr_index=None)
+    if lms.arousals is None:
+        measures.update(n_plm_arousal=None, plm_arousal_index=None)
     measures["night"] = night_date(lms.start_time)
     # the context the denominators came from, so a summary is self-describing
     measures["duration_s"] = None if lms.duration_s is None else float(lms.duration_s)

@@ -1,0 +1,162 @@
+"""Benchmark: plm end to end against the filtering floor and the peer psgscoring.
+
+For each generated dataset, in fresh processes:
+
+- *floor*: read the samples (least possible work) + one zero-phase 4th-order
+  Butterworth band-pass (``scipy.signal.sosfiltfilt``) over every channel;
+- *plm*: ``plm.score(plm.read(path))`` (read, detect, score);
+- *psgscoring* (EMG only, optional): floor read + ``psgscoring.analyze_plm``
+  on the same arrays.
+
+Printed per dataset: times, time ratio plm/floor, speed-up of plm over
+psgscoring, event F1 (per-leg LM onsets within 0.5 s of the generated
+truth) of both, peak RSS and the memory plm adds over its imports as a
+multiple of the raw signal in float64.
+
+Usage::
+
+    PYTHONPATH=. python bench/bench_pipeline.py            # all datasets
+    PYTHONPATH=. python bench/bench_pipeline.py --quick    # 1 h datasets only
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+
+import _data  # noqa: E402
+from _common import Measurement, event_f1, fmt, mib, print_table, run_isolated  # noqa: E402
+
+
+def _have_psgscoring() -> bool:
+    try:
+        import psgscoring  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def _best(runs: list[Measurement]) -> Measurement:
+    """Fastest successful run (peak memory is taken from it too)."""
+    ok = [m for m in runs if m.error is None]
+    if not ok:
+        return runs[0]
+    return min(ok, key=lambda m: m.payload.get("t_total", m.wall))
+
+
+def measure(task: str, *args, repeat: int = 1) -> Measurement:
+    return _best([run_isolated("_tasks", task, *args) for _ in range(repeat)])
+
+
+def _t(m: Measurement | None) -> float:
+    if m is None or m.error is not None:
+        return math.nan
+    return m.payload.get("t_total", m.wall)
+
+
+def _truth_onsets(path) -> dict:
+    return {s: v["onset"] for s, v in _data.load_truth(path).items()}
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if (b and math.isfinite(a) and math.isfinite(b)) else math.nan
+
+
+DATASETS = {
+    # name: (kind, maker, kwargs)
+    "emg-256-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=256)),
+    "emg-1000-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=1000)),
+    "emg-512-1h": ("edf", _data.emg_night, dict(hours=1, sfreq=512)),
+    "emg-512-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=512)),
+    "emg-256-1h": ("edf", _data.emg_night, dict(hours=1, sfreq=256)),
+    "accel-40-8h": ("csv", _data.accel_night, dict(hours=8)),
+    "accel-40-1h": ("csv", _data.accel_night, dict(hours=1)),
+    "accel-40-7n": ("csv", _data.accel_night, dict(hours=7 * 24)),
+}
+MAIN = ["emg-256-8h", "emg-1000-8h", "accel-40-8h"]
+GROWTH = ["emg-256-1h", "emg-256-8h", "emg-512-1h", "emg-512-8h", "accel-40-1h", "accel-40-8h", "accel-40-7n"]
+QUICK = ["emg-256-1h", "emg-512-1h", "accel-40-1h"]
+
+
+def run_dataset(name: str, repeat: int, with_peer: bool) -> dict:
+    kind, maker, kw = DATASETS[name]
+    path, _ = maker(**kw)
+    path = [str(p) for p in path] if isinstance(path, list) else str(path)
+    truth = _truth_onsets(path[0] if isinstance(path, list) else path)
+    row: dict = {"name": name}
+    row["floor"] = measure("floor", path, kind, repeat=repeat)
+    row["plm"] = measure("plm_end_to_end", path, repeat=repeat)
+    row["raw_bytes"] = row["floor"].payload.get("raw_f64_bytes", math.nan)
+    row["f1_plm"] = (event_f1(row["plm"].payload["onsets"], truth)["f1"]
+                     if row["plm"].error is None else math.nan)
+    if with_peer and kind == "edf":
+        row["psg"] = measure("psgscoring_end_to_end", path, repeat=repeat)
+        per_leg = run_isolated("_tasks", "psgscoring_per_leg", path)
+        row["f1_psg"] = event_f1(per_leg.payload["onsets"], truth)["f1"] if per_leg.error is None else math.nan
+    return row
+
+
+def print_rows(rows: list[dict]) -> None:
+    header = ["dataset", "raw f64 MiB", "floor s (read+filt)", "plm s (read+score)", "plm/floor",
+              "psgscoring s", "speed-up", "F1 plm", "F1 psgscoring",
+              "peak RSS MiB floor/plm/psg", "plm added MiB", "plm added / raw"]
+    out = []
+    for r in rows:
+        fl, pl, ps = r["floor"], r["plm"], r.get("psg")
+        t_fl, t_pl, t_ps = _t(fl), _t(pl), _t(ps)
+        out.append([
+            r["name"],
+            mib(r["raw_bytes"]),
+            f"{fmt(t_fl)} ({fmt(fl.payload.get('t_read'))}+{fmt(fl.payload.get('t_filter'))})",
+            f"{fmt(t_pl)} ({fmt(pl.payload.get('t_read'))}+{fmt(pl.payload.get('t_score'))})",
+            fmt(_ratio(t_pl, t_fl)),
+            fmt(t_ps),
+            fmt(_ratio(t_ps, t_pl), "{:.1f}x"),
+            fmt(r["f1_plm"], "{:.3f}"),
+            fmt(r.get("f1_psg"), "{:.3f}"),
+            f"{mib(fl.rss_peak)}/{mib(pl.rss_peak if pl.error is None else None)}/"
+            f"{mib(ps.rss_peak if ps is not None and ps.error is None else None)}",
+            mib(pl.rss_added if pl.error is None else None),
+            fmt(_ratio(pl.rss_added, r["raw_bytes"]) if pl.error is None else math.nan),
+        ])
+    print_table(header, out)
+    for r in rows:
+        for key in ("floor", "plm", "psg"):
+            m = r.get(key)
+            if m is not None and m.error is not None:
+                print(f"  note: {r['name']} {key} failed: {m.error}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="1 h datasets only")
+    ap.add_argument("--datasets", nargs="*", choices=sorted(DATASETS), help="run only these")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is kept")
+    ap.add_argument("--no-peer", action="store_true", help="skip psgscoring")
+    args = ap.parse_args(argv)
+    with_peer = not args.no_peer and _have_psgscoring()
+    if not args.no_peer and not with_peer:
+        print("note: psgscoring is not importable; peer columns left empty (pip install 'plm[bench]')")
+    if args.datasets:
+        groups = [("selected", args.datasets)]
+    elif args.quick:
+        groups = [("quick", QUICK)]
+    else:
+        groups = [("main", MAIN), ("growth with length", GROWTH)]
+    done: dict = {}
+    for title, names in groups:
+        rows = []
+        for name in names:
+            if name not in done:
+                done[name] = run_dataset(name, args.repeat, with_peer)
+            rows.append(done[name])
+        print(f"\n## {title}\n")
+        print_rows(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
