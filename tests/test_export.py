@@ -257,11 +257,42 @@ def test_unknown_extension_and_format_are_input_errors(tmp_path):
         make_result().save(tmp_path / "x.out", format="pdf")
 
 
-def test_edf_without_recording_means_annotations_only(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(export, "_external_writer", lambda fmt, path: lambda p, r: calls.append((fmt, p)))
-    make_result().save(tmp_path / "x.edf")
-    assert calls == [("edf-annotations", tmp_path / "x.edf")]
+def test_edf_without_recording_is_annotations_only_and_reads_back(tmp_path):
+    import mne
+
+    path = tmp_path / "x.edf"
+    make_result().save(path)  # no recording: annotations-only EDF+
+    ann = mne.read_annotations(path)
+    lm = [(d, float(o)) for d, o in zip(ann.description, ann.onset) if "LM" in d]
+    assert [d for d, _ in lm if d.startswith("PLM")] == ["PLM left", "PLM left", "PLM right", "PLM left",
+                                                         "PLM left"]
+    # EDF keeps local clock time without offset: the reader needs the zone
+    back = plm.read_events(path, tz="Europe/Berlin")
+    assert back.start_time == START
+    assert {(round(o, 3), s) for o, s in zip(back.onset, back.side)} >= {
+        (10.0, "left"), (40.0, "left"), (41.0, "right"), (300.0, "right")}
+
+
+def test_edf_plus_with_signals_reads_back_as_the_scored_lms(tmp_path):
+    path = tmp_path / "night1_scored.edf"
+    make_result(make_recording()).save(path)
+    back = plm.read_events(path, format="edf-annotations")
+    # exactly the scored per-leg LMs (the unscored 0.3 s row is not written)
+    np.testing.assert_allclose(back.onset, [10, 40, 41, 70, 100, 300])
+    assert list(back.side) == ["left", "left", "right", "left", "left", "right"]
+    np.testing.assert_allclose(back.duration, [1, 1, 2, 1, 1, 1.5])
+    again = plm.score(back.replace(start_time=START), "wasm2016")
+    assert again.n_plm == 4 and again.n_lm == 5
+
+
+def test_nsrr_xml_round_trip(tmp_path):
+    path = tmp_path / "night1_nsrr.xml"
+    make_result().save(path)
+    text = path.read_text()
+    assert "PLM (Left)" in text and "Limb Movement (Right)" in text
+    back = plm.read_events(path)
+    np.testing.assert_allclose(back.onset, EV_ONSET)
+    assert list(back.side) == EV_SIDE
 
 
 def test_output_stem_adds_night_date_only_for_multi_night():
@@ -273,6 +304,12 @@ def test_output_stem_adds_night_date_only_for_multi_night():
     r = make_result()
     object.__setattr__(r, "source", "/x/pamrl_left.csv.gz")
     assert export.output_stem(r) == "pamrl_left"
+    object.__setattr__(r, "source", "/x/pamrl_left.csv.gz; /x/pamrl_right.csv.gz")  # as combine_recordings
+    assert export.output_stem(r) == "pamrl"
+    object.__setattr__(r, "source", "/x/ankle1.csv; /x/other.csv")
+    assert export.output_stem(r) == "ankle1"
+    object.__setattr__(r, "source", "")
+    assert export.output_stem(r) == "night"
 
 
 def test_write_night_outputs_refuses_unknown_format_before_writing(tmp_path):
@@ -346,3 +383,41 @@ def test_write_night_outputs_into_a_file_is_an_input_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(InputError, match="expected an output folder"):
         export.write_night_outputs(make_result(), blocker)
+
+
+def test_cli_unknown_export_format_is_one_line_error_and_writes_nothing(tmp_path, capsys):
+    from plm.cli import main
+
+    events = tmp_path / "night1_events.tsv"
+    make_result().save(events)
+    out = tmp_path / "out"
+    rc = main(["score", str(events), "--out", str(out), "--export", "pdf"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.count("\n") == 1 and "unknown export format 'pdf'" in err
+    assert not out.exists()
+
+
+def test_cli_score_events_file_writes_outputs_that_agree(tmp_path, capsys):
+    from plm.cli import main
+
+    src = tmp_path / "night1.tsv"
+    make_result().save(src)
+    out = tmp_path / "out"
+    rc = main(["score", str(src), "--json", "--out", str(out), "--export", "csv", "--export", "edf"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    line = json.loads(captured.out.strip())
+    names = sorted(p.name for p in out.iterdir())
+    # scored from events: no signals, so the EDF+ is annotations only
+    assert names == ["night1_annotations.edf", "night1_events.tsv", "night1_summary.csv",
+                     "night1_summary.json"]
+    summary = json.loads((out / "night1_summary.json").read_text())
+    row = dict(zip(*csv.reader(open(out / "night1_summary.csv", newline=""))))
+    for key in ("n_lm", "n_plm", "n_lm_left", "n_lm_right"):
+        assert summary[key] == line[key] == int(row[key])
+    assert float(row["plm_index"]) == summary["plm_index"]
+    # re-scored from the exported LMs: the 0.3 s movement is dropped again,
+    # 40 s (left) + 41 s (right) merge, the 4 LMs at 10-100 s form a series
+    assert summary["n_lm_left"] == 4 and summary["n_lm_right"] == 2
+    assert summary["n_lm"] == 5 and summary["n_plm"] == 4

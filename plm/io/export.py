@@ -168,18 +168,37 @@ def save_result(result, path: str | os.PathLike, format: str | None = None) -> P
     return path
 
 
-def output_stem(result) -> str:
-    """File-name stem for a night's outputs: input stem, plus the night date
-    when the recording holds several nights."""
-    source = str(getattr(result, "source", "") or "")
-    first = re.split(r"[;,+]\s*|\s+\+\s+", source)[0].strip() if source else ""
-    name = Path(first).name if first else "night"
+_KNOWN_EXTENSIONS = (".gz", ".bz2", ".xz", ".zip", ".csv", ".edf", ".bdf", ".rec", ".h5", ".hdf5", ".tsv",
+                     ".txt", ".xml", ".json", ".gt3x", ".cwa", ".bin", ".sco")
+
+
+def _file_stem(path_text: str) -> str:
     # Drop compression and format extensions: "pamrl_left.csv.gz" -> "pamrl_left".
+    name = Path(path_text.strip()).name
     for _ in range(2):
         stem, ext = os.path.splitext(name)
-        if ext.lower() in (".gz", ".bz2", ".xz", ".zip", ".csv", ".edf", ".bdf", ".rec", ".h5", ".hdf5",
-                           ".tsv", ".txt", ".xml", ".json", ".gt3x", ".cwa", ".bin", ".sco"):
+        if ext.lower() in _KNOWN_EXTENSIONS:
             name = stem
+    return name
+
+
+def output_stem(result) -> str:
+    """File-name stem for a night's outputs.
+
+    The input file's stem (``pamrl_left.csv.gz`` -> ``pamrl_left``); for
+    several files of one night (source ``"a; b"``) their common prefix
+    without trailing separators (``pamrl_left``, ``pamrl_right`` ->
+    ``pamrl``), or the first stem when they share none; ``night`` without a
+    source. The night date is appended when the recording holds several
+    nights (``week_2026-03-01``).
+    """
+    source = str(getattr(result, "source", "") or "")
+    stems = [_file_stem(p) for p in re.split(r"\s*;\s*", source) if p.strip()]
+    if len(stems) > 1:
+        common = os.path.commonprefix(stems).rstrip("_-. ")
+        name = common or stems[0]
+    else:
+        name = stems[0] if stems else ""
     name = name or "night"
     info = result.night_info()
     if (info.get("n_nights") or 1) > 1 and info.get("night"):
