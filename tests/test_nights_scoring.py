@@ -74,6 +74,15 @@ def week():
     return make_week()
 
 
+@pytest.fixture(scope="module")
+def week_h5(week, tmp_path_factory):
+    from plm.io.hdf5 import write_recording
+
+    path = tmp_path_factory.mktemp("week") / "week.h5"
+    write_recording(path, week)
+    return path
+
+
 def test_week_splits_into_seven_dated_nights_across_dst(week):
     nights = split_nights(week)
     assert [n.meta["night"] for n in nights] == [f"2026-03-{d}" for d in range(25, 32)]
@@ -102,12 +111,10 @@ def test_week_per_night_indices(week):
 
 
 @needs_detector
-def test_plm_score_prints_one_json_line_per_night_and_dated_files(week, tmp_path, capsys):
+def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_path, capsys):
     from plm.cli import main
-    from plm.io.hdf5 import write_recording
 
-    path = tmp_path / "week.h5"
-    write_recording(path, week)
+    path = week_h5
     out = tmp_path / "out"
     rc = main(["score", str(path), "--criteria", "pamrl", "--json", "--out", str(out), "--export", "csv"])
     captured = capsys.readouterr()
@@ -121,3 +128,27 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week, tmp_path
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"week_2026-03-{d}_{kind}" for d in range(25, 32)
                            for kind in ("events.tsv", "summary.json", "summary.csv"))
+
+
+@needs_detector
+def test_plm_score_with_lights_table(week_h5, tmp_path, capsys):
+    # Lights off 23:00, on 07:00 local every night (naive times: Europe/Berlin,
+    # so the night of 28 March has 7 h in bed, the others 8 h). All PLMs
+    # (from 01:00) and the right LM (04:00) fall in bed time.
+    from plm.cli import main
+
+    rows = ["night,lights_off,lights_on"]
+    for k in range(7):
+        d0 = dt.date(2026, 3, 25) + dt.timedelta(days=k)
+        rows.append(f"{d0},{d0}T23:00:00,{d0 + dt.timedelta(days=1)}T07:00:00")
+    table = tmp_path / "lights.csv"
+    table.write_text("\n".join(rows) + "\n")
+    rc = main(["score", str(week_h5), "--criteria", "pamrl", "--json", "--lights", str(table)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    lines = [json.loads(ln) for ln in captured.out.splitlines() if ln.strip()]
+    assert [d["night"] for d in lines] == [f"2026-03-{d}" for d in range(25, 32)]
+    in_bed = [8, 8, 8, 7, 8, 8, 8]
+    assert [d["hours_denominator"] for d in lines] == pytest.approx(in_bed, abs=0.01)
+    assert [d["n_plm"] for d in lines] == N_PLM
+    assert [d["plm_index"] for d in lines] == pytest.approx([n / h for n, h in zip(N_PLM, in_bed)], rel=1e-3)
