@@ -421,3 +421,23 @@ def test_cli_score_events_file_writes_outputs_that_agree(tmp_path, capsys):
     # 40 s (left) + 41 s (right) merge, the 4 LMs at 10-100 s form a series
     assert summary["n_lm_left"] == 4 and summary["n_lm_right"] == 2
     assert summary["n_lm"] == 5 and summary["n_plm"] == 4
+
+
+def test_edf_plus_with_signals_carries_staging_and_lights(tmp_path):
+    import mne
+
+    from plm.events import Hypnogram
+
+    rec = make_recording(duration=120.0)
+    res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})
+    object.__setattr__(res, "hypnogram", Hypnogram(["W", "N1", "N2", "R"], onset=0.0))
+    path = tmp_path / "staged.edf"
+    res.save(path)
+    ann = mne.read_annotations(path)
+    got = [(d, round(float(o), 3)) for d, o in zip(ann.description, ann.onset)
+           if d.startswith(("Sleep stage", "Lights"))]
+    assert got == [("Sleep stage W", 0.0), ("Lights off", 5.0), ("Sleep stage N1", 30.0),
+                   ("Sleep stage N2", 60.0), ("Sleep stage R", 90.0), ("Lights on", 115.0)]
+    back = plm.read_events(path, format="edf-annotations")
+    assert list(back.hypnogram.stages) == ["W", "N1", "N2", "R"]
+    assert back.lights_off == 5.0 and back.lights_on == 115.0

@@ -409,8 +409,10 @@ def _runs(mask: np.ndarray) -> np.ndarray:
 def write_edf_plus(result, path: str | os.PathLike) -> None:
     """Write the recording's signals plus the LM/PLM annotations as EDF+.
 
-    The header start date and time are the local wall-clock time of the
-    first sample (EDF+ convention) and the UTC offset goes into the
+    Besides the LM/PLM labels of :func:`result_to_annotations`, the night's
+    sleep stages, respiratory events, arousals and lights off/on are written
+    with the labels of the annotations-only EDF+. The header start date and
+    time are the local wall-clock time of the first sample (EDF+ convention) and the UTC offset goes into the
     recording field (``UTCoffset=+01:00``). Channels keep their units (uV,
     g); NaN gaps are written as 0 and marked ``BAD_ACQ_SKIP``; the last data
     record is padded with 0 and the padding marked the same way.
@@ -461,8 +463,20 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
     shift = 0.0
     if result.start_time is not None and rec.start_time is not None:
         shift = (result.start_time - rec.start_time).total_seconds()
+    # Annotations beyond the signal would be dropped by readers (MNE) or
+    # refused (plm): keep those that start inside it.
+    end = (rec.n_samples + pad) / rec.sfreq
     for o, d, t in zip(onset + shift, duration, texts):
-        anns.append(edfio.EdfAnnotation(float(o), float(d), t))
+        if 0.0 <= o <= end:
+            anns.append(edfio.EdfAnnotation(float(o), float(d), t))
+    # Staging, respiratory events, arousals and lights, labelled as in the
+    # annotations-only EDF+ (plm.io.edf_annotations).
+    from ._scored import night_context
+    from .edf_annotations import context_annotations
+
+    for o, d, t in context_annotations(night_context(result)):
+        if 0.0 <= o + shift <= end:
+            anns.append(edfio.EdfAnnotation(float(o + shift), None if d is None else float(d), t))
     anns.sort(key=lambda a: a.onset)
 
     start = rec.start_time
