@@ -8,7 +8,9 @@ Ground truth per night k = 0..6 (night dates 25..31 March):
 - a PLM series of n_k = 10 + 5k left-leg movements (2 s, 0.5 g, 2 Hz) every
   25 s from 01:00 local time: IMIs 25 s, so all n_k are PLMs (series >= 4);
 - one isolated right-leg movement at 04:00 local (an LM, not a PLM);
-- night 4 (29 March) has a 2 h gap (NaN on both legs) from 15:00 local.
+- night 4 (29 March) has a 2 h gap (NaN on both legs) from 15:00 local;
+- night 5 (30 March) has 3 h of non-wear (both sensors flat: constant,
+  no noise) from 14:00 local.
 Noon-to-noon windows: night 0 from the first sample (16 h), night 3 (28->29
 March) 23 h, night 6 to the last sample (31 March 12:00 to 1 April 11:00
 CEST: 23 h), the others 24 h (16 + 24 + 24 + 23 + 24 + 24 + 23 = 158). Without
@@ -42,6 +44,7 @@ SFREQ = 10.0
 N_PLM = [10 + 5 * k for k in range(7)]
 WINDOW_H = [16.0, 24.0, 24.0, 23.0, 24.0, 24.0, 23.0]
 GAP_NIGHT, GAP_H = 4, 2.0
+EXCLUDED_H = [0.0, 0.0, 0.0, 0.0, GAP_H, 3.0, 0.0]
 
 
 def _seconds(local: dt.datetime) -> float:
@@ -63,6 +66,8 @@ def make_week() -> Recording:
         data[1, i0:i0 + burst.size] += burst
     g0 = int(round(_seconds(dt.datetime(2026, 3, 29, 15)) * SFREQ))
     data[:, g0:g0 + int(GAP_H * 3600 * SFREQ)] = np.nan
+    f0 = int(round(_seconds(dt.datetime(2026, 3, 30, 14)) * SFREQ))
+    data[:, f0:f0 + int(3 * 3600 * SFREQ)] = np.float32(0.9)
     chans = (Channel("left_x", "g", "accel", side="left", axis="x"),
              Channel("right_x", "g", "accel", side="right", axis="x"))
     return Recording(data=data, sfreq=SFREQ, channels=chans, start_time=START, timezone="Europe/Berlin",
@@ -101,7 +106,7 @@ def test_week_per_night_indices(week):
             results.append(plm.score(night, "pamrl"))
     for k, res in enumerate(results):
         s = res.summary()
-        excluded = GAP_H if k == GAP_NIGHT else 0.0
+        excluded = EXCLUDED_H[k]
         assert s["night"] == f"2026-03-{25 + k}"
         assert s["n_lm_left"] == N_PLM[k] and s["n_lm_right"] == 1
         assert s["n_plm"] == N_PLM[k]
@@ -124,7 +129,7 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_p
     assert [d["n_plm"] for d in lines] == N_PLM
     assert lines[4]["start_time"] == "2026-03-29T12:00:00+02:00"
     assert lines[3]["start_time"] == "2026-03-28T12:00:00+01:00"
-    assert lines[4]["excluded_hours"] == pytest.approx(GAP_H, abs=0.01)
+    assert [d["excluded_hours"] for d in lines] == pytest.approx(EXCLUDED_H, abs=0.01)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"week_2026-03-{d}_{kind}" for d in range(25, 32)
                            for kind in ("events.tsv", "summary.json", "summary.csv"))
