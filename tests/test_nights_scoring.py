@@ -157,3 +157,19 @@ def test_plm_score_with_lights_table(week_h5, tmp_path, capsys):
     assert [d["hours_denominator"] for d in lines] == pytest.approx(in_bed, abs=0.01)
     assert [d["n_plm"] for d in lines] == N_PLM
     assert [d["plm_index"] for d in lines] == pytest.approx([n / h for n, h in zip(N_PLM, in_bed)], rel=1e-3)
+
+
+def test_human_summary_shows_start_offset_excluded_time_and_notes():
+    from plm.cli import format_summary
+
+    text = format_summary({
+        "source": "week.h5", "night": "2026-03-29", "start_time": "2026-03-29T12:00:00+02:00",
+        "criteria": {"name": "pamrl", "hash": "abc"}, "version": "0.1", "denominator": "recording",
+        "hours_denominator": 22.0, "excluded_hours": 2.0, "n_lm": 3, "n_lm_left": 2, "n_lm_right": 1,
+        "notes": ["dropped 1.00 h of data from ..."]})
+    lines = text.splitlines()
+    assert lines[0] == "week.h5  (night of 2026-03-29)"
+    assert lines[1] == "  start              2026-03-29T12:00:00+02:00"
+    assert lines[3] == "  denominator        recording: 22.00 h"
+    assert lines[4] == "  excluded           2.00 h (gaps, non-wear)"
+    assert lines[-1] == "  note               dropped 1.00 h of data from ..."
