@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from .errors import InputError
+from .events import Hypnogram
 from .recording import Recording
 
 __all__ = ["split_nights", "read_lights_table", "rest_periods", "NIGHT_METHODS"]
@@ -198,8 +199,23 @@ def _make_nights(rec: Recording, zone, windows: list[dict], method: str) -> list
             notes=list(rec.meta.get("notes", [])) + list(w["notes"]),
         )
         out.append(night.replace(start_time=_fixed(night.start_time, zone), lights_off=off, lights_on=on,
-                                 meta=meta))
+                                 hypnogram=_trim_hypnogram(night.hypnogram, dur), meta=meta))
     return out
+
+
+def _trim_hypnogram(hyp: Hypnogram | None, duration: float) -> Hypnogram | None:
+    """Keep the epochs that overlap ``[0, duration)`` (a night's own staging).
+
+    A hypnogram spanning several nights would otherwise give every night the
+    sleep time of all of them.
+    """
+    if hyp is None or not len(hyp):
+        return hyp
+    starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
+    idx = np.flatnonzero((starts + hyp.epoch_length > 0) & (starts < duration))
+    if not idx.size:
+        return None
+    return Hypnogram(hyp.stages[idx[0]: idx[-1] + 1], hyp.epoch_length, onset=float(starts[idx[0]]))
 
 
 # ----------------------------------------------------------------- lights table

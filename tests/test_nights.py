@@ -217,3 +217,18 @@ def test_rest_without_quiet_period_is_an_input_error():
         split_nights(rec, method="rest")
     with pytest.raises(InputError, match="unknown night-splitting method"):
         split_nights(rec, method="sunset")
+
+
+def test_each_night_keeps_only_its_own_staging():
+    from plm.events import Hypnogram
+
+    # 2 nights (20:00 on 1 March to 10:00 on 3 March = 38 h), hypnogram of
+    # 30 s epochs over all of it: epoch i is "N2" on the first night and "R"
+    # on the second. Night 0 = first 16 h = 1920 epochs, night 1 = 22 h.
+    rec = flat_recording(dt.datetime(2026, 3, 1, 20, 0, tzinfo=CET), 38.0)
+    stages = np.array(["N2"] * 1920 + ["R"] * (38 * 120 - 1920))
+    nights = split_nights(rec.replace(hypnogram=Hypnogram(stages)))
+    assert [len(n.hypnogram) for n in nights] == [1920, 22 * 120]
+    assert set(nights[0].hypnogram.stages) == {"N2"} and set(nights[1].hypnogram.stages) == {"R"}
+    assert nights[1].hypnogram.onset == 0.0
+    assert nights[1].hypnogram.seconds_in(["R"]) == 22 * 3600
