@@ -121,7 +121,8 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_p
 
     path = week_h5
     out = tmp_path / "out"
-    rc = main(["score", str(path), "--criteria", "pamrl", "--json", "--out", str(out), "--export", "csv"])
+    rc = main(["score", str(path), "--criteria", "pamrl", "--json", "--out", str(out), "--export", "csv",
+               "--export", "edf"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     lines = [json.loads(ln) for ln in captured.out.splitlines() if ln.strip()]
@@ -132,7 +133,19 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_p
     assert [d["excluded_hours"] for d in lines] == pytest.approx(EXCLUDED_H, abs=0.01)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"week_2026-03-{d}_{kind}" for d in range(25, 32)
-                           for kind in ("events.tsv", "summary.json", "summary.csv"))
+                           for kind in ("events.tsv", "summary.json", "summary.csv", "scored.edf"))
+    # the DST night's EDF+: local start, its offset, the night's PLMs
+    import edfio
+    import mne
+
+    edf = out / "week_2026-03-29_scored.edf"
+    header = edfio.read_edf(edf, lazy_load_data=True)
+    assert (header.startdate, header.starttime) == (dt.date(2026, 3, 29), dt.time(12, 0))
+    assert "utc_offset=+02:00" in header.local_recording_identification
+    assert [s.physical_dimension for s in header.signals] == ["g", "g"]
+    desc = list(mne.read_annotations(edf).description)
+    assert desc.count("PLM left") == N_PLM[4] and desc.count("LM right") == 1
+    assert desc.count("BAD_ACQ_SKIP") == 1  # the 2 h gap
 
 
 @needs_detector
