@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import InputError
-from .atomic import atomic_path, atomic_write
+from .atomic import atomic_write
 
 __all__ = [
     "EXPORT_FORMATS",
