@@ -449,3 +449,25 @@ def test_edf_plus_with_signals_carries_staging_and_lights(tmp_path):
     back = plm.read_events(path, format="edf-annotations")
     assert list(back.hypnogram.stages) == ["W", "N1", "N2", "R"]
     assert back.lights_off == 5.0 and back.lights_on == 115.0
+
+
+def test_cli_unwritable_output_folder_is_one_line_error(tmp_path, capsys, monkeypatch):
+    import errno
+    import tempfile
+
+    from plm.cli import main
+
+    src = tmp_path / "night1.tsv"
+    make_result().save(src)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def denied(*args, **kwargs):  # what a read-only folder gives (root ignores mode bits)
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    rc = main(["score", str(src), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err == f"plm: error: {out}: output folder is not writable; choose another folder or fix its permissions\n"
+    assert list(out.iterdir()) == []
