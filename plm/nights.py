@@ -377,12 +377,17 @@ def epoch_activity(recording: Recording, epoch_s: float = 60.0) -> np.ndarray:
     rows = [i for i, c in enumerate(recording.channels) if c.side is not None] or list(range(len(recording.channels)))
     total = np.zeros(n_ep)
     seen = np.zeros(n_ep, dtype=bool)
-    for i in rows:  # one channel at a time bounds the temporary memory
-        x = np.asarray(recording.data[i, : n_ep * spe], dtype=np.float64).reshape(n_ep, spe)
-        med = np.median(np.abs(np.diff(x, axis=1)), axis=1)
-        ok = np.isfinite(med)
-        total[ok] += med[ok]
-        seen |= ok
+    # One channel and a few hours at a time keep the float64 temporaries
+    # small (a week of 40 Hz data is never copied whole).
+    step = max(1, int(4 * 3600 / epoch_s))
+    for i in rows:
+        for e0 in range(0, n_ep, step):
+            e1 = min(n_ep, e0 + step)
+            x = np.asarray(recording.data[i, e0 * spe: e1 * spe], dtype=np.float64).reshape(e1 - e0, spe)
+            med = np.median(np.abs(np.diff(x, axis=1)), axis=1)
+            ok = np.isfinite(med)
+            total[e0:e1][ok] += med[ok]
+            seen[e0:e1] |= ok
     total[~seen] = np.nan
     return total
 

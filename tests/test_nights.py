@@ -277,3 +277,11 @@ def test_noon_split_partitions_and_starts_at_local_noon(zone, start_min, hours):
             assert (nxt - n.start_time).total_seconds() == n.duration
             assert 23 * 3600 <= n.duration <= 25 * 3600
         assert n.meta["night"] == (wall.date() if wall.hour >= 12 else wall.date() - dt.timedelta(days=1)).isoformat()
+
+
+def test_epoch_activity_in_chunks_equals_direct_computation():
+    rec = week_recording(hours=13.0)  # 780 epochs: 4 h chunks of 240 epochs + a rest
+    spe = 240  # 60 s at 4 Hz
+    x = rec.data[:, : 780 * spe].reshape(2, 780, spe)
+    direct = np.median(np.abs(np.diff(x, axis=2)), axis=2).sum(axis=0)
+    np.testing.assert_array_equal(epoch_activity(rec), direct)
