@@ -344,11 +344,11 @@ def _json_safe(obj: Any) -> Any:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
+    from .io.atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with atomic_write(path, newline="") as fh:
         fh.write(text)
-    os.replace(tmp, path)
 
 
 def _file_stamp(path: str) -> dict[str, Any]:
