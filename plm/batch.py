@@ -16,7 +16,6 @@ the tables are byte-identical whatever the number of jobs or the executor.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as _dt
 import glob as _glob
 import io
@@ -27,7 +26,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ._version import __version__
 from .errors import InputError, MissingDependencyError, PlmError
@@ -345,23 +344,18 @@ def night_date(summary: dict[str, Any]) -> str:
 
 
 def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy scalar or array
-        return _json_safe(obj.tolist())
-    return obj
+    from .io.export import json_safe
+
+    return json_safe(obj)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` appears only when complete (plm.io.atomic)."""
+    from .io.atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-    os.replace(tmp, path)
 
 
 def _file_stamp(path: str) -> dict[str, Any]:
@@ -369,21 +363,12 @@ def _file_stamp(path: str) -> dict[str, Any]:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _write_outputs(results: list, folder: Path, base: str, export: Sequence[str]) -> None:
-    """Per-night outputs: plm.io.export's writer, or summary JSON until it exists."""
-    try:
-        from .io.export import write_night_outputs
-    except ModuleNotFoundError as exc:
-        if exc.name != "plm.io.export":
-            raise
-        write_night_outputs = None
-    for n, res in enumerate(results, start=1):
-        if write_night_outputs is not None:
-            write_night_outputs(res, folder, extra_formats=list(export))
-        else:
-            name = base if len(results) == 1 else f"{base}_night{n}"
-            text = json.dumps(_json_safe(res.summary()), indent=2, allow_nan=False) + "\n"
-            _atomic_write_text(folder / f"{name}_summary.json", text)
+def _write_outputs(results: list, folder: Path, export: Sequence[str]) -> None:
+    """Per-night outputs (events TSV, summary JSON, extra formats) of a group's nights."""
+    from .io.export import write_night_outputs
+
+    for res in results:
+        write_night_outputs(res, folder, extra_formats=list(export))
 
 
 def _score_group(task: dict[str, Any]) -> dict[str, Any]:
@@ -410,7 +395,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
         nights = json.loads(json.dumps([_json_safe(r.summary()) for r in results], allow_nan=False))
         if task.get("out_dir"):
             folder = Path(task["out_dir"]) / NIGHTS_DIR / task["id"]
-            _write_outputs(results, folder, Path(task["id"]).name or "night", task.get("export", ()))
+            _write_outputs(results, folder, task.get("export", ()))
             record = {
                 "id": task["id"],
                 "inputs": [dict(path=os.path.relpath(p, task["root"]), **s) for p, s in zip(task["paths"], stamps)],
