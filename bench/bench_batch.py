@@ -1,8 +1,8 @@
 """Batch throughput: nights per minute for 8 h accelerometer and EMG nights, 1 vs 2 jobs.
 
 Generates ``--nights`` nights of each kind with ``sample_recordings/generate.py``
-(accelerometer: one CSV per ankle, grouped by the left/right naming rule;
-EMG: one EDF per night), then times ``plm.batch.run_batch`` on them with each
+(or ``bench/_data.py`` without it; accelerometer: one CSV per ankle at 40 Hz,
+grouped by the left/right naming rule; EMG: one EDF per night at 256 Hz), then times ``plm.batch.run_batch`` on them with each
 ``--jobs`` value (fresh output folder each time, no resume) and prints a table.
 
     PYTHONPATH=. python bench/bench_batch.py --nights 4 --hours 8 --jobs 1,2
@@ -37,7 +37,22 @@ def _generator():
 
 
 def make_nights(kind: str, n: int, hours: float, folder: Path) -> list[Path]:
-    """Write ``n`` generated nights of ``kind`` into ``folder``; returns the recording files."""
+    """Write ``n`` generated nights of ``kind`` into ``folder``; returns the recording files.
+
+    Uses ``sample_recordings/generate.py`` when present, else the benchmark
+    datasets of ``bench/_data.py`` (cached in ``bench/out/``).
+    """
+    if not (ROOT / "sample_recordings" / "generate.py").exists():
+        sys.path.insert(0, str(HERE))
+        import _data
+
+        files: list[Path] = []
+        for seed in range(n):
+            if kind == "accel":
+                files.extend(_data.accel_night(hours, 40.0, seed=100 + seed)[0])
+            else:
+                files.append(_data.emg_night(hours, 256.0, seed=100 + seed)[0])
+        return files
     gen = _generator()
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []

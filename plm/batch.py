@@ -504,7 +504,8 @@ def _run_processes(tasks, jobs, finish) -> None:
     # forkserver/spawn: workers start clean, whatever threads this process runs.
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+    try:
         futures = {pool.submit(_score_group, t): i for i, t in enumerate(tasks)}
         for fut in cf.as_completed(futures):
             i = futures[fut]
@@ -514,6 +515,11 @@ def _run_processes(tasks, jobs, finish) -> None:
                 outcome = {"id": tasks[i]["id"], "paths": list(tasks[i]["paths"]), "nights": [],
                            "error": "worker process died (out of memory?) while this batch was running"}
             finish(i, outcome)
+    except BaseException:
+        # Ctrl-C or an error here: do not wait for the queued nights.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(tasks, jobs, scheduler, finish) -> None:

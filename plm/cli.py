@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from ._version import __version__
 # The shared "score these paths" logic lives below the CLI so batch and study can use it.
-from .scoring_inputs import score_paths, score_recording_nights  # noqa: F401  (re-exported)
+from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -68,13 +68,19 @@ def _add_score(sub) -> None:
                         "rest periods (docs/nights.md)")
     p.add_argument("--lights", default=None, metavar="TABLE",
                    help="CSV of night,lights_off,lights_on (ISO times): one night per row")
+    for name in ("hypnogram", "arousals", "respiratory"):
+        p.add_argument(f"--{name}", default=None, metavar="FILE",
+                       help=f"separate {name} export (RemLogic) of the night of a RemLogic or LM-list event file, "
+                            "lined up by clock time (docs/formats.md)")
     p.set_defaults(func=_cmd_score)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
-                          nights=args.nights, lights=args.lights)
+                          nights=args.nights, lights=args.lights,
+                          separate_exports={"hypnogram": args.hypnogram, "arousals": args.arousals,
+                                            "respiratory": args.respiratory})
     if args.out:
         from .io.export import write_night_outputs
 
@@ -210,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # stdout was closed early (e.g. `plm score ... | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (PlmError, OSError) as exc:
         if debug:
             traceback.print_exc()

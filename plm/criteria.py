@@ -64,6 +64,10 @@ class Criteria:
         A monolateral LM longer than ``lm_max_duration`` stays an LM that is
         not a CLM and breaks series (WASM 2016). False: it is not an LM at all
         and is ignored (AASM, WASM 2006: LMs last 0.5-10 s).
+    long_lm_merge : bool
+        A monolateral LM longer than ``lm_max_duration`` takes part in
+        bilateral merging (PLMScoRe). False: it stays a single non-CLM LM
+        (MATPLM behaviour); only matters when ``long_lm_breaks`` is true.
     imi_min, imi_max : float
         Inclusive bounds of the intermovement interval within a series, s.
     imi_reference : {"onset", "offset"}
@@ -124,6 +128,7 @@ class Criteria:
     bilateral_max_lms: int = 4
     long_lm_inheritance: bool = True
     long_lm_breaks: bool = True
+    long_lm_merge: bool = True
     # --- series
     imi_min: float = 10.0
     imi_max: float = 90.0

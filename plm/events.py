@@ -225,7 +225,8 @@ class LegMovements:
         ``side_assumed`` (the file gives no leg), ``duration_assumed_s``,
         ``ignored`` (row labels skipped, with counts), ``start_clock_time``
         (wall-clock time of second 0 when the file gives no date or UTC
-        offset). See ``docs/formats.md``.
+        offset), all as read from the file (``shift`` does not change them).
+        See ``docs/formats.md``.
     """
 
     onset: np.ndarray

@@ -140,8 +140,10 @@ class NightResult:
 
     def __repr__(self) -> str:
         m = self.measures
+        index = m.get("plm_index")
+        index_text = "n/a" if index is None else f"{index:.1f}/h"
         return (
             f"<NightResult {self.source!r}: {m.get('n_lm', '?')} LM, {m.get('n_plm', '?')} PLM, "
-            f"PLM index {m.get('plm_index', float('nan')):.1f}/h ({m.get('denominator', '?')}), "
+            f"PLM index {index_text} ({m.get('denominator', '?')}), "
             f"criteria {self.criteria.name} {self.criteria.hash}>"
         )

@@ -21,6 +21,7 @@ def score_paths(
     channels: str | None = None,
     nights: str = "noon",
     lights=None,
+    separate_exports: dict | None = None,
 ) -> list:
     """Score the nights in ``paths``.
 
@@ -39,6 +40,10 @@ def score_paths(
         How a multi-night recording is cut into nights (``plm.nights``).
     lights : path-like or sequence of mappings, optional
         Lights-off/on table: one night per row.
+    separate_exports : dict, optional
+        ``hypnogram``, ``arousals`` and/or ``respiratory`` file paths of the
+        same night, for event files with clock times (RemLogic exports, LM
+        lists); see ``docs/formats.md``.
 
     Returns
     -------
@@ -58,9 +63,15 @@ def score_paths(
         fmts = {f for (k, f) in kinds if k == "raw"}
         recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
         results.extend(score_recording_nights(recording, criteria, method=nights, table=lights))
+    extra = {k: v for k, v in (separate_exports or {}).items() if v is not None}
     for p, (k, f) in zip(paths, kinds):
         if k == "events":
-            results.append(score(read_events(p, format=f), criteria))
+            if extra and f not in ("remlogic", "lm-list"):
+                raise InputError(p, f"separate hypnogram/arousal/respiratory files apply to RemLogic exports and "
+                                    f"Start/Type/Duration LM lists only, not to {f} files")
+            results.append(score(read_events(p, format=f, **extra), criteria))
+    if extra and not any(k == "events" for k, _ in kinds):
+        raise InputError(None, "separate hypnogram/arousal/respiratory files need a scored-event file to go with")
     return results
 
 
@@ -68,12 +79,8 @@ def score_recording_nights(recording, criteria, method: str = "noon", table=None
     """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
     from .api import score
 
-    try:
-        from .nights import split_nights
-    except ModuleNotFoundError as exc:  # multi-night splitting not merged yet
-        if exc.name != "plm.nights":
-            raise
-        return [score(recording, criteria)]
+    from .nights import split_nights
+
     return [score(night, criteria) for night in split_nights(recording, method=method, table=table)]
 
 

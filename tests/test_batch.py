@@ -115,7 +115,9 @@ def test_bad_inputs_go_to_failures_csv_and_exit_nonzero(tmp_path, capsys):
     assert "2 input(s) failed" in err and err.count("\n") == 1
     fails = _rows(out / "failures.csv")
     assert [r["path"] for r in fails] == ["P90_night1.edf", "notes.txt"]
-    assert all(r["error"] and "\n" not in r["error"] for r in fails)
+    assert all("\n" not in r["error"] for r in fails)
+    assert "truncated" in fails[0]["error"] and "P90_night1.edf" in fails[0]["error"]
+    assert "not a recording or event file" in fails[1]["error"]
     assert _rows(out / "nightly_indices.csv") == []  # header only
 
 
@@ -217,3 +219,12 @@ def test_failures_identical_across_jobs_and_executors(tmp_path):
     assert "file is empty" in dict(r1.failures)["more/empty.tsv"]
     f1 = (tmp_path / "o1" / "failures.csv").read_bytes()
     assert f1 == (tmp_path / "o2" / "failures.csv").read_bytes() == (tmp_path / "o3" / "failures.csv").read_bytes()
+
+
+def test_progress_bar_shows_nights_and_failures(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    for i in range(3):
+        _touch(tmp_path / "in" / f"junk{i}.txt", "not a night")
+    run_batch([tmp_path / "in"], tmp_path / "o", jobs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "failed=3" in err and "night" in err

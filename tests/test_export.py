@@ -84,31 +84,32 @@ def make_result(recording=None, measures=None):
 # ---------------------------------------------------------------- annotations
 def test_to_annotations_labels_onsets_channels_and_orig_time():
     ann = make_result(make_recording()).to_annotations()
-    # 6 scored per-leg LMs + 4 PLMs, sorted by onset with LM rows first at equal onset.
-    assert list(ann.description) == [
-        "LM left", "PLM", "LM left", "PLM", "LM right", "LM left", "PLM", "LM left", "PLM", "LM right"]
-    np.testing.assert_allclose(ann.onset, [10, 10, 40, 40, 41, 70, 70, 100, 100, 300])
-    np.testing.assert_allclose(ann.duration, [1, 1, 1, 3, 2, 1, 1, 1, 1, 1.5])
+    # One per scored per-leg LM: the left LMs at 10-100 s and the right LM at
+    # 41 s (bilateral with left 40) belong to the PLM series -> "PLM <leg>";
+    # right 300 s is isolated -> "LM right"; right 200 s (0.3 s) is not scored.
+    assert list(ann.description) == ["PLM left", "PLM left", "PLM right", "PLM left", "PLM left", "LM right"]
+    np.testing.assert_allclose(ann.onset, [10, 40, 41, 70, 100, 300])
+    np.testing.assert_allclose(ann.duration, [1, 1, 2, 1, 1, 1.5])
     assert ann.ch_names[0] == ("Leg L",)
-    assert ann.ch_names[3] == ("Leg L", "Leg R")  # the bilateral PLM: both legs
-    assert ann.ch_names[4] == ("Leg R",)
+    assert ann.ch_names[2] == ("Leg R",)
     assert ann.orig_time == START.astimezone(dt.timezone.utc)
+    # counts per leg equal the summary's per-leg LM counts (4 left, 2 right
+    # in this hand-made summary: the right 0.3 s row is not an LM)
+    assert sum(d.endswith("left") for d in ann.description) == 4
 
 
 def test_annotations_without_recording_use_generic_leg_names():
     ann = export.result_to_annotations(make_result())
-    assert ann.ch_names[0] == ("Leg L",) and ann.ch_names[4] == ("Leg R",)
-    assert sum(d == "PLM" for d in ann.description) == 4
+    assert ann.ch_names[0] == ("Leg L",) and ann.ch_names[-1] == ("Leg R",)
+    assert sum(d.startswith("PLM") for d in ann.description) == 5
 
 
 def test_accelerometer_channels_per_leg_are_all_axes():
-    rec = make_recording()
     acc = Recording(data=np.zeros((6, 400)), sfreq=4.0, start_time=START, channels=tuple(
         Channel(f"{s}_{a}", "g", "accel", side=s, axis=a) for s in ("left", "right") for a in "xyz"))
     ann = make_result(acc).to_annotations()
     assert ann.ch_names[0] == ("left_x", "left_y", "left_z")
-    assert ann.ch_names[3] == ("left_x", "left_y", "left_z", "right_x", "right_y", "right_z")
-    del rec
+    assert ann.ch_names[2] == ("right_x", "right_y", "right_z")
 
 
 # ---------------------------------------------------------------- JSON / CSV
@@ -185,9 +186,8 @@ def test_edf_plus_signals_and_annotations_round_trip(tmp_path):
     for ann in (raw.annotations, mne.read_annotations(path)):
         desc = list(ann.description)
         lm_like = [(d, round(float(o), 3)) for d, o in zip(desc, ann.onset) if d != "BAD_ACQ_SKIP"]
-        assert lm_like == [("LM left", 10.0), ("PLM", 10.0), ("LM left", 40.0), ("PLM", 40.0),
-                           ("LM right", 41.0), ("LM left", 70.0), ("PLM", 70.0), ("LM left", 100.0),
-                           ("PLM", 100.0), ("LM right", 300.0)]
+        assert lm_like == [("PLM left", 10.0), ("PLM left", 40.0), ("PLM right", 41.0), ("PLM left", 70.0),
+                           ("PLM left", 100.0), ("LM right", 300.0)]
         bad = [(round(float(o), 3), round(float(d), 3)) for o, d, s in zip(ann.onset, ann.duration, desc)
                if s == "BAD_ACQ_SKIP"]
         assert bad == [(600.5, 0.5)]
@@ -280,3 +280,69 @@ def test_write_night_outputs_refuses_unknown_format_before_writing(tmp_path):
     with pytest.raises(InputError, match="unknown export format"):
         export.write_night_outputs(make_result(), out, extra_formats=["pdf"])
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- TSV / HDF5 / --out
+def test_events_tsv_round_trip_through_read_events(tmp_path):
+    path = tmp_path / "night1_events.tsv"
+    make_result().save(path)
+    lms = plm.read_events(path)
+    # every per-leg row comes back (the writer keeps unscored rows too)
+    np.testing.assert_allclose(lms.onset, EV_ONSET)
+    np.testing.assert_allclose(lms.duration, EV_DUR)
+    assert list(lms.side) == EV_SIDE
+    assert lms.start_time == START
+    text = path.read_text()
+    header = [ln for ln in text.splitlines() if not ln.startswith("#")][0].split("\t")
+    assert header[:3] == ["onset", "duration", "type"]
+    assert {"lm_id", "is_clm", "is_plm", "series"} <= set(header)
+
+
+def test_hdf5_result_layout_with_plain_h5py(tmp_path):
+    import h5py
+
+    res = make_result()
+    path = tmp_path / "night1_result.h5"
+    res.save(path)
+    crit = criteria.get("wasm2016")
+    with h5py.File(path, "r") as f:
+        g = f[f"results/{crit.hash}"]
+        assert g.attrs["criteria_hash"] == crit.hash
+        assert json.loads(g.attrs["criteria"])["imi_min"] == crit.imi_min
+        summary = json.loads(g["summary"][()])
+        assert summary["n_plm"] == 4 and summary["night"] == "2026-03-01"
+        np.testing.assert_allclose(g["events/onset"][()], EV_ONSET)
+        np.testing.assert_array_equal(g["lms/is_plm"][()], LMS_PLM)
+
+
+def test_hdf5_nights_of_one_recording_share_a_file(tmp_path):
+    import h5py
+
+    path = tmp_path / "week_result.h5"
+    for night in ("2026-03-01", "2026-03-02"):
+        rec = make_recording(duration=20.0).replace(meta={"night": night, "n_nights": 2})
+        make_result(rec).save(path)
+    with h5py.File(path, "r") as f:
+        assert sorted(f[f"results/{criteria.get('wasm2016').hash}"]) == ["2026-03-01", "2026-03-02"]
+
+
+def test_write_night_outputs_writes_the_file_set(tmp_path):
+    rec = make_recording(duration=60.0).replace(meta={"night": "2026-03-01", "n_nights": 3, "night_index": 0})
+    out = tmp_path / "new" / "out"
+    written = export.write_night_outputs(make_result(rec), out, extra_formats=["csv", "edf", "h5", "json"])
+    names = [p.name for p in written]
+    assert names == ["night1_2026-03-01_events.tsv", "night1_2026-03-01_summary.json",
+                     "night1_2026-03-01_summary.csv", "night1_2026-03-01_scored.edf",
+                     "night1_2026-03-01_result.h5"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary files left
+    assert json.loads((out / names[1]).read_text())["n_plm"] == 4
+    # the 60 s recording holds the LMs at 10, 40 and 41 s (all in the PLM series)
+    assert list(_read_raw_edf(out / names[3]).annotations.description) == [
+        "PLM left", "PLM left", "PLM right"]
+
+
+def test_write_night_outputs_into_a_file_is_an_input_error(tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    with pytest.raises(InputError, match="expected an output folder"):
+        export.write_night_outputs(make_result(), blocker)

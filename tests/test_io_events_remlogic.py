@@ -217,3 +217,11 @@ def test_reference_matplm_night():
     # first row 01:03:20.150, last row 08:55:06.380 + 0.71 s
     assert lm.metadata["start_clock_time"] == "2013-07-26T01:03:20.150000"
     assert lm.duration_s == pytest.approx((8 * 3600 + 55 * 60 + 7.09) - (3600 + 3 * 60 + 20.15))
+
+
+def test_lm_list_wrong_header(tmp_path):
+    path = tmp_path / "lms.txt"
+    path.write_text("Onset\tKind\tLength\n2013-07-26T01:00:00\tleft-LM\t1\n")
+    with pytest.raises(InputError, match="expected 'Start<TAB>Type<TAB>Duration'") as info:
+        read_lm_list(path)
+    assert str(path) in str(info.value)

@@ -172,3 +172,20 @@ def test_reference_g21945_events_tsv():
     # stage counts: W 31, N1 48, N2 348, N3 242, R 290 (`cut -f4`)
     stages, counts = np.unique(lm.hypnogram.stages, return_counts=True)
     assert dict(zip(stages.tolist(), counts.tolist())) == {"W": 31, "N1": 48, "N2": 348, "N3": 242, "R": 290}
+
+
+def test_clock_time_without_offset_survives_a_round_trip(tmp_path):
+    night = _night().replace(start_time=None, metadata={"start_clock_time": "2013-08-13T22:50:57"})
+    path = tmp_path / "n.tsv"
+    write_events_tsv(path, night)
+    back = read_events_tsv(path)
+    assert back.start_time is None and back.metadata["start_clock_time"] == "2013-08-13T22:50:57"
+
+
+def test_writer_is_atomic_and_checks_the_folder(tmp_path):
+    path = tmp_path / "out.tsv"
+    write_events_tsv(path, _night())
+    write_events_tsv(path, _night())  # replaces the file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv"]  # no temporary left behind
+    with pytest.raises(InputError, match="does not exist"):
+        write_events_tsv(tmp_path / "missing" / "out.tsv", _night())

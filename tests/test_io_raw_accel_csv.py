@@ -73,7 +73,7 @@ def test_round_trip_plain_and_gzip(tmp_path, name):
     # writing the read recording again gives the same bytes (deterministic, gzip mtime=0)
     p2 = write_accel_csv(tmp_path / ("again_" + name), rec)
     assert p2.read_bytes() == p.read_bytes()
-    assert not list(tmp_path.glob(".*.part"))  # no temporary leftovers
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary leftovers
 
 
 @pytest.mark.parametrize(

@@ -303,3 +303,18 @@ def test_bad_edf_files(tmp_path):
     absurd = make_edf(tmp_path / "fast.edf", [("Leg L", emg(50000, 1), 50000, "uV")])
     with pytest.raises(InputError, match=re.escape(str(absurd)) + ".*implausibly high"):
         read_edf(absurd, tz="UTC")
+
+
+def test_clipped_channel_reported(tmp_path):
+    # 2% of the left samples are stuck at the +/-200 uV range limit of the amplifier.
+    x = emg(25600, 8)
+    clipped = x.copy()
+    clipped[1000:1512] = 200.0
+    sigs = [edfio.EdfSignal(clipped, 256, label="Leg L", physical_dimension="uV", physical_range=(-200, 200)),
+            edfio.EdfSignal(x, 256, label="Leg R", physical_dimension="uV", physical_range=(-200, 200))]
+    p = tmp_path / "clip.edf"
+    edfio.Edf(sigs, starttime=dt.time(22, 0)).write(p)
+    with pytest.warns(UserWarning, match=r"'Leg L': 2% of samples at the recording range limit"):
+        rec = read_edf(p, tz="UTC")
+    assert not any("Leg R" in w for w in rec.meta["warnings"])
+    np.testing.assert_allclose(rec.data[0, 1000:1512], 200.0, atol=0.01)

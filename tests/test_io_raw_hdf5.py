@@ -160,7 +160,7 @@ def test_result_stored_beside_recording(tmp_path):
         assert list(g["events/side"].asstr()[()]) == ["left", "right", "left"]
         assert g["events/is_plm"].dtype == bool
         np.testing.assert_array_equal(g["lms/imi"][()], [np.nan, 20.5])
-    assert not list(tmp_path.glob(".*.part"))
+    assert not list(tmp_path.glob(".*tmp*"))
 
 
 def test_same_hash_replaces_and_nights_nest(tmp_path):

@@ -113,3 +113,20 @@ def test_event_tables_columns():
     assert list(r.events["lm_id"]) == [-1, 0, 1, 2, 3]
     assert list(r.events["reason"]) == ["too_short", "", "", "", ""]
     assert list(r.events["series"]) == [-1, 1, 1, 1, 1]
+
+
+def test_histogram_edges_tolerate_rounding():
+    # 10 - 1e-12 is 10 s on paper: it counts in [10, 12), like 10.0 itself;
+    # 90 + 1e-12 counts in the last bin; ln(1 - 1e-12) counts in [0.0, 0.1)
+    h = imi_histogram(np.array([10.0 - 1e-12, 10.0, 90.0 + 1e-12]))
+    assert h[5] == 2 and h[44] == 1
+    h = ln_imi_histogram(np.array([1.0 - 1e-12, 1.0]))
+    assert h[10] == 2
+
+
+def test_periodicity_index_keeps_10_90_under_aasm():
+    # LMs 0, 7, 14, 21, 28: intervals of 7 s are in AASM's 5..90 (a series of
+    # 5 PLM) but not in Ferri's 10..90 -> PI 0 under both presets
+    r = score(periodic([0, 7, 14, 21, 28]), criteria="aasm")
+    assert r.n_plm == 5
+    assert r.periodicity_index == 0.0

@@ -1,5 +1,4 @@
 """Same-leg merging, duration limits, bilateral merging and CLM rules (hand-worked)."""
-import numpy as np
 import pytest
 
 from score_helpers import score
@@ -159,3 +158,26 @@ def test_bilateral_disagreement_changes_plm_count():
     a = score(ev, criteria="aasm")
     assert (w.n_lm, w.n_clm, w.n_plm) == (8, 8, 0)
     assert (a.n_lm, a.n_lm_bilateral, a.n_plm) == (4, 4, 4)
+
+
+def test_long_lm_merge_option():
+    # R [0, 10.5] (long) and L [5, 8] overlapping it.
+    # Default (PLMScoRe): one bilateral LM [0, 10.5] holding a long part -> not a CLM.
+    # long_lm_merge=False (MATPLM): the long LM stays alone (a non-CLM) and
+    # L [5, 8] is a monolateral CLM -> 2 LMs, 1 CLM.
+    ev = [(0.0, 10.5, "right"), (5.0, 3.0, "left")]
+    r = score(ev)
+    assert (r.n_lm, r.n_clm, r.n_lm_bilateral) == (1, 0, 1)
+    r = score(ev, overrides={"long_lm_merge": False})
+    assert (r.n_lm, r.n_clm, r.n_lm_bilateral) == (2, 1, 0)
+    assert list(r.lms["sides"]) == ["right", "left"]
+    assert list(r.lms["is_clm"]) == [False, True]
+    # the long LM still breaks a series: CLMs 0..40 then long at 50, then 70..130;
+    # the IMI into the CLM right after it (70) is undefined -> runs of 3 and 4
+    ev = periodic_left([0, 20, 40]) + [(50.0, 12.0, "right")] + periodic_left([70, 90, 110, 130])
+    r = score(ev, overrides={"long_lm_merge": False})
+    assert (r.n_lm, r.n_clm, r.n_plm) == (8, 7, 4)
+
+
+def periodic_left(onsets):
+    return [(float(t), 1.0, "left") for t in onsets]

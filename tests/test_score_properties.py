@@ -51,15 +51,17 @@ def nights(draw):
                                    np.array([r[1] for r in aro], float) / 100, np.full(len(aro), "arousal"))
     crit = draw(st.sampled_from(["wasm2016", "aasm", "wasm2006"]))
     overrides = draw(st.sampled_from([{}, {"short_imi": "no_new_series"}, {"imi_reference": "offset"},
-                                      {"long_lm_inheritance": False}]))
+                                      {"long_lm_inheritance": False}, {"long_lm_merge": False}]))
     return LegMovements(on, du, sd, **ctx), plm.criteria.get(crit, **overrides)
 
 
-def _same(a, b):
+def _same(a, b, shift=0.0):
     """Measures equal up to float rounding (times differ by rounding after a shift)."""
     assert a.keys() == b.keys()
     for k in a:
         x, y = a[k], b[k]
+        if k in ("lights_off", "lights_on") and x is not None:
+            x = x + shift
         if isinstance(x, float) and isinstance(y, float):
             assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6), (k, x, y)
         else:
@@ -78,7 +80,7 @@ def _tables_same(t1, t2, time_cols=("onset",), shift=0.0):
             assert list(x) == list(y), c
 
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -86,6 +88,7 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 def test_counts_are_consistent_and_series_long_enough(case):
     lms, crit = case
     r = plm.score(lms, criteria=crit)
+    repr(r)
     m = r.measures
     assert 0 <= m["n_plm"] <= m["n_clm"] <= m["n_lm"]
     assert m["n_plmnr"] <= m["n_clm"] and m["n_clmr"] <= m["n_clm"]
@@ -129,6 +132,6 @@ def test_shifting_all_times_changes_nothing(case, shift_cs):
     shift = shift_cs / 100
     a = plm.score(lms, criteria=crit)
     b = plm.score(lms.shift(shift), criteria=crit)
-    _same(a.measures, b.measures)
+    _same(a.measures, b.measures, shift)
     _tables_same(a.lms, b.lms, shift=shift)
     _tables_same(a.events, b.events, shift=shift)

@@ -1,11 +1,10 @@
 """Staging, lights-off/on, excluded intervals and denominators (hand-worked)."""
 import datetime as dt
-import warnings
 
 import numpy as np
 import pytest
 
-from score_helpers import hypno, night, periodic, score
+from score_helpers import hypno, periodic, score
 
 # 10 epochs of 30 s: W W N1 N2 N2 N3 R R W W (0..300 s)
 STAGES = "W W N1 N2 N2 N3 R R W W"
@@ -117,6 +116,7 @@ def test_zero_hours_give_none_not_an_error():
     # empty night, zero-length recording
     r = score([], duration_s=0.0)
     assert r.plm_index is None and r.n_lm == 0 and r.periodicity_index is None
+    assert "PLM index n/a" in repr(r)
 
 
 def test_night_date_is_the_evening_the_night_starts():
@@ -127,3 +127,17 @@ def test_night_date_is_the_evening_the_night_starts():
     r = score([], start_time=dt.datetime(2026, 3, 2, 1, 0, tzinfo=tz))
     assert r.night == "2026-03-01"
     assert score([]).night is None
+
+
+def test_lights_boundaries_and_single_bound():
+    # lights off at 100, on at 200: an LM starting exactly at 100 is scored,
+    # one starting exactly at 200 is not (window [100, 200))
+    r = score([(100.0, 1.0, "left"), (200.0, 1.0, "left")], lights_off=100.0, lights_on=200.0)
+    assert list(r.events["reason"]) == ["", "outside_lights"]
+    assert r.time_in_bed_hours == pytest.approx(100 / 3600)
+    # only lights-off given, no staging: the recording end (3700 s) closes the
+    # window -> 3600 s in bed, with a warning
+    with pytest.warns(UserWarning, match="only one of lights"):
+        r = score(periodic([150, 170, 190, 210]), lights_off=100.0, duration_s=3700.0)
+    assert r.denominator == "time_in_bed"
+    assert r.hours_denominator == pytest.approx(1.0) and r.plm_index == pytest.approx(4.0)

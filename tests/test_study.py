@@ -135,10 +135,17 @@ def test_study_cli_from_summary_json(tmp_path, capsys):
 
     manifest, counts = write_cohort(tmp_path / "cohort", kind="json", n_subjects=6, nights=2,
                                     criteria=criteria.get("wasm2016"))
-    assert main(["study", str(manifest), "--out", str(tmp_path / "o"), "--complete-below", "8"]) == 0
+    assert main(["study", str(manifest), "--out", str(tmp_path / "o"), "--complete-below", "8", "--report"]) == 0
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert s["thresholds"]["complete_below"] == 8.0 and s["n_subjects"] == 6
-    assert "subjects" in capsys.readouterr().out
+    base = counts["baseline"].mean(axis=1) / HOURS
+    follow = counts["followup"].mean(axis=1) / HOURS
+    n_complete = int(np.sum(follow < 8))
+    assert s["responders"]["complete"] == n_complete
+    out = capsys.readouterr().out
+    assert f"complete {n_complete} " in out and "6 subjects" in out
+    assert (tmp_path / "o" / "study_report.html").exists()
+    assert np.isfinite(base).all()
 
 
 def test_study_manifest_errors(tmp_path):

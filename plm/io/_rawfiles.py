@@ -2,21 +2,18 @@
 
 Gzip-transparent reading, a partial decompression of a file head for
 ``sniff()``, numeric-table parsing with line-accurate error messages,
-start-time and sampling-rate checks, and atomic output (write to a temporary
-name in the same folder, then rename).
+start-time and sampling-rate checks. Output files go through
+:mod:`plm.io.atomic`.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import gzip
 import io
 import math
 import os
-import tempfile
 import zlib
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -143,6 +140,8 @@ def _raise_bad_row(path, body: bytes, n_cols: int, first_line: int, columns: str
     for i, line in enumerate(text):
         if not line.strip():
             continue
+        if "\ufffd" in line:
+            raise InputError(path, f"line {first_line + i}: bytes that are not UTF-8 text; is the file damaged?")
         fields = line.split(",")
         if len(fields) != n_cols:
             raise InputError(
@@ -222,41 +221,3 @@ def check_signal(path, data: np.ndarray) -> None:
         raise InputError(path, "no samples")
     if np.isnan(data).all():
         raise InputError(path, "every sample is missing (nan); there is no signal to score")
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator:
-    """Open a temporary file beside ``path``; rename it to ``path`` on success.
-
-    A crash or error never leaves a partial file under the final name.
-    """
-    p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(p, f"output folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise InputError(p, f"cannot write into {folder} ({exc.strerror})") from None
-    os.close(fd)
-    # mkstemp makes the file private (0600); give the output the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(tmp, 0o666 & ~umask)
-    try:
-        if mode is None:
-            yield tmp
-        else:
-            with open(tmp, mode) as fh:
-                yield fh
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_path(path: str | os.PathLike):
-    """Like :func:`atomic_output` but yields the temporary path (for libraries that open it)."""
-    return atomic_output(path, mode=None)

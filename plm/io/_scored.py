@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,27 +59,6 @@ def head_text(head: bytes) -> str:
     except UnicodeDecodeError:
         text = head.decode("latin-1", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent if str(p.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def parse_float(path, text: str, what: str, row: int | None) -> float:
@@ -234,14 +212,6 @@ class Rows:
 
     def ignore(self, label: str) -> None:
         self.ignored[label.strip() or "(blank)"] += 1
-
-    def extend(self, other: "Rows", shift: float = 0.0) -> None:
-        self.onset.extend(np.asarray(other.onset) + shift)
-        self.duration.extend(other.duration)
-        self.kind.extend(other.kind)
-        self.value.extend(other.value)
-        self.row.extend(other.row)
-        self.ignored.update(other.ignored)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return (
@@ -468,14 +438,16 @@ def night_context(obj: Any) -> dict[str, Any]:
     Returns a dict with ``lms`` (per-leg onset/duration/side arrays and, for a
     NightResult, every other column of ``events``), ``hypnogram``,
     ``respiratory``, ``arousals``, ``start_time``, ``duration_s``,
-    ``lights_off``, ``lights_on`` (None when unknown).
+    ``lights_off``, ``lights_on``, ``start_clock_time`` (reader metadata: the
+    local clock time of second 0 when there is no aware ``start_time``);
+    None when unknown.
     """
     if isinstance(obj, LegMovements):
         table = {"onset": obj.onset, "duration": obj.duration, "side": obj.side}
         return dict(
             table=table, hypnogram=obj.hypnogram, respiratory=obj.respiratory, arousals=obj.arousals,
             start_time=obj.start_time, duration_s=obj.duration_s, lights_off=obj.lights_off,
-            lights_on=obj.lights_on, source=obj.source,
+            lights_on=obj.lights_on, source=obj.source, start_clock_time=obj.metadata.get("start_clock_time"),
         )
     events = getattr(obj, "events", None)
     if events is None or not hasattr(obj, "measures"):
@@ -499,6 +471,7 @@ def night_context(obj: Any) -> dict[str, Any]:
         respiratory=pick("respiratory"), arousals=pick("arousals"), start_time=obj.start_time,
         duration_s=pick("duration_s"), lights_off=pick("lights_off"), lights_on=pick("lights_on"),
         source=getattr(obj, "source", ""),
+        start_clock_time=None if lms_in is None else lms_in.metadata.get("start_clock_time"),
     )
 
 

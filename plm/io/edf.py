@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import InputError, MissingDependencyError
 from ..events import Hypnogram
 from ..recording import Channel, Recording
-from ._rawfiles import atomic_path, check_sfreq
+from ._rawfiles import check_sfreq
+from .atomic import atomic_path
 
 __all__ = [
     "read_edf",
@@ -83,6 +84,8 @@ class EdfHeader:
     bytes_per_sample: int
     header_bytes: int
     samples_per_record: list[int]
+    physical_range: list[tuple[float, float]] = ()
+    digital_range: list[tuple[int, int]] = ()
 
     @property
     def duration(self) -> float:
@@ -131,6 +134,9 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
 
     labels = field(0, 16)
     units = field(16 + 80, 8)
+    pmin, pmax, dmin, dmax = ([num(v, what) for v in field(16 + 80 + 8 + 8 * k, 8)]
+                              for k, what in enumerate(("physical minimum", "physical maximum",
+                                                        "digital minimum", "digital maximum")))
     spr_text = field(16 + 80 + 8 + 8 * 4 + 80, 8)
     samples_per_record = [int(num(s, "samples per record")) for s in spr_text]
     reserved = fixed[192:236].decode("latin-1").strip()
@@ -168,6 +174,7 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
         kind=kind, labels=labels, units=units, sfreqs=sfreqs, n_records=n_records,
         record_duration=record_duration, start=start, recording_id=fixed[88:168].decode("latin-1").strip(),
         bytes_per_sample=bps, header_bytes=header_bytes, samples_per_record=samples_per_record,
+        physical_range=list(zip(pmin, pmax)), digital_range=[(int(a), int(b)) for a, b in zip(dmin, dmax)],
     )
 
 
@@ -335,6 +342,32 @@ def check_emg_scale(path, x: np.ndarray, label: str, on_mismatch: str, notes: li
         raise InputError(path, msg + "; fix the unit in the file or read with units='convert'")
     notes.append(msg + f"; multiplied by {best:g}")
     return best
+
+
+#: Share of samples at the amplifier's range limit above which a channel is reported as clipped.
+CLIP_FRACTION = 1e-3
+
+
+def _note_clipping(x: np.ndarray, label: str, hdr: EdfHeader, i: int, notes: list[str]) -> None:
+    """Note a channel whose samples sit at the header's physical min/max (saturated amplifier)."""
+    if not hdr.physical_range:
+        return
+    (lo, hi), (dlo, dhi) = hdr.physical_range[i], hdr.digital_range[i]
+    if dhi <= dlo or hi == lo:
+        return
+    half_lsb = 0.5 * abs(hi - lo) / (dhi - dlo)
+    at = (np.abs(x - lo) <= half_lsb) | (np.abs(x - hi) <= half_lsb)
+    # Saturation is flat: count samples in runs of >= 3 at the limit, so that files whose range is
+    # simply the data's min/max (peaks touching it once) are not reported.
+    run3 = at[:-2] & at[1:-1] & at[2:]
+    stuck = np.zeros_like(at)
+    stuck[:-2] |= run3
+    stuck[1:-1] |= run3
+    stuck[2:] |= run3
+    at_limit = int(np.count_nonzero(stuck))
+    if at_limit > CLIP_FRACTION * x.size:
+        notes.append(f"channel {label!r}: {100 * at_limit / x.size:.2g}% of samples at the recording range limit "
+                     f"({lo:g} / {hi:g} {hdr.units[i]}): clipped (saturated) signal, amplitudes there are too low")
 
 
 # --------------------------------------------------------------- annotations
@@ -509,7 +542,9 @@ def read_edf(
             raise InputError(path, f"MNE returned channels {raw.ch_names}, expected {group}")
         for lab, row in zip(group, data):
             unit = hdr.units[idx_of[lab]]
-            signals[lab] = row * (_unit_factor(path, unit, lab, notes) / _mne_scale(unit))
+            physical = row / _mne_scale(unit)
+            _note_clipping(physical, lab, hdr, idx_of[lab], notes)
+            signals[lab] = physical * _unit_factor(path, unit, lab, notes)
         del raw, data
 
     target = min(rates.values())

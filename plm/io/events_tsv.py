@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .atomic import atomic_write
 from ..events import LegMovements
 from ._scored import (
     RESPIRATORY_LABELS,
     Rows,
-    atomic_write_text,
     build_leg_movements,
     head_text,
     iter_nonempty,
@@ -181,6 +181,8 @@ def read_events_tsv(
         else:
             start_time = localize(st, tz, path)
             info["start_clock_time"] = st.isoformat()
+    if start_time is None and "start_clock_time" not in info and meta.get("start_clock_time", "").lower() not in _NA:
+        info["start_clock_time"] = meta["start_clock_time"]
     duration_s = None
     if meta.get("duration_s", "").lower() not in _NA:
         duration_s = parse_float(path, meta["duration_s"], "duration_s", None)
@@ -251,6 +253,9 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
     lines = ["# plm events TSV; onset and duration in s from the recording start (docs/formats.md)"]
     st = ctx["start_time"]
     lines.append(f"# start_time: {st.isoformat() if st is not None else 'n/a'}")
+    if st is None and ctx.get("start_clock_time"):
+        # local clock time without UTC offset, as the source file gave it
+        lines.append(f"# start_clock_time: {ctx['start_clock_time']}")
     lines.append(f"# duration_s: {_cell(ctx['duration_s'])}")
     if hyp is not None:
         lines.append(f"# epoch_length: {_cell(hyp.epoch_length)}")
@@ -258,4 +263,5 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
         lines.append(f"# source: {_cell(ctx['source'])}")
     lines.append("\t".join(header))
     lines.extend("\t".join(cells) for _, _, cells in records)
-    atomic_write_text(path, "\n".join(lines) + "\n")
+    with atomic_write(path, "w", newline="") as fh:
+        fh.write("\n".join(lines) + "\n")

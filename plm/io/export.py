@@ -44,7 +44,8 @@ __all__ = [
 ANNOTATION_LABELS = {
     "lm_left": "LM left",
     "lm_right": "LM right",
-    "plm": "PLM",
+    "plm_left": "PLM left",
+    "plm_right": "PLM right",
     "gap": "BAD_ACQ_SKIP",
 }
 #: Channel names used for annotations when the result has no recording.
@@ -156,6 +157,11 @@ def save_result(result, path: str | os.PathLike, format: str | None = None) -> P
         write_measures_csv(result, path)
     elif fmt == "edf":
         write_edf_plus(result, path)
+    elif fmt == "h5":
+        # Several nights of one recording can share a file: label each night.
+        info = result.night_info()
+        night = info.get("night") if (info.get("n_nights") or 1) > 1 else None
+        _external_writer(fmt, path)(path, result, night=night)
     else:
         # Format modules take (path, obj), like write_events_tsv(path, result).
         _external_writer(fmt, path)(path, result)
@@ -306,60 +312,35 @@ def _leg_channels(result) -> dict[str, tuple[str, ...]]:
 
 
 def _annotation_arrays(result) -> tuple[np.ndarray, np.ndarray, list[str], list[tuple[str, ...]]]:
-    """Onsets, durations, labels and channel names of all scored annotations,
-    ordered by onset (stable: LMs before the PLM that starts with them)."""
+    """Onsets, durations, labels and channel names of the scored per-leg LMs,
+    in onset order (see :data:`ANNOTATION_LABELS`)."""
     legs = _leg_channels(result)
     ev = result.events
-    onsets, durations, labels, chans = [], [], [], []
-    if ev.n_rows:
-        # Rows the scorer did not score (too short, outside lights, ...) have
-        # lm_id -1: they are not LMs of the night and get no annotation.
-        scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(ev.n_rows, bool)
-        side = np.asarray(ev["side"]).astype(str)[scored]
-        onsets.append(np.asarray(ev["onset"], dtype=float)[scored])
-        durations.append(np.asarray(ev["duration"], dtype=float)[scored])
-        labels += [ANNOTATION_LABELS[f"lm_{s}"] for s in side]
-        chans += [legs[s] for s in side]
-    lms = result.lms
-    if lms.n_rows and "is_plm" in lms.columns:
-        plm = np.asarray(lms["is_plm"], dtype=bool)
-        onsets.append(np.asarray(lms["onset"], dtype=float)[plm])
-        durations.append(np.asarray(lms["duration"], dtype=float)[plm])
-        plm_sides = _plm_sides(result, plm)
-        labels += [ANNOTATION_LABELS["plm"]] * int(plm.sum())
-        chans += [sum((legs[s] for s in sides), ()) for sides in plm_sides]
-    onset = np.concatenate(onsets) if onsets else np.zeros(0)
-    duration = np.concatenate(durations) if durations else np.zeros(0)
+    if not ev.n_rows:
+        return np.zeros(0), np.zeros(0), [], []
+    # Rows the scorer did not score (too short, outside lights, ...) have
+    # lm_id -1: they are not LMs of the night and get no annotation.
+    scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(ev.n_rows, bool)
+    side = np.asarray(ev["side"]).astype(str)[scored]
+    in_plm = (np.asarray(ev["is_plm"], dtype=bool)[scored] if "is_plm" in ev.columns
+              else np.zeros(side.size, bool))
+    onset = np.asarray(ev["onset"], dtype=float)[scored]
+    duration = np.asarray(ev["duration"], dtype=float)[scored]
     order = np.argsort(onset, kind="stable")
-    return onset[order], duration[order], [labels[i] for i in order], [chans[i] for i in order]
-
-
-def _plm_sides(result, plm_mask: np.ndarray) -> list[tuple[str, ...]]:
-    """Legs taking part in each PLM (from the per-leg rows sharing its lm_id)."""
-    lms, ev = result.lms, result.events
-    if "lm_id" in lms.columns and "lm_id" in ev.columns and ev.n_rows:
-        ids = np.asarray(lms["lm_id"])[plm_mask]
-        ev_ids = np.asarray(ev["lm_id"])
-        ev_side = np.asarray(ev["side"]).astype(str)
-        out = []
-        for i in ids:
-            found = set(ev_side[ev_ids == i])
-            out.append(tuple(s for s in ("left", "right") if s in found))
-        return out
-    col = "sides" if "sides" in lms.columns else "side" if "side" in lms.columns else None
-    if col is not None:
-        sides = np.asarray(lms[col]).astype(str)[plm_mask]
-        return [("left", "right") if s not in ("left", "right") else (s,) for s in sides]
-    return [("left", "right")] * int(plm_mask.sum())
+    labels = [ANNOTATION_LABELS[("plm_" if p else "lm_") + s] for s, p in zip(side[order], in_plm[order])]
+    chans = [legs[s] for s in side[order]]
+    return onset[order], duration[order], labels, chans
 
 
 def result_to_annotations(result):
     """The scored LMs and PLMs as :class:`mne.Annotations`.
 
-    One ``"LM left"``/``"LM right"`` annotation per monolateral leg movement
-    (channel names: that leg's channels) and one ``"PLM"`` per periodic leg
-    movement after bilateral merging (channel names: the legs taking part),
-    ``orig_time`` = ``result.start_time``.
+    One annotation per scored monolateral leg movement (after same-leg
+    merging): ``"PLM left"``/``"PLM right"`` when it belongs to a PLM (its
+    LM after bilateral merging is in a PLM series), else ``"LM left"``/``"LM
+    right"``. ``ch_names`` are that leg's channels; ``orig_time`` is
+    ``result.start_time`` (in UTC, as MNE keeps it). Labels:
+    ``docs/formats_export.md``.
 
     Parameters
     ----------

@@ -36,7 +36,7 @@ from .._version import __version__
 from ..errors import InputError, PlmError
 from ..events import EventTable, Hypnogram, ScoredEvents
 from ..recording import Channel, Recording
-from ._rawfiles import atomic_path
+from .atomic import atomic_path
 
 __all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
 

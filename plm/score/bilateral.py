@@ -59,8 +59,29 @@ def bilateral_groups(onset: np.ndarray, offset: np.ndarray, side: np.ndarray, ru
     return groups
 
 
+def _with_solo(groups_of_rest: np.ndarray, onset: np.ndarray, solo: np.ndarray) -> np.ndarray:
+    """Group numbers when ``solo`` LMs stay single and the rest were grouped separately."""
+    n = onset.size
+    prov = np.empty(n, dtype=np.int64)
+    n_rest = int(groups_of_rest.max()) + 1 if groups_of_rest.size else 0
+    prov[~solo] = groups_of_rest
+    prov[solo] = n_rest + np.arange(int(solo.sum()))
+    n_groups = n_rest + int(solo.sum())
+    first = np.full(n_groups, np.inf)
+    np.minimum.at(first, prov, onset)
+    # renumber groups in onset order (ties: provisional order, which is deterministic)
+    rank = np.empty(n_groups, dtype=np.int64)
+    rank[np.lexsort((np.arange(n_groups), first))] = np.arange(n_groups)
+    return rank[prov]
+
+
 def merge_bilateral(
-    onset: np.ndarray, duration: np.ndarray, side: np.ndarray, rule: str, gap: float
+    onset: np.ndarray,
+    duration: np.ndarray,
+    side: np.ndarray,
+    rule: str,
+    gap: float,
+    solo: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Merge monolateral LMs into (possibly bilateral) LMs.
 
@@ -71,6 +92,9 @@ def merge_bilateral(
     side : array of str
     rule, gap
         See :func:`bilateral_groups`.
+    solo : array of bool, optional
+        LMs that take no part in merging and stay single LMs (long LMs when
+        ``long_lm_merge`` is false).
 
     Returns
     -------
@@ -84,7 +108,12 @@ def merge_bilateral(
     duration = np.asarray(duration, dtype=float)
     side = np.asarray(side)
     offset = onset + duration
-    part_lm = bilateral_groups(onset, offset, side, rule, gap)
+    if solo is None or not np.any(solo):
+        part_lm = bilateral_groups(onset, offset, side, rule, gap)
+    else:
+        solo = np.asarray(solo, dtype=bool)
+        rest = ~solo
+        part_lm = _with_solo(bilateral_groups(onset[rest], offset[rest], side[rest], rule, gap), onset, solo)
     n_lm = int(part_lm.max()) + 1 if part_lm.size else 0
     m_on = np.full(n_lm, np.inf)
     np.minimum.at(m_on, part_lm, onset)

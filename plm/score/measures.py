@@ -17,6 +17,7 @@ __all__ = [
     "LN_IMI_HISTOGRAM_EDGES",
     "rate",
     "periodicity_index",
+    "binned_counts",
     "imi_histogram",
     "ln_imi_histogram",
     "series_lengths",
@@ -57,7 +58,6 @@ def periodicity_index(intervals: np.ndarray, imi_min: float = 10.0, imi_max: flo
     float or None
         None when there is no interval.
     """
-
     x = np.asarray(intervals, dtype=float)
     if x.size == 0:
         return None
@@ -69,25 +69,33 @@ def periodicity_index(intervals: np.ndarray, imi_min: float = 10.0, imi_max: flo
     return float(flanked.sum()) / x.size
 
 
+def binned_counts(x: np.ndarray, edges: np.ndarray, eps: float) -> np.ndarray:
+    """Histogram with bins ``[a, b)`` (the last one closed) and edge tolerance.
+
+    A value within ``eps`` below an edge counts in the bin above it, so
+    that a value on an edge is binned the same however it was rounded.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    n_bins = len(edges) - 1
+    idx = np.searchsorted(edges, x + eps, side="right") - 1
+    # on the last edge (within eps): the closed last bin
+    idx[(idx == n_bins) & (x <= edges[-1] + eps)] = n_bins - 1
+    ok = (idx >= 0) & (idx < n_bins)
+    return np.bincount(idx[ok], minlength=n_bins)
+
+
 def imi_histogram(imi: np.ndarray) -> np.ndarray:
     """Counts of defined IMIs in 2 s bins over 0-90 s (IMIs above 90 s left out)."""
-    x = np.asarray(imi, dtype=float)
-    # Nudge by TIME_EPS so that an IMI within rounding error of a bin edge
-    # lands in the upper bin, as the series rules treat it (time-shift
-    # invariance: 12.0 - 10.0 may be 1.9999999999999 after a shift).
-    x = x[np.isfinite(x)]
-    top = IMI_HISTOGRAM_EDGES[-1]
-    x = np.where(x <= top + TIME_EPS, np.minimum(x + TIME_EPS, top), x)
-    counts, _ = np.histogram(x, bins=IMI_HISTOGRAM_EDGES)
-    return counts
+    return binned_counts(imi, IMI_HISTOGRAM_EDGES, TIME_EPS)
 
 
 def ln_imi_histogram(imi: np.ndarray) -> np.ndarray:
     """Counts of ln(IMI) of defined positive IMIs in 0.1 bins over -1.0..6.0."""
     x = np.asarray(imi, dtype=float)
-    x = x[np.isfinite(x) & (x > 0)] + TIME_EPS
-    counts, _ = np.histogram(np.log(x), bins=LN_IMI_HISTOGRAM_EDGES)
-    return counts
+    x = x[np.isfinite(x) & (x > 0)]
+    # an IMI within TIME_EPS of exp(edge) is within about TIME_EPS / IMI of the edge in ln units
+    return binned_counts(np.log(x), LN_IMI_HISTOGRAM_EDGES, TIME_EPS)
 
 
 def series_lengths(series: np.ndarray) -> np.ndarray:
@@ -141,7 +149,8 @@ def night_measures(
         ``tst_hours``, ``wake_hours``, ``excluded_hours`` and, when staged,
         ``stage_hours`` (per stage).
     imi_min, imi_max : float
-        Range used by the periodicity index.
+        The criteria's IMI range (the periodicity index keeps Ferri's fixed
+        10-90 s so that it compares across criteria).
 
     Returns
     -------
@@ -178,7 +187,7 @@ def night_measures(
         "n_series": int(lengths.size),
         "mean_series_length": _stat(lengths, np.mean),
         "median_series_length": _stat(lengths, np.median),
-        "periodicity_index": periodicity_index(raw_intervals[1:], imi_min, imi_max),
+        "periodicity_index": periodicity_index(raw_intervals[1:], 10.0, 90.0),
         "plm_clm_ratio": (n_plm / n_clm) if n_clm else None,
         "denominator": hours["denominator"],
         "hours_denominator": denom,

@@ -97,7 +97,8 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
     kept = np.flatnonzero(reason == "")
 
     # 3. bilateral merge of the scored LMs (already sorted by onset, side)
-    mb = merge_bilateral(on[kept], dur[kept], side[kept], crit.bilateral_rule, crit.bilateral_gap)
+    solo = None if crit.long_lm_merge else dur[kept] > crit.lm_max_duration + TIME_EPS
+    mb = merge_bilateral(on[kept], dur[kept], side[kept], crit.bilateral_rule, crit.bilateral_gap, solo)
     m_on, m_off = mb["onset"], mb["offset"]
     n_lm = m_on.size
 
@@ -140,7 +141,17 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         imi_min=crit.imi_min,
         imi_max=crit.imi_max,
     )
+    # Association counts are unknown, not zero, when the events were never
+    # scored (None); an empty event list means scored and none found.
+    if lms.respiratory is None:
+        measures.update(n_clmr=None, n_plmnr=None, plmnr_index=None)
+    if lms.arousals is None:
+        measures.update(n_plm_arousal=None, plm_arousal_index=None)
     measures["night"] = night_date(lms.start_time)
+    # the context the denominators came from, so a summary is self-describing
+    measures["duration_s"] = None if lms.duration_s is None else float(lms.duration_s)
+    measures["lights_off"] = None if lms.lights_off is None else float(lms.lights_off)
+    measures["lights_on"] = None if lms.lights_on is None else float(lms.lights_on)
     measures["n_lm_not_scored"] = int(on.size - kept.size)
     for why in ("too_short", "outside_lights", "excluded_interval", "too_long", "respiratory_excluded"):
         measures[f"n_not_scored_{why}"] = int((reason == why).sum())
@@ -182,6 +193,8 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
             "duration": mb["duration"],
             "sides": mb["sides"],
             "n_parts": mb["n_parts"],
+            "n_left": mb["n_left"],
+            "n_right": mb["n_right"],
             "is_clm": clm,
             "is_clmr": clmr,
             "respiratory": resp,
@@ -205,7 +218,7 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         start_time=lms.start_time,
         source=lms.source,
         hypnogram=hyp,
-        extra={"warnings": notes},
+        extra={"warnings": notes, "input": lms},
     )
 
 

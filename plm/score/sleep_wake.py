@@ -18,7 +18,7 @@ import numpy as np
 from ..events import SLEEP_STAGES, Hypnogram
 from .intervals import TIME_EPS, overlap_length, total_length, union
 
-__all__ = ["stage_of", "Window", "analysis_window", "stage_seconds"]
+__all__ = ["stage_of", "Window", "analysis_window", "stage_seconds", "excluded_seconds"]
 
 
 def stage_of(hypnogram: Hypnogram | None, times: np.ndarray) -> np.ndarray:

@@ -1,0 +1,145 @@
+"""Leg-movement detection on tri-axial ankle accelerometry (PAM-RL style).
+
+Steps (sources in ``docs/detection.md``):
+
+1. zero-phase band-pass of each axis (``criteria.accel_band``, 0.3-20 Hz;
+   the high-pass removes gravity, posture and slow drift of the gravity
+   direction; an upper edge at or above 0.45 fs is dropped);
+2. vector magnitude of the three filtered axes and its moving RMS over
+   ``criteria.accel_smoothing`` s;
+3. hysteresis: a movement runs while the magnitude stays >= the offset
+   threshold (``accel_offset_g``), drop-outs shorter than
+   ``accel_bridge_gap`` are bridged, and only runs that reach the onset
+   threshold (``accel_onset_g``) count; the onset is the first sample at or
+   above the onset threshold;
+4. minimum duration ``lm_min_duration``.
+
+Steps 1-2 are local and run on overlapping chunks; steps 3-4 run once on the
+stitched boolean masks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from . import filters
+from .baseline import block_reduce, block_samples
+from .runs import first_index_in, runs
+
+__all__ = ["AccelPlan", "accel_plan", "accel_magnitude", "accel_features", "accel_events"]
+
+#: Block used for peak amplitudes and chunk alignment, s.
+BLOCK = 0.5
+
+
+@dataclass(frozen=True)
+class AccelPlan:
+    """Filters, windows and overlap for accelerometer detection (see :func:`accel_plan`)."""
+
+    sfreq: float
+    sos: np.ndarray
+    smooth_n: int
+    block_n: int
+    onset_g: float
+    offset_g: float
+    overlap: int
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def accel_plan(sfreq: float, criteria) -> AccelPlan:
+    """Build the :class:`AccelPlan` for a sampling rate and criteria.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate, Hz.
+    criteria : Criteria
+
+    Returns
+    -------
+    AccelPlan
+    """
+    low, high = filters.cap_band(criteria.accel_band, sfreq)
+    sos = filters.band_sos(sfreq, low, high, order=2)
+    smooth_n = max(1, int(round(criteria.accel_smoothing * sfreq)))
+    block_n = block_samples(sfreq, BLOCK)
+    need = filters.settle_samples(sos) + 2 * smooth_n + 2 * block_n
+    overlap = int(np.ceil(need / block_n)) * block_n
+    return AccelPlan(
+        sfreq=float(sfreq),
+        sos=sos,
+        smooth_n=smooth_n,
+        block_n=block_n,
+        onset_g=float(criteria.accel_onset_g),
+        offset_g=float(criteria.accel_offset_g),
+        overlap=overlap,
+    )
+
+
+def accel_magnitude(xyz: np.ndarray, plan: AccelPlan) -> np.ndarray:
+    """Smoothed vector magnitude of the band-passed axes, g.
+
+    Parameters
+    ----------
+    xyz : array, shape (3, n)
+        Raw acceleration, g, without NaN.
+    plan : AccelPlan
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
+    f = filters.zero_phase(xyz, plan.sos, axis=-1)
+    power = np.einsum("ij,ij->j", f, f)
+    if plan.smooth_n > 1:
+        power = ndimage.uniform_filter1d(power, plan.smooth_n, mode="nearest")
+    np.maximum(power, 0.0, out=power)
+    return np.sqrt(power, out=power)
+
+
+def accel_features(xyz: np.ndarray, plan: AccelPlan) -> dict[str, np.ndarray]:
+    """Per-sample decisions on one stretch of accelerometry.
+
+    Returns
+    -------
+    dict
+        ``on`` (magnitude >= onset threshold), ``active`` (>= offset
+        threshold), both bool, and ``excess`` (the magnitude, g).
+    """
+    mag = accel_magnitude(xyz, plan)
+    return {"on": mag >= plan.onset_g, "active": mag >= plan.offset_g, "excess": mag}
+
+
+def accel_events(on: np.ndarray, active: np.ndarray, sfreq: float, criteria) -> tuple[np.ndarray, np.ndarray]:
+    """Leg movements from stitched accelerometer decisions (hysteresis).
+
+    Parameters
+    ----------
+    on, active : array of bool, shape (n,)
+        From :func:`accel_features`.
+    sfreq : float
+    criteria : Criteria
+        ``accel_bridge_gap`` and ``lm_min_duration`` are used.
+
+    Returns
+    -------
+    onsets, offsets : array of int64
+        Sample indices (offset exclusive).
+    """
+    bridge_n = int(round(criteria.accel_bridge_gap * sfreq))
+    a0, a1 = runs(active, bridge=bridge_n)
+    onset = first_index_in(np.flatnonzero(on), a0, a1)
+    found = onset >= 0
+    onset, offset = onset[found], a1[found]
+    min_n = int(round(criteria.lm_min_duration * sfreq))
+    keep = (offset - onset) >= min_n
+    return onset[keep], offset[keep]
+
+
+def block_peaks(mag: np.ndarray, block_n: int) -> np.ndarray:
+    """Largest value per block (for LM amplitudes after stitching)."""
+    return block_reduce(mag, block_n, "max")

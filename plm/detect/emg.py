@@ -1,0 +1,246 @@
+"""Leg-movement detection on tibialis anterior EMG (WASM 2016 / AASM rules).
+
+Steps (see ``docs/detection.md`` for the sources and the reasons):
+
+1. zero-phase band-pass (``criteria.emg_band``, about 10-100 Hz, capped below
+   Nyquist) and mains notch (50 or 60 Hz and harmonics in the band);
+2. envelope: moving RMS over ``criteria.emg_smoothing`` (0.1 s);
+3. spike rejection: a grey-scale opening of the envelope (running minimum
+   then running maximum over :data:`SPIKE_WIDTH` s) removes every bump
+   narrower than that, i.e. QRS complexes of cardiac artefact and electrode
+   pops, while any activity lasting >= 0.5 s (the shortest LM) is kept;
+4. resting level: a low percentile of the envelope in a sliding window
+   (:func:`plm.detect.baseline.resting_level`);
+5. per-sample decisions: *on* (envelope >= rest + 8 uV), *quiet* (envelope
+   <= rest + 2 uV), *morph* (the 0.5 s window centred here has a median
+   rectified EMG >= resting rectified level + 2 uV);
+6. events (:func:`emg_events`): the offset is the start of the first quiet
+   stretch >= 0.5 s; the onset is the first *on* sample after the previous
+   offset; an LM must last >= ``lm_min_duration`` and contain a morphology
+   window.
+
+Steps 1-5 are local (each output sample depends on a bounded stretch of
+input), so they run on overlapping chunks; step 6 runs once on the stitched
+boolean masks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from . import filters
+from .baseline import block_reduce, block_samples, resting_level
+from .runs import first_index_in, runs
+
+__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "SPIKE_WIDTH"]
+
+#: Envelope bumps narrower than this (s) are removed as spikes. QRS complexes
+#: last < 0.12 s and electrode pops are single-sample steps; with the 0.1 s
+#: RMS window and the filters' ringing their bumps stay below ~0.35 s, while
+#: an LM lasts >= 0.5 s. Capped at 0.8 x ``lm_min_duration``.
+SPIKE_WIDTH = 0.4
+#: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
+#: level to the resting level of the rectified signal (morphology rule).
+RECTIFIED_PER_RMS = 0.6745
+#: Block used for the baseline and for peak amplitudes, s.
+BLOCK = 0.5
+
+
+@dataclass(frozen=True)
+class EmgPlan:
+    """Every number the EMG feature step needs, fixed once per recording.
+
+    Built by :func:`emg_plan`; the same plan is used for every chunk, so
+    chunked and whole-signal processing compute the same thing.
+    """
+
+    sfreq: float
+    sos: np.ndarray
+    mains_hz: float | None
+    smooth_n: int
+    spike_n: int
+    block_n: int
+    baseline_window: float
+    baseline_percentile: float
+    onset_uv: float
+    offset_uv: float
+    morph_n: int
+    morph_uv: float
+    overlap: int
+
+    def __hash__(self) -> int:  # sos array is not hashable; plans are not dict keys
+        return id(self)
+
+
+def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
+    """Filters, window lengths and chunk overlap for EMG detection.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate, Hz.
+    criteria : Criteria
+    mains_hz : float or None
+        Mains frequency to notch (see :func:`plm.detect.filters.mains_frequency`).
+
+    Returns
+    -------
+    EmgPlan
+    """
+    low, high = filters.cap_band(criteria.emg_band, sfreq)
+    sos = filters.band_sos(sfreq, low, high, order=2)
+    if mains_hz is not None:
+        top = high if high is not None else 0.48 * sfreq
+        sos = np.vstack([sos, filters.notch_sos(sfreq, mains_hz, up_to=top * 1.05)])
+    smooth_n = max(1, int(round(criteria.emg_smoothing * sfreq)))
+    spike_w = min(SPIKE_WIDTH, 0.8 * criteria.lm_min_duration) if criteria.lm_min_duration > 0 else 0.0
+    spike_n = max(1, int(round(spike_w * sfreq)))
+    block_n = block_samples(sfreq, BLOCK)
+    morph_n = int(round(criteria.morphology_window * sfreq))
+    base_n = int(np.ceil(criteria.baseline_window * sfreq))
+    # Each output sample depends on: filter transients (settle), the RMS
+    # window, opening (2 x spike), morphology window, and half the baseline
+    # window plus two blocks (block means and interpolation).
+    need = (
+        filters.settle_samples(sos)
+        + smooth_n
+        + 2 * spike_n
+        + morph_n
+        + base_n // 2
+        + 3 * block_n
+    )
+    overlap = int(np.ceil(need / block_n)) * block_n
+    return EmgPlan(
+        sfreq=float(sfreq),
+        sos=sos,
+        mains_hz=mains_hz,
+        smooth_n=smooth_n,
+        spike_n=spike_n,
+        block_n=block_n,
+        baseline_window=float(criteria.baseline_window),
+        baseline_percentile=float(criteria.baseline_percentile),
+        onset_uv=float(criteria.emg_onset_uv),
+        offset_uv=float(criteria.emg_offset_uv),
+        morph_n=morph_n,
+        morph_uv=float(criteria.morphology_uv),
+        overlap=overlap,
+    )
+
+
+def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
+    """Centred moving RMS over ``n`` samples (running sums, O(len(x)))."""
+    if n <= 1:
+        return np.abs(x)
+    ms = ndimage.uniform_filter1d(np.square(x), n, mode="nearest")
+    np.maximum(ms, 0.0, out=ms)
+    return np.sqrt(ms, out=ms)
+
+
+def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
+    """Grey-scale opening: removes bumps narrower than ``n`` samples."""
+    if n <= 1:
+        return env
+    return ndimage.maximum_filter1d(ndimage.minimum_filter1d(env, n, mode="nearest"), n, mode="nearest")
+
+
+def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Filtered EMG and its spike-free RMS envelope.
+
+    Parameters
+    ----------
+    x : array, shape (n,)
+        Raw EMG, uV, without NaN.
+    plan : EmgPlan
+
+    Returns
+    -------
+    filtered, envelope : ndarray, shape (n,)
+    """
+    xf = filters.zero_phase(x, plan.sos)
+    env = open_envelope(moving_rms(xf, plan.smooth_n), plan.spike_n)
+    return xf, env
+
+
+def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
+    """Per-sample decisions of the EMG detector on one stretch of signal.
+
+    Parameters
+    ----------
+    x : array, shape (n,)
+        Raw EMG, uV, NaN already filled.
+    plan : EmgPlan
+
+    Returns
+    -------
+    dict
+        ``on``, ``quiet``, ``morph`` (bool, shape (n,)) and ``excess``
+        (float, envelope minus resting level, uV).
+    """
+    xf, env = emg_envelope(x, plan)
+    rest = resting_level(env, plan.sfreq, plan.baseline_window, plan.baseline_percentile, BLOCK)
+    excess = env - rest
+    on = excess >= plan.onset_uv
+    quiet = excess <= plan.offset_uv
+    if plan.morph_n > 0:
+        above = np.abs(xf) >= RECTIFIED_PER_RMS * rest + plan.morph_uv
+        # median(|x|) >= T  <=>  at least half the window is >= T
+        frac = ndimage.uniform_filter1d(above.astype(np.float64), plan.morph_n, mode="constant")
+        morph = frac >= 0.5
+    else:
+        morph = np.ones(len(x), dtype=bool)
+    return {"on": on, "quiet": quiet, "morph": morph, "excess": excess}
+
+
+def emg_events(
+    on: np.ndarray,
+    quiet: np.ndarray,
+    morph: np.ndarray,
+    sfreq: float,
+    criteria,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Leg movements from the stitched per-sample EMG decisions.
+
+    Parameters
+    ----------
+    on, quiet, morph : array of bool, shape (n,)
+        From :func:`emg_features`.
+    sfreq : float
+    criteria : Criteria
+        ``emg_offset_duration``, ``lm_min_duration`` and
+        ``morphology_window`` are used.
+
+    Returns
+    -------
+    onsets, offsets : array of int64
+        Sample indices (offset exclusive).
+    """
+    n = len(on)
+    offset_n = max(1, int(round(criteria.emg_offset_duration * sfreq)))
+    q0, q1 = runs(quiet, min_length=offset_n)
+    # Stretches between long quiet runs; each may hold one LM.
+    seg_start = np.r_[0, q1]
+    seg_stop = np.r_[q0, n]
+    keep = seg_stop > seg_start
+    seg_start, seg_stop = seg_start[keep], seg_stop[keep]
+    onset = first_index_in(np.flatnonzero(on), seg_start, seg_stop)
+    found = onset >= 0
+    onset, offset = onset[found], seg_stop[found]
+    min_n = int(round(criteria.lm_min_duration * sfreq))
+    long_enough = (offset - onset) >= min_n
+    onset, offset = onset[long_enough], offset[long_enough]
+    morph_n = int(round(criteria.morphology_window * sfreq))
+    if morph_n > 0 and len(onset):
+        # The window must lie inside the LM: its centre in [onset + h, offset - h].
+        h_lo = morph_n // 2
+        h_hi = morph_n - h_lo
+        centres = first_index_in(np.flatnonzero(morph), onset + h_lo, offset - h_hi + 1)
+        ok = centres >= 0
+        onset, offset = onset[ok], offset[ok]
+    return onset, offset
+
+
+def block_peaks(excess: np.ndarray, block_n: int) -> np.ndarray:
+    """Largest value per block (for LM amplitudes after stitching)."""
+    return block_reduce(excess, block_n, "max")

@@ -1,0 +1,191 @@
+"""Small pure filtering functions used by the detectors.
+
+All filters are second-order sections (``sos``) applied forward and backward
+(:func:`scipy.signal.sosfiltfilt`), so they add no delay: an onset found on
+the filtered signal is where it is in the raw signal.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import signal
+
+__all__ = [
+    "cap_band",
+    "band_sos",
+    "notch_sos",
+    "zero_phase",
+    "mains_frequency",
+    "settle_samples",
+    "MAX_EDGE_FRACTION",
+]
+
+#: Highest usable filter edge as a fraction of the sampling rate (0.45 fs =
+#: 90 % of Nyquist): Butterworth designs closer to Nyquist are ill-conditioned.
+MAX_EDGE_FRACTION = 0.45
+
+
+def cap_band(band: tuple[float, float], sfreq: float) -> tuple[float | None, float | None]:
+    """Clip band edges to what the sampling rate allows.
+
+    Parameters
+    ----------
+    band : (low, high)
+        Requested edges, Hz; 0 or less means "no edge".
+    sfreq : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    low, high : float or None
+        ``None`` where no filter is needed: a high edge at or above
+        ``MAX_EDGE_FRACTION * sfreq`` is dropped (the signal holds nothing
+        above it anyway) rather than moved.
+    """
+    lo, hi = float(band[0]), float(band[1])
+    top = MAX_EDGE_FRACTION * sfreq
+    low = lo if 0 < lo < top else None
+    high = hi if 0 < hi < top else None
+    if low is not None and high is not None and high <= low:
+        high = None
+    return low, high
+
+
+def band_sos(sfreq: float, low: float | None, high: float | None, order: int = 2) -> np.ndarray:
+    """Butterworth band-pass, high-pass or low-pass as second-order sections.
+
+    Parameters
+    ----------
+    sfreq : float
+    low, high : float or None
+        Edges in Hz (see :func:`cap_band`); both ``None`` gives an empty
+        section list (no filtering).
+    order : int
+        Order of each edge; the zero-phase result has twice the attenuation.
+
+    Returns
+    -------
+    ndarray, shape (n_sections, 6)
+    """
+    if low is not None and high is not None:
+        return signal.butter(order, [low, high], btype="bandpass", fs=sfreq, output="sos")
+    if low is not None:
+        return signal.butter(order, low, btype="highpass", fs=sfreq, output="sos")
+    if high is not None:
+        return signal.butter(order, high, btype="lowpass", fs=sfreq, output="sos")
+    return np.zeros((0, 6))
+
+
+def notch_sos(sfreq: float, freq: float, up_to: float | None = None, q: float = 25.0) -> np.ndarray:
+    """IIR notch at ``freq`` and its harmonics below ``up_to`` (and Nyquist).
+
+    Parameters
+    ----------
+    sfreq, freq : float
+        Sampling rate and mains frequency, Hz.
+    up_to : float, optional
+        Highest harmonic to notch, Hz (default: just the fundamental).
+    q : float
+        Quality factor: -3 dB width is ``freq / q`` (2 Hz at 50 Hz), wide
+        enough for mains drifting by a few tenths of a hertz.
+
+    Returns
+    -------
+    ndarray, shape (n_harmonics, 6)
+    """
+    top = max(freq, up_to if up_to is not None else freq)
+    harmonics = [k * freq for k in range(1, 64) if k * freq <= top and k * freq < 0.48 * sfreq]
+    sections = []
+    for f in harmonics:
+        b, a = signal.iirnotch(f, q, fs=sfreq)
+        sections.append(signal.tf2sos(b, a))
+    return np.vstack(sections) if sections else np.zeros((0, 6))
+
+
+def zero_phase(x: np.ndarray, sos: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Apply ``sos`` forward and backward (no phase shift); float64 out."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(sos) == 0:
+        return x.copy()
+    padlen = min(x.shape[axis] - 1, 3 * (2 * len(sos) + 1))
+    return signal.sosfiltfilt(sos, x, axis=axis, padlen=max(padlen, 0))
+
+
+def settle_samples(sos: np.ndarray, tol: float = 1e-13) -> int:
+    """Samples after which a filter's start-up transient is below ``tol``.
+
+    The slowest pole (largest radius ``r``) decays as ``r**n``; this is the
+    overlap a chunk needs on each side so that chunked filtering equals
+    whole-signal filtering to rounding error.
+
+    Parameters
+    ----------
+    sos : ndarray, shape (n_sections, 6)
+    tol : float
+        Relative size of the transient that is considered gone.
+
+    Returns
+    -------
+    int
+    """
+    if len(sos) == 0:
+        return 0
+    radii = [np.max(np.abs(np.roots(s[3:]))) if np.any(s[4:] != 0) else 0.0 for s in sos]
+    r = float(max(radii))
+    if r <= 0:
+        return 1
+    if r >= 1:
+        raise ValueError("unstable filter")
+    # A resonant pair's envelope can exceed r**n by a modest factor; 10x margin on tol.
+    return int(math.ceil(math.log(tol / 10) / math.log(r))) + 1
+
+
+def mains_frequency(
+    x: np.ndarray, sfreq: float, setting: str = "auto", n_segments: int = 12, seg_seconds: float = 4.0
+) -> float | None:
+    """Mains frequency to notch: 50, 60 or ``None``.
+
+    With ``setting="auto"`` the power at 50 and 60 Hz is compared to the
+    neighbouring spectrum in ``n_segments`` short segments spread evenly over
+    the whole signal (so the choice is the same however the signal is later
+    cut into chunks); the stronger line is notched if it stands out at least
+    5-fold.
+
+    Parameters
+    ----------
+    x : array, shape (n,)
+        Raw signal (NaN allowed: treated as 0).
+    sfreq : float
+    setting : {"auto", "50", "60", "none"}
+
+    Returns
+    -------
+    float or None
+    """
+    if setting == "none":
+        return None
+    if setting in ("50", "60"):
+        f = float(setting)
+        return f if f < 0.48 * sfreq else None
+    n = len(x)
+    seg = int(round(seg_seconds * sfreq))
+    if n < seg or 50 >= 0.48 * sfreq:
+        return None
+    starts = np.linspace(0, n - seg, num=min(n_segments, max(1, n // seg))).astype(np.int64)
+    idx = starts[:, None] + np.arange(seg)[None, :]
+    segs = np.nan_to_num(np.asarray(x[idx], dtype=np.float64))
+    segs -= segs.mean(axis=1, keepdims=True)
+    power = np.mean(np.abs(np.fft.rfft(segs * np.hanning(seg), axis=1)) ** 2, axis=0)
+    freqs = np.fft.rfftfreq(seg, 1.0 / sfreq)
+    best, best_ratio = None, 5.0
+    for f in (50.0, 60.0):
+        if f >= 0.48 * sfreq:
+            continue
+        line = power[np.abs(freqs - f) <= 1.0].max()
+        near = (np.abs(freqs - f) > 3.0) & (np.abs(freqs - f) <= 12.0)
+        ref = np.median(power[near]) if near.any() else 0.0
+        ratio = line / ref if ref > 0 else (np.inf if line > 0 else 0.0)
+        if ratio > best_ratio:
+            best, best_ratio = f, ratio
+    return best
