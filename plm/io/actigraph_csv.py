@@ -290,7 +290,10 @@ def _looks_numeric_row(line: str) -> bool:
 def _line_offset(raw: bytes, n: int) -> int:
     pos = 0
     for _ in range(n):
-        pos = raw.index(b"\n", pos) + 1
+        nl = raw.find(b"\n", pos)
+        if nl < 0:  # fewer lines than the header needs: no data rows
+            return len(raw)
+        pos = nl + 1
     return pos
 
 
