@@ -146,7 +146,8 @@ def format_summary(s: dict) -> str:
 def _add_criteria(sub) -> None:
     p = sub.add_parser("criteria", help="list criteria presets or print one as JSON")
     p.add_argument("name", nargs="?", help="preset to print as JSON")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="change one field of the printed preset (repeatable), e.g. --set imi_min=5")
     p.set_defaults(func=_cmd_criteria)
 
 
