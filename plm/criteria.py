@@ -170,6 +170,10 @@ class Criteria:
                     raise CriteriaError(
                         f"criteria field {f.name!r} must be a non-negative number, got {value!r}"
                     )
+                if f.type == "float" and not isinstance(value, float):
+                    # 12 and 12.0 score alike, so they must hash alike (the
+                    # hash is taken over JSON, where they differ).
+                    object.__setattr__(self, f.name, float(value))
             if f.type == "tuple[float, float]":
                 if (
                     not isinstance(value, tuple)
