@@ -214,9 +214,16 @@ class Criteria:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Criteria":
-        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        """Inverse of :meth:`to_dict` (or of :meth:`describe`); unknown keys are an error.
+
+        The ``{"name", "hash", "params"}`` record of :meth:`describe` (what
+        ``plm criteria NAME`` prints and every summary holds) is accepted too;
+        its ``params`` are used and the hash is recomputed from them.
+        """
         if not isinstance(data, dict):
             raise CriteriaError(f"criteria must be a JSON object, got {type(data).__name__}")
+        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params"}:
+            data = {**({"name": data["name"]} if "name" in data else {}), **data["params"]}
         return cls().replace(**data)
 
     @classmethod

@@ -54,3 +54,18 @@ def test_int_and_float_values_hash_alike():
     assert isinstance(a.imi_min, float)
     assert Criteria(imi_max=90).hash == Criteria().hash
     assert get("wasm2016", min_series_length=4).hash == get("wasm2016").hash  # int field untouched
+
+
+def test_plm_criteria_output_is_a_criteria_file(tmp_path, capsys):
+    # What `plm criteria NAME --set ...` prints (and the "criteria" record of
+    # every summary) can be saved and given back as --criteria FILE.
+    assert main(["criteria", "aasm", "--set", "imi_min=25"]) == 0
+    path = tmp_path / "my_lab.json"
+    path.write_text(capsys.readouterr().out)
+    expected = plm.criteria.get("aasm", imi_min=25)
+    assert plm.Criteria.from_json(path.read_text()) == expected
+    assert main(["score", str(SAMPLES / "psg_emg_truth.tsv"), "--criteria", str(path), "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["criteria"]["hash"] == expected.hash and line["criteria"]["name"] == "aasm"
+    summary_record = plm.score(plm.read_events(SAMPLES / "psg_emg_truth.tsv"), expected).summary()["criteria"]
+    assert plm.Criteria.from_dict(summary_record) == expected
