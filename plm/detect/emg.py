@@ -32,7 +32,7 @@ from scipy import ndimage
 
 from . import filters
 from .baseline import block_reduce, block_samples, resting_level
-from .runs import first_index_in, runs
+from .runs import first_index_in, runs, runs_to_mask
 
 __all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "SPIKE_WIDTH"]
 
@@ -46,6 +46,13 @@ SPIKE_WIDTH = 0.4
 RECTIFIED_PER_RMS = 0.6745
 #: Block used for the baseline and for peak amplitudes, s.
 BLOCK = 0.5
+#: Electrode pops: filtered samples above both this (uV) and POP_RATIO x the
+#: opened envelope (+1 uV) are blanked from POP_BLANK[0] s before to
+#: POP_BLANK[1] s after (the 10 Hz high-pass response of a step is centred on
+#: the step; the slow recovery leaks for a further ~0.2 s).
+POP_MIN_UV = 300.0
+POP_RATIO = 20.0
+POP_BLANK = (0.1, 0.3)
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         + morph_n
         + base_n // 2
         + 3 * block_n
+        + int(round(sum(POP_BLANK) * sfreq)) * 2
     )
     overlap = int(np.ceil(need / block_n)) * block_n
     return EmgPlan(
@@ -148,6 +156,15 @@ def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
 def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     """Filtered EMG and its spike-free RMS envelope.
 
+    Electrode pops are blanked first: a filtered sample larger than both
+    :data:`POP_MIN_UV` and :data:`POP_RATIO` times the (opened) envelope
+    around it cannot be muscle activity, which raises the envelope with it;
+    the filtered signal is set to 0 from :data:`POP_BLANK` ``[0]`` s before
+    to ``[1]`` s after such samples (0.4 s in all, shorter than the 0.5 s of
+    quiet that ends an LM, so a pop inside an LM does not split it). This
+    matters when a pop sits next to a heart beat: each alone is removed by
+    the opening, but together their bumps can outlast its 0.4 s element.
+
     Parameters
     ----------
     x : array, shape (n,)
@@ -160,6 +177,14 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     """
     xf = filters.zero_phase(x, plan.sos)
     env = open_envelope(moving_rms(xf, plan.smooth_n), plan.spike_n)
+    big = np.abs(xf) > np.maximum(POP_MIN_UV, POP_RATIO * (env + 1.0))
+    if big.any():
+        n = len(xf)
+        pre, post = (int(round(p * plan.sfreq)) for p in POP_BLANK)
+        s, e = runs(big, bridge=pre + post)
+        blank = runs_to_mask(np.maximum(s - pre, 0), np.minimum(e + post, n), n)
+        xf[blank] = 0.0
+        env = open_envelope(moving_rms(xf, plan.smooth_n), plan.spike_n)
     return xf, env
 
 
