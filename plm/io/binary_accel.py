@@ -195,7 +195,7 @@ def _read_pygt3x(path: Path, notes: list[str], missing_actfast: bool = False):
 def _nominal_rate(meta: dict[str, str]) -> float | None:
     for key, value in meta.items():
         k = key.lower()
-        if k.endswith("sample rate") or k.endswith("sample_rate") or k.endswith("measurement frequency"):
+        if k.endswith(("sample rate", "sample_rate", "sample_rate_hz", "measurement frequency")):
             m = re.search(r"[0-9]+(?:\.[0-9]+)?", str(value))
             if m and float(m.group(0)) > 0:
                 return float(m.group(0))
