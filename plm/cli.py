@@ -134,6 +134,11 @@ def format_summary(s: dict) -> str:
         f"  PLMW index         {num('plmw_index')} /h",
         f"  periodicity index  {num('periodicity_index', '{:.2f}')}",
     ]
+    if s.get("start_time"):
+        lines.insert(1, f"  start              {s['start_time']}")
+    if s.get("excluded_hours"):
+        lines.insert(4 if s.get("start_time") else 3, f"  excluded           {num('excluded_hours', '{:.2f}')} h (gaps, non-wear)")
+    lines += [f"  note               {note}" for note in s.get("notes") or ()]
     return "\n".join(lines)
 
 
