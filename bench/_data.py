@@ -228,8 +228,75 @@ def accel_night(hours: float, sfreq: float = 40.0, seed: int = 2) -> tuple[list[
     return paths, truth
 
 
+# ------------------------------------------------- the project's generator
+def _generator():
+    """``sample_recordings/generate.py`` as a module, or None when absent."""
+    import importlib.util
+
+    path = OUT_DIR.parents[1] / "sample_recordings" / "generate.py"
+    if not path.exists():
+        return None
+    import sys
+
+    spec = importlib.util.spec_from_file_location("plm_sample_generator", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def generated_night(kind: str, hours: float, sfreq: float, impairments: tuple[str, ...] = (),
+                    seed: int = 7) -> tuple[list[Path], dict]:
+    """A night from the project's sample generator, written once to ``bench/out/``.
+
+    Parameters
+    ----------
+    kind : {"emg", "accel"}
+    hours, sfreq : float
+    impairments : tuple of str
+        Generator impairments (e.g. ``("drift", "cardiac")``).
+    seed : int
+
+    Returns
+    -------
+    paths : list of Path
+        The EDF, or the two ankle CSV files.
+    truth : dict
+        ``{"left": {"onset": [...], "duration": [...]}, "right": ...}``.
+    """
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    tag = "-".join(impairments) or "clean"
+    stem = f"gen_{kind}_{hours:g}h_{sfreq:g}hz_{tag}_s{seed}"
+    tpath = OUT_DIR / f"{stem}.truth.json"
+    if tpath.exists():
+        doc = json.loads(tpath.read_text())
+        paths = [OUT_DIR / p for p in doc["files"]]
+        if all(p.exists() for p in paths):
+            return paths, doc["truth"]
+    gen = _generator()
+    if gen is None:
+        raise RuntimeError("sample_recordings/generate.py not found")
+    rec, truth = gen.make_night(kind, hours=hours, seed=seed, impairments=impairments, sfreq=sfreq)
+    written = gen.write_night(OUT_DIR, stem, rec, truth, compress=False)
+    del rec
+    files = [p for p in written if not p.name.endswith(("_truth.tsv", ".json"))]
+    legs = {}
+    for side in ("left", "right"):
+        on, du = truth.leg(side)
+        legs[side] = {"onset": np.asarray(on).round(4).tolist(), "duration": np.asarray(du).round(4).tolist()}
+    doc = {"files": [p.name for p in files], "truth": legs, "expected": truth.expected,
+           "excluded": np.asarray(truth.excluded).tolist()}
+    tmp = tpath.with_suffix(".part")
+    tmp.write_text(json.dumps(doc))
+    tmp.replace(tpath)
+    return files, legs
+
+
 def load_truth(path: str | Path) -> dict:
     """Ground truth written beside a dataset file by the functions above."""
     p = Path(path)
+    if p.name.startswith("gen_"):
+        stem = p.name.split(".")[0].removesuffix("_left").removesuffix("_right")
+        return json.loads(p.with_name(stem + ".truth.json").read_text())["truth"]
     stem = p.name.split(".")[0].removesuffix("_left").removesuffix("_right")
     return json.loads(p.with_name(stem + ".truth.json").read_text())

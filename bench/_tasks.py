@@ -12,7 +12,8 @@ import numpy as np
 
 #: Imported before the baseline RSS is taken, so that library code is not
 #: counted as the task's memory.
-WARM_IMPORTS = ("numpy", "scipy.signal", "pandas", "plm", "plm.io", "plm.detect", "plm.score", "_data")
+WARM_IMPORTS = ("numpy", "scipy.signal", "pandas", "mne", "plm", "plm.io", "plm.io.edf", "plm.io.accel_csv",
+                "plm.detect", "plm.detect.pipeline", "plm.score", "plm.score.night", "psgscoring", "_data")
 
 EMG_BAND = (10.0, 100.0)
 ACCEL_BAND = (0.3, 15.0)

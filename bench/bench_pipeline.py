@@ -65,27 +65,31 @@ def _ratio(a: float, b: float) -> float:
     return a / b if (b and math.isfinite(a) and math.isfinite(b)) else math.nan
 
 
+EMG_IMPAIRED = ("drift", "mains", "cardiac", "pops")
+
+#: name -> (reader kind for the floor, generator arguments)
 DATASETS = {
-    # name: (kind, maker, kwargs)
-    "emg-256-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=256)),
-    "emg-1000-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=1000)),
-    "emg-512-1h": ("edf", _data.emg_night, dict(hours=1, sfreq=512)),
-    "emg-512-8h": ("edf", _data.emg_night, dict(hours=8, sfreq=512)),
-    "emg-256-1h": ("edf", _data.emg_night, dict(hours=1, sfreq=256)),
-    "accel-40-8h": ("csv", _data.accel_night, dict(hours=8)),
-    "accel-40-1h": ("csv", _data.accel_night, dict(hours=1)),
-    "accel-40-7n": ("csv", _data.accel_night, dict(hours=7 * 24)),
+    "emg-256-8h": ("edf", dict(kind="emg", hours=8, sfreq=256)),
+    "emg-256-8h-impaired": ("edf", dict(kind="emg", hours=8, sfreq=256, impairments=EMG_IMPAIRED)),
+    "emg-1000-8h": ("edf", dict(kind="emg", hours=8, sfreq=1000)),
+    "emg-256-1h": ("edf", dict(kind="emg", hours=1, sfreq=256)),
+    "emg-512-1h": ("edf", dict(kind="emg", hours=1, sfreq=512)),
+    "emg-512-8h": ("edf", dict(kind="emg", hours=8, sfreq=512)),
+    "emg-512-24h": ("edf", dict(kind="emg", hours=24, sfreq=512)),
+    "accel-40-1h": ("csv", dict(kind="accel", hours=1, sfreq=40, impairments=("noise",))),
+    "accel-40-8h": ("csv", dict(kind="accel", hours=8, sfreq=40, impairments=("noise",))),
+    "accel-40-7n": ("csv", dict(kind="accel", hours=7 * 24, sfreq=40, impairments=("noise",))),
 }
-MAIN = ["emg-256-8h", "emg-1000-8h", "accel-40-8h"]
-GROWTH = ["emg-256-1h", "emg-256-8h", "emg-512-1h", "emg-512-8h", "accel-40-1h", "accel-40-8h", "accel-40-7n"]
+MAIN = ["emg-256-8h", "emg-256-8h-impaired", "emg-1000-8h", "accel-40-8h"]
+GROWTH = ["emg-512-1h", "emg-512-8h", "emg-512-24h", "accel-40-1h", "accel-40-8h", "accel-40-7n"]
 QUICK = ["emg-256-1h", "emg-512-1h", "accel-40-1h"]
 
 
 def run_dataset(name: str, repeat: int, with_peer: bool) -> dict:
-    kind, maker, kw = DATASETS[name]
-    path, _ = maker(**kw)
-    path = [str(p) for p in path] if isinstance(path, list) else str(path)
-    truth = _truth_onsets(path[0] if isinstance(path, list) else path)
+    kind, kw = DATASETS[name]
+    files, _ = _data.generated_night(**kw)
+    path = str(files[0]) if len(files) == 1 else [str(p) for p in files]
+    truth = _truth_onsets(files[0])
     row: dict = {"name": name}
     row["floor"] = measure("floor", path, kind, repeat=repeat)
     row["plm"] = measure("plm_end_to_end", path, repeat=repeat)

@@ -120,7 +120,53 @@ def events_tsv_bytes() -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-VALID = {".edf": edf_bytes, ".tsv": events_tsv_bytes}
+def accel_csv_bytes() -> bytes:
+    rng = np.random.default_rng(4)
+    xyz = rng.normal(0, 0.01, (120, 3)) + [0.0, 0.0, 1.0]
+    xyz[40:60] += 0.5
+    head = ("# plm-accelerometer-csv 1\n# device: PAM-RL\n# side: left\n# sampling_rate_hz: 4\n"
+            "# start: 2024-03-01T22:30:00+01:00\n# units: g\nx,y,z\n")
+    return (head + "\n".join(",".join(f"{v:.4f}" for v in row) for row in xyz) + "\n").encode()
+
+
+def actigraph_csv_bytes() -> bytes:
+    head = ("------------ Data File Created By ActiGraph GT3X+ ActiLife v6.13.3 Firmware v2.5.0 "
+            "date format M/d/yyyy at 10 Hz  Filter Normal -----------\n"
+            "Serial Number: CLE2B2013XXXX\nStart Time 22:30:00\nStart Date 3/1/2024\n"
+            "Epoch Period (hh:mm:ss) 00:00:00\nDownload Time 08:10:00\nDownload Date 3/2/2024\n"
+            "Current Memory Address: 0\nCurrent Battery Voltage: 4.21     Mode = 12\n"
+            "--------------------------------------------------\n"
+            "Accelerometer X,Accelerometer Y,Accelerometer Z\n")
+    rng = np.random.default_rng(5)
+    xyz = rng.normal(0, 0.01, (300, 3)) + [0.0, 0.0, 1.0]
+    return (head + "\n".join(",".join(f"{v:.3f}" for v in row) for row in xyz) + "\n").encode()
+
+
+def hdf5_bytes() -> bytes:
+    from plm import Channel, Recording
+    from plm.io.hdf5 import write_recording
+
+    rng = np.random.default_rng(6)
+    rec = Recording(
+        data=rng.normal(0, 2, (2, 64 * 30)),
+        sfreq=64.0,
+        channels=(Channel("Leg L", "uV", "emg", "left"), Channel("Leg R", "uV", "emg", "right")),
+        start_time=dt.datetime(2024, 3, 1, 22, 30, tzinfo=dt.timezone.utc),
+    )
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "seed.h5"
+        write_recording(p, rec)
+        return p.read_bytes()
+
+
+#: file suffix -> maker of a small valid file of that format
+VALID = {
+    ".edf": edf_bytes,
+    ".tsv": events_tsv_bytes,
+    "_accel.csv": accel_csv_bytes,
+    "_L.csv": actigraph_csv_bytes,
+    ".h5": hdf5_bytes,
+}
 
 
 @st.composite
@@ -135,8 +181,8 @@ def mutated(draw, make):
     elif kind == "splice":
         pos = draw(st.integers(0, len(raw)))
         raw[pos:pos] = draw(st.binary(min_size=1, max_size=64))
-    else:  # overwrite an aligned 8-byte field of the first 1 KiB with random text
-        pos = draw(st.integers(0, min(len(raw), 1024) // 8 - 1)) * 8
+    else:  # overwrite an aligned 8-byte field of the first 2 KiB with random text
+        pos = draw(st.integers(0, min(len(raw), 2048) // 8 - 1)) * 8
         txt = draw(st.sampled_from(["0", "-1", "1e308", "nan", "inf", "", "abc", "99999999", "-0.5", "1,5"]))
         raw[pos : pos + 8] = txt.ljust(8)[:8].encode()
     return bytes(raw)

@@ -21,6 +21,7 @@ Several nights scored with one criteria set go to
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..errors import InputError
+from ..errors import InputError, PlmError
 from ..events import EventTable, Hypnogram, ScoredEvents
 from ..recording import Channel, Recording
 from .atomic import atomic_path
@@ -185,6 +186,21 @@ def _open(path: Path):
         raise InputError(path, f"cannot open as HDF5 ({' '.join(str(exc).split())})") from None
 
 
+@contextlib.contextmanager
+def _damaged_file_errors(path: Path):
+    """Turn h5py's errors on a damaged file into one InputError naming it.
+
+    A corrupted or truncated HDF5 file fails deep inside h5py with OSError,
+    RuntimeError, KeyError, ... at whatever object the damage hits.
+    """
+    try:
+        yield
+    except PlmError:
+        raise
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise InputError(path, f"HDF5 file is damaged or incomplete ({' '.join(str(exc).split())[:200]})") from None
+
+
 def _check_plm(path: Path, f) -> None:
     fmt = f.attrs.get("plm_format")
     if isinstance(fmt, bytes):
@@ -210,7 +226,7 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
         and events to the recording that was written.
     """
     path = Path(path)
-    with _open(path) as f:
+    with _damaged_file_errors(path), _open(path) as f:
         _check_plm(path, f)
         if "recording" not in f:
             raise InputError(path, "plm HDF5 file holds no /recording (results only?)")
@@ -240,10 +256,11 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
         except ValueError as exc:
             raise InputError(path, f"plm HDF5 recording is invalid ({exc})") from None
     meta.setdefault("format", "hdf5")
-    return Recording(
-        data=data, sfreq=sfreq, channels=channels, start_time=start, hypnogram=hyp, timezone=tz,
-        device=device, source=str(path), meta=meta, **events, **lights,
-    )
+    with _damaged_file_errors(path):
+        return Recording(
+            data=data, sfreq=sfreq, channels=channels, start_time=start, hypnogram=hyp, timezone=tz,
+            device=device, source=str(path), meta=meta, **events, **lights,
+        )
 
 
 def _attr_str(g, name: str) -> str:
@@ -335,7 +352,7 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
 
     path = Path(path)
     out: dict[str, Any] = {}
-    with _open(path) as f:
+    with _damaged_file_errors(path), _open(path) as f:
         _check_plm(path, f)
         if "results" not in f:
             return out
