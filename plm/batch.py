@@ -499,6 +499,9 @@ _PRELOAD = ("plm.batch", "plm.scoring_inputs", "plm.api", "plm.io", "plm.io.edf"
             "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.score.night")
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _run_processes(tasks, jobs, finish) -> None:
     import concurrent.futures as cf
     import multiprocessing as mp
@@ -512,7 +515,20 @@ def _run_processes(tasks, jobs, finish) -> None:
         ctx.set_forkserver_preload(list(_PRELOAD))
     else:
         ctx = mp.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+    # One math-library thread per worker: N workers x N BLAS/OpenMP threads
+    # would oversubscribe the cores (the same policy as joblib's loky).
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    for k in _THREAD_VARS:
+        os.environ.setdefault(k, "1")
+    try:
+        pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+        pool.submit(int).result()  # start the server and a worker while the variables are set
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     try:
         futures = {pool.submit(_score_group, t): i for i, t in enumerate(tasks)}
         for fut in cf.as_completed(futures):
