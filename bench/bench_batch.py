@@ -69,22 +69,15 @@ def make_nights(kind: str, n: int, hours: float, folder: Path) -> list[Path]:
     return files
 
 
-def _cpu_seconds() -> float:
-    import resource
-
-    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-
-
 def time_batch(files: list[Path], jobs: int, out: Path, criteria: str) -> tuple[float, float, int, int]:
-    """Wall seconds, CPU seconds (this process and finished workers), nights, failures."""
+    """Wall seconds, scoring CPU seconds (summed over workers), nights, failures."""
     from plm.batch import run_batch
 
     if out.exists():
         shutil.rmtree(out)
-    c0, t0 = _cpu_seconds(), time.perf_counter()
+    t0 = time.perf_counter()
     report = run_batch([str(f) for f in files], out, criteria, jobs=jobs, progress=False)
-    return time.perf_counter() - t0, _cpu_seconds() - c0, report.n_nights, len(report.failures)
+    return time.perf_counter() - t0, report.cpu_seconds, report.n_nights, len(report.failures)
 
 
 def _load() -> float:
@@ -124,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, hours, n, nf, jobs, s, rate, speed, cpu, load in rows:
         print(f"{kind:6s} {hours:5g} {n:6d} {nf:6d} {jobs:4d} {s:8.1f} {rate:10.2f} {speed:8.2f} {cpu:11.2f} "
               f"{load:11.2f}")
-    print("cpu s/night: user+system CPU of this process and its workers per night; 'load before' is the "
+    print("cpu s/night: CPU time of the scoring per night, summed over workers; 'load before' is the "
           "1-min load average when the run started (other processes compete for the cores).")
     return 0
 

@@ -380,7 +380,8 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
     written when absent), ``root``, ``export``. Returns
     ``{"id", "paths", "nights", "error"}`` with the night summaries.
     """
-    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None}
+    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0}
+    cpu0 = time.process_time()
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
@@ -410,6 +411,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
         out["error"] = _one_line(exc)
     except Exception as exc:  # a bug in a reader/scorer must not stop the batch
         out["error"] = f"internal error ({type(exc).__name__}: {_one_line(exc)})"
+    out["cpu_seconds"] = time.process_time() - cpu0
     return out
 
 
@@ -651,6 +653,8 @@ class BatchReport:
         Groups scored in this run / reused from an earlier run (``resume``).
     seconds : float
         Wall-clock time of the run.
+    cpu_seconds : float
+        CPU time the scoring took, summed over workers (all threads).
     """
 
     out_dir: Path
@@ -660,6 +664,7 @@ class BatchReport:
     n_scored: int = 0
     n_resumed: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -788,6 +793,7 @@ def run_batch(
     try:
         for outcome in score_groups(tasks, n_jobs, executor, scheduler, on_done):
             outcomes[outcome["id"]] = outcome
+            report.cpu_seconds += outcome.get("cpu_seconds", 0.0)
     finally:
         if bar is not None:
             bar.close()
