@@ -1,4 +1,5 @@
-"""Time plm's accelerometer CSV reader on a 1.2 M-row file (8.3 h at 40 Hz), pandas vs numpy parsing.
+"""Time plm's accelerometer CSV reader on a 1.2 M-row file (8.3 h at 40 Hz), pandas vs numpy parsing,
+and its peak memory (RSS growth during the read, in a fresh process, relative to the float64 result).
 
 Usage: python bench/read_accel_csv.py  (prints a table; writes temporary files only)
 """
@@ -6,6 +7,8 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +25,28 @@ def best_of(fn, n=3):
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+_PEAK = """
+import sys, datetime as dt, os, tempfile, numpy as np
+from plm.io.accel_csv import read_accel_csv, write_accel_csv
+d = tempfile.mkdtemp()
+read_accel_csv(write_accel_csv(os.path.join(d, "s.csv"), np.zeros((3, 10)), 40,
+                               dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), side="left"))  # load lazy modules
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS (Linux)
+base = status("VmRSS:")
+rec = read_accel_csv(sys.argv[1])
+print((status("VmHWM:") - base) / rec.data.nbytes)
+"""
+
+
+def peak_ratio(path: Path) -> float:
+    out = subprocess.run([sys.executable, "-c", _PEAK, str(path)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
 
 
 def main() -> None:
@@ -47,10 +72,11 @@ def main() -> None:
             finally:
                 builtins.__import__ = real_import
             t_loadtxt = best_of(lambda: np.loadtxt(p, delimiter=",", skiprows=7)) if name.endswith(".csv") else float("nan")
-            rows.append((name, p.stat().st_size / 1e6, t_write, t_pd, t_np, t_loadtxt))
-    print(f"{'file':14s} {'MB':>6s} {'write s':>8s} {'read (pandas) s':>16s} {'read (numpy) s':>15s} {'bare np.loadtxt s':>18s}")
+            rows.append((name, p.stat().st_size / 1e6, t_write, t_pd, t_np, t_loadtxt, peak_ratio(p)))
+    print(f"{'file':14s} {'MB':>6s} {'write s':>8s} {'read (pandas) s':>16s} {'read (numpy) s':>15s} "
+          f"{'bare np.loadtxt s':>18s} {'peak RSS / data':>16s}")
     for r in rows:
-        print(f"{r[0]:14s} {r[1]:6.1f} {r[2]:8.2f} {r[3]:16.2f} {r[4]:15.2f} {r[5]:18.2f}")
+        print(f"{r[0]:14s} {r[1]:6.1f} {r[2]:8.2f} {r[3]:16.2f} {r[4]:15.2f} {r[5]:18.2f} {r[6]:16.2f}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ the tables are byte-identical whatever the number of jobs or the executor.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as _dt
 import glob as _glob
 import io
@@ -27,7 +26,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ._version import __version__
 from .errors import InputError, MissingDependencyError, PlmError
@@ -114,6 +113,18 @@ def split_side(stem: str) -> tuple[str, str | None]:
     return stem[:start] + stem[end:], _SIDE_NAMES[m.group(1).lower()]
 
 
+_COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
+
+
+def split_ext(path: Path) -> tuple[str, str]:
+    """``(stem, extension)``; a compression suffix keeps the one before it (``a.csv.gz``)."""
+    name = path.name
+    suffixes = path.suffixes
+    n = 2 if len(suffixes) >= 2 and suffixes[-1].lower() in _COMPRESSION else 1 if suffixes else 0
+    ext = "".join(suffixes[-n:]) if n else ""
+    return name[: len(name) - len(ext)], ext.lower()
+
+
 def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~")
 
@@ -133,7 +144,7 @@ def _walk(folder: Path, skip: Path | None) -> list[Path]:
 def _drop_sidecars(files: list[Path]) -> list[Path]:
     # A JSON beside a data file of the same stem is its sidecar (e.g. the
     # start time of an events TSV), not a night of its own.
-    stems = {(f.parent, f.stem) for f in files if f.suffix.lower() != ".json"}
+    stems = {(f.parent, split_ext(f)[0]) for f in files if f.suffix.lower() != ".json"}
     return [f for f in files if not (f.suffix.lower() == ".json" and (f.parent, f.stem) in stems)]
 
 
@@ -221,11 +232,12 @@ def group_files(files: Sequence[Path], root: Path) -> list[NightGroup]:
     buckets: dict[tuple, dict[str, list[Path]]] = {}
     singles: list[Path] = []
     for f in files:
-        key, side = split_side(f.stem)
+        stem, ext = split_ext(f)
+        key, side = split_side(stem)
         if side is None:
             singles.append(f)
         else:
-            buckets.setdefault((f.parent, key, f.suffix.lower()), {}).setdefault(side, []).append(f)
+            buckets.setdefault((f.parent, key, ext), {}).setdefault(side, []).append(f)
     groups: list[NightGroup] = []
     taken: set[str] = set()
 
@@ -237,7 +249,7 @@ def group_files(files: Sequence[Path], root: Path) -> list[NightGroup]:
         return ident
 
     for f in singles:
-        groups.append(NightGroup(unique_id(_rel_id(f.with_suffix(""), root)), (str(f),)))
+        groups.append(NightGroup(unique_id(_rel_id(f.parent / split_ext(f)[0], root)), (str(f),)))
     for (parent, key, _), sides in sorted(buckets.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])):
         paths = sides.get("left", []) + sides.get("right", [])
         error = None
@@ -332,23 +344,18 @@ def night_date(summary: dict[str, Any]) -> str:
 
 
 def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy scalar or array
-        return _json_safe(obj.tolist())
-    return obj
+    from .io.export import json_safe
+
+    return json_safe(obj)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` appears only when complete (plm.io.atomic)."""
+    from .io.atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-    os.replace(tmp, path)
 
 
 def _file_stamp(path: str) -> dict[str, Any]:
@@ -356,21 +363,12 @@ def _file_stamp(path: str) -> dict[str, Any]:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _write_outputs(results: list, folder: Path, base: str, export: Sequence[str]) -> None:
-    """Per-night outputs: plm.io.export's writer, or summary JSON until it exists."""
-    try:
-        from .io.export import write_night_outputs
-    except ModuleNotFoundError as exc:
-        if exc.name != "plm.io.export":
-            raise
-        write_night_outputs = None
-    for n, res in enumerate(results, start=1):
-        if write_night_outputs is not None:
-            write_night_outputs(res, folder, extra_formats=list(export))
-        else:
-            name = base if len(results) == 1 else f"{base}_night{n}"
-            text = json.dumps(_json_safe(res.summary()), indent=2, allow_nan=False) + "\n"
-            _atomic_write_text(folder / f"{name}_summary.json", text)
+def _write_outputs(results: list, folder: Path, export: Sequence[str]) -> None:
+    """Per-night outputs (events TSV, summary JSON, extra formats) of a group's nights."""
+    from .io.export import write_night_outputs
+
+    for res in results:
+        write_night_outputs(res, folder, extra_formats=list(export))
 
 
 def _score_group(task: dict[str, Any]) -> dict[str, Any]:
@@ -397,7 +395,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
         nights = json.loads(json.dumps([_json_safe(r.summary()) for r in results], allow_nan=False))
         if task.get("out_dir"):
             folder = Path(task["out_dir"]) / NIGHTS_DIR / task["id"]
-            _write_outputs(results, folder, Path(task["id"]).name or "night", task.get("export", ()))
+            _write_outputs(results, folder, task.get("export", ()))
             record = {
                 "id": task["id"],
                 "inputs": [dict(path=os.path.relpath(p, task["root"]), **s) for p, s in zip(task["paths"], stamps)],
@@ -496,6 +494,11 @@ def score_groups(
     return [done[i] for i in range(len(tasks))]
 
 
+#: Modules the forkserver imports before forking workers (missing ones are skipped).
+_PRELOAD = ("plm.batch", "plm.scoring_inputs", "plm.api", "plm.io", "plm.io.edf", "plm.io.accel_csv",
+            "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.score.night")
+
+
 def _run_processes(tasks, jobs, finish) -> None:
     import concurrent.futures as cf
     import multiprocessing as mp
@@ -503,7 +506,12 @@ def _run_processes(tasks, jobs, finish) -> None:
 
     # forkserver/spawn: workers start clean, whatever threads this process runs.
     methods = mp.get_all_start_methods()
-    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        # The server imports the scoring stack once (~1.5 s); workers fork from it ready to go.
+        ctx.set_forkserver_preload(list(_PRELOAD))
+    else:
+        ctx = mp.get_context("spawn")
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
     try:
         futures = {pool.submit(_score_group, t): i for i, t in enumerate(tasks)}

@@ -58,6 +58,10 @@ def _add_score(sub) -> None:
     p.add_argument("--format", default="auto", help="force the input format (see `plm formats`)")
     p.add_argument("--channels", default=None,
                    help="EDF leg channels as LEFT,RIGHT labels (default: found by common labels)")
+    p.add_argument("--tz", default=None, metavar="ZONE",
+                   help="time zone of files without a UTC offset (EDF, ActiLife CSV, .gt3x): IANA name or +01:00")
+    p.add_argument("--side", default=None, choices=("left", "right"),
+                   help="leg of a single-ankle file that does not say (ActiLife CSV, .gt3x/.cwa/.bin)")
     p.add_argument("--json", action="store_true", help="print one JSON object per night, one per line")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
@@ -78,7 +82,7 @@ def _add_score(sub) -> None:
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
-                          nights=args.nights, lights=args.lights,
+                          nights=args.nights, lights=args.lights, tz=args.tz, side=args.side,
                           separate_exports={"hypnogram": args.hypnogram, "arousals": args.arousals,
                                             "respiratory": args.respiratory})
     if args.out:
@@ -130,6 +134,11 @@ def format_summary(s: dict) -> str:
         f"  PLMW index         {num('plmw_index')} /h",
         f"  periodicity index  {num('periodicity_index', '{:.2f}')}",
     ]
+    if s.get("start_time"):
+        lines.insert(1, f"  start              {s['start_time']}")
+    if s.get("excluded_hours"):
+        lines.insert(4 if s.get("start_time") else 3, f"  excluded           {num('excluded_hours', '{:.2f}')} h (gaps, non-wear)")
+    lines += [f"  note               {note}" for note in s.get("notes") or ()]
     return "\n".join(lines)
 
 

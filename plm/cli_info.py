@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import warnings
-from pathlib import Path
 from typing import Any, Sequence
 
 __all__ = ["SUBCOMMANDS", "describe_file", "read_raw_with_options", "add_reader_options"]

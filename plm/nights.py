@@ -13,12 +13,13 @@ import csv
 import datetime as _dt
 import os
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
 from .errors import InputError
+from .events import Hypnogram
 from .recording import Recording
 
 __all__ = ["split_nights", "read_lights_table", "rest_periods", "NIGHT_METHODS"]
@@ -198,8 +199,23 @@ def _make_nights(rec: Recording, zone, windows: list[dict], method: str) -> list
             notes=list(rec.meta.get("notes", [])) + list(w["notes"]),
         )
         out.append(night.replace(start_time=_fixed(night.start_time, zone), lights_off=off, lights_on=on,
-                                 meta=meta))
+                                 hypnogram=_trim_hypnogram(night.hypnogram, dur), meta=meta))
     return out
+
+
+def _trim_hypnogram(hyp: Hypnogram | None, duration: float) -> Hypnogram | None:
+    """Keep the epochs that overlap ``[0, duration)`` (a night's own staging).
+
+    A hypnogram spanning several nights would otherwise give every night the
+    sleep time of all of them.
+    """
+    if hyp is None or not len(hyp):
+        return hyp
+    starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
+    idx = np.flatnonzero((starts + hyp.epoch_length > 0) & (starts < duration))
+    if not idx.size:
+        return None
+    return Hypnogram(hyp.stages[idx[0]: idx[-1] + 1], hyp.epoch_length, onset=float(starts[idx[0]]))
 
 
 # ----------------------------------------------------------------- lights table
@@ -361,12 +377,17 @@ def epoch_activity(recording: Recording, epoch_s: float = 60.0) -> np.ndarray:
     rows = [i for i, c in enumerate(recording.channels) if c.side is not None] or list(range(len(recording.channels)))
     total = np.zeros(n_ep)
     seen = np.zeros(n_ep, dtype=bool)
-    for i in rows:  # one channel at a time bounds the temporary memory
-        x = np.asarray(recording.data[i, : n_ep * spe], dtype=np.float64).reshape(n_ep, spe)
-        med = np.median(np.abs(np.diff(x, axis=1)), axis=1)
-        ok = np.isfinite(med)
-        total[ok] += med[ok]
-        seen |= ok
+    # One channel and a few hours at a time keep the float64 temporaries
+    # small (a week of 40 Hz data is never copied whole).
+    step = max(1, int(4 * 3600 / epoch_s))
+    for i in rows:
+        for e0 in range(0, n_ep, step):
+            e1 = min(n_ep, e0 + step)
+            x = np.asarray(recording.data[i, e0 * spe: e1 * spe], dtype=np.float64).reshape(e1 - e0, spe)
+            med = np.median(np.abs(np.diff(x, axis=1)), axis=1)
+            ok = np.isfinite(med)
+            total[e0:e1][ok] += med[ok]
+            seen[e0:e1] |= ok
     total[~seen] = np.nan
     return total
 

@@ -220,10 +220,11 @@ def _png_bytes(fig) -> bytes:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    from .io.atomic import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
 
 
 def _html_page(title: str, png: bytes, tables: Sequence[tuple[str, list[str], list[list[str]]]]) -> str:

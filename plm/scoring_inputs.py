@@ -22,6 +22,8 @@ def score_paths(
     nights: str = "noon",
     lights=None,
     separate_exports: dict | None = None,
+    tz: str | None = None,
+    side: str | None = None,
 ) -> list:
     """Score the nights in ``paths``.
 
@@ -44,6 +46,10 @@ def score_paths(
         ``hypnogram``, ``arousals`` and/or ``respiratory`` file paths of the
         same night, for event files with clock times (RemLogic exports, LM
         lists); see ``docs/formats.md``.
+    tz, side : str, optional
+        For raw files that lack them: time zone of the device clock (EDF,
+        ActiLife CSV, binary accelerometers) and leg of a single-ankle file
+        (see ``docs/formats_raw.md``).
 
     Returns
     -------
@@ -58,7 +64,7 @@ def score_paths(
     kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
     results = []
     raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
-    kwargs = {"channels": channels} if channels else {}
+    kwargs = {k: v for k, v in (("channels", channels), ("tz", tz), ("side", side)) if v}
     if raw:
         fmts = {f for (k, f) in kinds if k == "raw"}
         recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)

@@ -146,9 +146,13 @@ def design_schedule(hours: float, rng: np.random.Generator, reserved: list[tuple
                 return b + margin
         return None
 
+    # Kinds come in shuffled rounds, so every kind appears in every 8 blocks.
     kinds = np.array(["series", "series", "series", "triplet", "isolated", "isolated", "long", "short"])
+    queue: list[str] = []
     while True:
-        kind = kinds[rng.integers(len(kinds))]
+        if not queue:
+            queue = list(rng.permutation(kinds))
+        kind = queue.pop()
         if kind in ("series", "triplet"):
             k = int(rng.integers(4, 25)) if kind == "series" else 3
             imis = rng.uniform(15.0, 60.0, size=k - 1)
@@ -186,9 +190,13 @@ def design_schedule(hours: float, rng: np.random.Generator, reserved: list[tuple
         if kind == "series":
             n_plm += k
             n_series += 1
-        t = starts[-1] + rng.uniform(120.0, 300.0)
-        if kind == "long":
-            t += 25.0
+        gap = rng.uniform(120.0, 300.0) + (25.0 if kind == "long" else 0.0)
+        if kind != "short" and rng.random() < 0.5:
+            # a too-short burst in the middle of the pause: no LM, breaks nothing
+            s_on.append(starts[-1] + gap / 2)
+            s_du.append(rng.uniform(0.15, 0.3))
+            s_sd.append(("left", "right")[rng.integers(2)])
+        t = starts[-1] + gap
     on = np.array(on)
     order = np.argsort(on, kind="stable")
     side = np.array(sd, dtype="<U5")[order]
@@ -256,6 +264,7 @@ def make_emg_night(
     seed: int = 0,
     impairments: tuple[str, ...] | list[str] = (),
     sfreq: float = 256.0,
+    severity: float = 1.0,
 ) -> tuple[Recording, GroundTruth]:
     """Two-leg tibialis anterior EMG night (uV) and its ground truth.
 
@@ -268,12 +277,17 @@ def make_emg_night(
         Any of :data:`EMG_IMPAIRMENTS` and :data:`COMMON_IMPAIRMENTS`.
     sfreq : float
         Sampling rate, Hz.
+    severity : float
+        Scales every impairment (1 = the levels in the module docstring;
+        2 = the harder test nights: floor drifting 2 -> 8 uV, 200 uV hum,
+        30 pops/h up to 3000 uV, 80-160 uV QRS at up to 115 beats/min).
 
     Returns
     -------
     Recording, GroundTruth
     """
     imp = _check_impairments(impairments, EMG_IMPAIRMENTS)
+    sev = float(severity)
     rng = np.random.default_rng(seed)
     truth = design_schedule(hours, rng, _reserved(hours, imp))
     n = int(round(hours * 3600.0 * sfreq))
@@ -284,7 +298,7 @@ def make_emg_night(
         leg_rng = np.random.default_rng([seed, row])
         if "drift" in imp:
             phase = leg_rng.uniform(0, 2 * np.pi)
-            rest = 2.0 + 3.0 * (0.5 - 0.5 * np.cos(2 * np.pi * t / max(total, 1.0) * 1.5 + phase))
+            rest = 2.0 + 3.0 * sev * (0.5 - 0.5 * np.cos(2 * np.pi * t / max(total, 1.0) * 1.5 + phase))
         else:
             rest = np.full(n, 2.0)
         noise = _bandnoise(leg_rng, n, sfreq, 15.0, 110.0)
@@ -298,14 +312,14 @@ def make_emg_night(
         # Electrode offset and slow wander: removed by any EMG high-pass.
         x += 15.0 * np.sin(2 * np.pi * 0.07 * t + leg_rng.uniform(0, 6.3)) + leg_rng.uniform(-30, 30)
         if "mains" in imp:
-            am = 1.0 + 0.3 * np.sin(2 * np.pi * t / 1800.0 + row)
+            am = sev * (1.0 + 0.3 * np.sin(2 * np.pi * t / 1800.0 + row))
             for k, a in ((1, 100.0), (2, 10.0), (3, 20.0)):
                 if k * 50.0 < 0.48 * sfreq:
                     x += am * a * np.sin(2 * np.pi * k * 50.0 * t + leg_rng.uniform(0, 6.3))
         if "cardiac" in imp:
-            x += _cardiac(leg_rng, n, sfreq, hours)
+            x += _cardiac(leg_rng, n, sfreq, hours, sev)
         if "pops" in imp:
-            x += _pops(leg_rng, n, sfreq, hours, truth)
+            x += _pops(leg_rng, n, sfreq, hours, truth, sev)
         data[row] = x
         _apply_common(data[row:row + 1], imp, truth, sfreq, flat_value=0.0)
     channels = (Channel("Leg L", "uV", "emg", side="left"), Channel("Leg R", "uV", "emg", side="right"))
@@ -314,11 +328,11 @@ def make_emg_night(
     return rec, truth
 
 
-def _cardiac(rng, n: int, sfreq: float, hours: float) -> np.ndarray:
+def _cardiac(rng, n: int, sfreq: float, hours: float, sev: float = 1.0) -> np.ndarray:
     """QRS complexes (Q, R, S Gaussians) at a slowly varying heart rate."""
     total = hours * 3600.0
-    n_beats = int(total * 100 / 60) + 10
-    hr = 75 + 20 * np.sin(2 * np.pi * np.arange(n_beats) / max(n_beats, 1) * 3 + rng.uniform(0, 6.3))
+    n_beats = int(total * 130 / 60) + 10
+    hr = 75 + 20 * sev ** 0.5 * np.sin(2 * np.pi * np.arange(n_beats) / max(n_beats, 1) * 3 + rng.uniform(0, 6.3))
     rr = 60.0 / hr * (1 + 0.03 * rng.standard_normal(n_beats))
     beats = np.cumsum(rr)
     beats = beats[beats < total - 0.2]
@@ -328,26 +342,26 @@ def _cardiac(rng, n: int, sfreq: float, hours: float) -> np.ndarray:
            - 0.3 * np.exp(-0.5 * ((tt - 0.024) / 0.007) ** 2))
     impulses = np.zeros(n)
     idx = np.round(beats * sfreq).astype(np.int64)
-    impulses[idx[idx < n]] = rng.uniform(40.0, 80.0, size=int(np.sum(idx < n)))
+    impulses[idx[idx < n]] = sev * rng.uniform(40.0, 80.0, size=int(np.sum(idx < n)))
     return signal.oaconvolve(impulses, qrs, mode="same")
 
 
-def _pops(rng, n: int, sfreq: float, hours: float, truth: GroundTruth) -> np.ndarray:
+def _pops(rng, n: int, sfreq: float, hours: float, truth: GroundTruth, sev: float = 1.0) -> np.ndarray:
     """Electrode pops: steps of 200-1500 uV decaying exponentially, away from movements."""
     total = hours * 3600.0
     events = np.r_[truth.onset, truth.short_onset]
     ends = np.r_[truth.onset + truth.duration, truth.short_onset + truth.short_duration]
-    cand = np.sort(rng.uniform(5.0, total - 5.0, size=int(30 * hours)))
+    cand = np.sort(rng.uniform(5.0, total - 5.0, size=int(60 * sev * hours)))
     near = np.zeros(len(cand), bool)
     for a, b in zip(events, ends):
         near |= (cand > a - 5.0) & (cand < b + 5.0)
-    cand = cand[~near][: int(15 * hours)]
+    cand = cand[~near][: int(15 * sev * hours)]
     out = np.zeros(n)
     for t0 in cand:  # a few per hour
         i0 = int(t0 * sfreq)
         tau = rng.uniform(0.2, 1.0)
         m = min(n - i0, int(6 * tau * sfreq))
-        out[i0:i0 + m] += rng.choice([-1, 1]) * rng.uniform(200, 1500) * np.exp(-np.arange(m) / (tau * sfreq))
+        out[i0:i0 + m] += rng.choice([-1, 1]) * sev * rng.uniform(200, 1500) * np.exp(-np.arange(m) / (tau * sfreq))
     truth.expected.setdefault("pops", len(cand))
     return out
 
@@ -358,6 +372,7 @@ def make_accel_night(
     seed: int = 0,
     impairments: tuple[str, ...] | list[str] = (),
     sfreq: float = 40.0,
+    severity: float = 1.0,
 ) -> tuple[Recording, GroundTruth]:
     """Two-ankle tri-axial accelerometer night (g) and its ground truth.
 
@@ -368,12 +383,16 @@ def make_accel_night(
     impairments : sequence of str
         Any of :data:`ACCEL_IMPAIRMENTS` and :data:`COMMON_IMPAIRMENTS`.
     sfreq : float
+    severity : float
+        Scales every impairment (2 = harder test nights: 0.02 g noise,
+        1/32 g steps, gravity direction drifting twice as far and fast).
 
     Returns
     -------
     Recording, GroundTruth
     """
     imp = _check_impairments(impairments, ACCEL_IMPAIRMENTS)
+    sev = float(severity)
     rng = np.random.default_rng(seed)
     truth = design_schedule(hours, rng, _reserved(hours, imp))
     n = int(round(hours * 3600.0 * sfreq))
@@ -384,8 +403,8 @@ def make_accel_night(
         leg_rng = np.random.default_rng([seed, 10 + leg])
         theta0, phi0 = leg_rng.uniform(0.2, 0.8), leg_rng.uniform(0, 2 * np.pi)
         if "gravity_drift" in imp:
-            theta = theta0 + 0.5 * np.sin(2 * np.pi * t / max(total, 1.0) * 1.3 + leg_rng.uniform(0, 6.3))
-            phi = phi0 + 1.0 * t / max(total, 1.0)
+            theta = theta0 + 0.5 * sev * np.sin(2 * np.pi * t / max(total, 1.0) * 1.3 * sev + leg_rng.uniform(0, 6.3))
+            phi = phi0 + 1.0 * sev * t / max(total, 1.0)
         else:
             theta = np.full(n, theta0)
             phi = np.full(n, phi0)
@@ -397,9 +416,9 @@ def make_accel_night(
         env = _envelope(n, sfreq, np.r_[on, truth.short_onset[m]], np.r_[du, truth.short_duration[m]],
                         np.r_[amps, s_amps], ramp=0.1)
         move = _bandnoise(leg_rng, (3, n), sfreq, 1.0, 6.0) / np.sqrt(3.0) * env
-        sigma = 0.01 if "noise" in imp else 0.002
+        sigma = 0.01 * sev if "noise" in imp else 0.002
         x = grav + move + sigma * leg_rng.standard_normal((3, n))
-        step = 1.0 / 64.0 if "quantisation" in imp else 0.001
+        step = sev / 64.0 if "quantisation" in imp else 0.001
         x = np.round(x / step) * step
         data[3 * leg:3 * leg + 3] = x
         _apply_common(data[3 * leg:3 * leg + 3], imp, truth, sfreq, flat_value=None)
@@ -429,12 +448,13 @@ def _check_impairments(impairments, own) -> tuple[str, ...]:
     return imp
 
 
-def make_night(kind: str, hours: float = 1.0, seed: int = 0, impairments=(), sfreq: float | None = None):
+def make_night(kind: str, hours: float = 1.0, seed: int = 0, impairments=(), sfreq: float | None = None,
+               severity: float = 1.0):
     """``make_accel_night`` or ``make_emg_night`` by ``kind`` (``"accel"``/``"emg"``)."""
     if kind == "accel":
-        return make_accel_night(hours, seed, impairments, sfreq or 40.0)
+        return make_accel_night(hours, seed, impairments, sfreq or 40.0, severity)
     if kind == "emg":
-        return make_emg_night(hours, seed, impairments, sfreq or 256.0)
+        return make_emg_night(hours, seed, impairments, sfreq or 256.0, severity)
     raise ValueError(f"kind must be 'accel' or 'emg', got {kind!r}")
 
 
@@ -544,47 +564,79 @@ def lm_f1(true_onset: np.ndarray, det_onset: np.ndarray, tol: float = 0.5) -> tu
     return f1, tp, fp, fn
 
 
+#: Evaluation cases: (impairments, severity). Severity 2 are the harder test nights.
 CASES = {
-    "accel": [(), ("noise",), ("quantisation",), ("gravity_drift",), ("noise", "quantisation", "gravity_drift"),
-              ("gap", "nonwear")],
-    "emg": [(), ("drift",), ("mains",), ("pops",), ("cardiac",), ("drift", "mains", "pops", "cardiac"),
-            ("gap", "nonwear")],
+    "accel": [((), 1.0), (("noise",), 1.0), (("quantisation",), 1.0), (("gravity_drift",), 1.0),
+              (("noise", "quantisation", "gravity_drift"), 1.0), (("gap", "nonwear"), 1.0),
+              (("noise", "quantisation", "gravity_drift"), 2.0)],
+    "emg": [((), 1.0), (("drift",), 1.0), (("mains",), 1.0), (("pops",), 1.0), (("cardiac",), 1.0),
+            (("drift", "mains", "pops", "cardiac"), 1.0), (("gap", "nonwear"), 1.0),
+            (("drift",), 2.0), (("mains",), 2.0), (("pops",), 2.0), (("cardiac",), 2.0),
+            (("drift", "mains", "pops", "cardiac", "gap", "nonwear"), 2.0)],
 }
 
 
-def evaluate(hours: float = 2.0, seed: int = 1, kinds=("accel", "emg"), out=sys.stdout) -> list[dict]:
-    """Detect and score generated nights; print a table of F1 and PLM counts."""
+def evaluate_night(kind: str, hours: float, seed: int, impairments=(), severity: float = 1.0,
+                   sfreq: float | None = None) -> dict:
+    """Detect and score one generated night; F1 per leg and PLM counts vs truth."""
     import plm
     from plm.detect import detect
+    from plm.score import score_events
 
+    crit = plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
+    rec, truth = make_night(kind, hours, seed, impairments, sfreq, severity)
+    lms = detect(rec, crit)
+    row = {"kind": kind, "impairments": ",".join(impairments) or "clean", "severity": severity,
+           "hours": hours, "seed": seed}
+    for side in ("left", "right"):
+        f1, tp, fp, fn = lm_f1(truth.leg(side)[0], lms.onset[lms.side == side])
+        row[f"f1_{side}"], row[f"fp_{side}"], row[f"fn_{side}"] = f1, fp, fn
+    row["plm_true"] = truth.expected["n_plm"]
+    row["plm_det"] = int(score_events(lms, crit).summary()["n_plm"])
+    row["plm_err_pct"] = 100.0 * (row["plm_det"] - row["plm_true"]) / max(row["plm_true"], 1)
+    row["excluded_true_s"] = float(np.sum(np.diff(truth.excluded, axis=1))) if len(truth.excluded) else 0.0
+    row["excluded_det_s"] = float(np.sum(np.diff(lms.excluded, axis=1))) if len(lms.excluded) else 0.0
+    return row
+
+
+def evaluate(hours: float = 2.0, seeds=(1, 2, 3), kinds=("accel", "emg"), out=sys.stdout) -> list[dict]:
+    """Print per-leg LM F1 and PLM counts on generated nights (every case x seed)."""
     rows = []
-    print(f"{'kind':6} {'impairments':38} {'F1 left':>8} {'F1 right':>8} {'PLM true':>8} {'PLM det':>8} {'err %':>6}",
-          file=out)
+    print(f"{hours:g} h nights, seeds {list(seeds)}; F1 = LM onsets within 0.5 s (lowest over seeds); "
+          "FP/FN/PLM summed over seeds", file=out)
+    print(f"{'kind':6} {'impairments':42} {'sev':>3} {'F1 left':>8} {'F1 right':>8} {'FP':>4} {'FN':>4} "
+          f"{'PLM true':>8} {'PLM det':>8} {'err %':>6} {'excluded s true/det':>20}", file=out)
     for kind in kinds:
-        crit = plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
-        for imp in CASES[kind]:
-            rec, truth = make_night(kind, hours, seed, imp)
-            lms = detect(rec, crit)
-            row = {"kind": kind, "impairments": ",".join(imp) or "clean"}
-            for side in ("left", "right"):
-                f1, tp, fp, fn = lm_f1(truth.leg(side)[0], lms.onset[lms.side == side])
-                row[f"f1_{side}"] = f1
-                row[f"fp_{side}"], row[f"fn_{side}"] = fp, fn
-            try:
-                from plm.score import score_events
-
-                n_plm = int(score_events(lms, crit).summary()["n_plm"])
-            except (ImportError, ModuleNotFoundError):
-                n_plm = None
-            row["plm_true"] = truth.expected["n_plm"]
-            row["plm_det"] = n_plm
-            err = None if n_plm is None else 100.0 * (n_plm - row["plm_true"]) / max(row["plm_true"], 1)
-            row["plm_err_pct"] = err
-            rows.append(row)
-            print(f"{kind:6} {row['impairments']:38} {row['f1_left']:8.3f} {row['f1_right']:8.3f} "
-                  f"{row['plm_true']:8d} {('-' if n_plm is None else n_plm):>8} "
-                  f"{('-' if err is None else f'{err:+.1f}'):>6}", file=out)
+        for imp, sev in CASES[kind]:
+            rs = [evaluate_night(kind, hours, seed, imp, sev) for seed in seeds]
+            rows += rs
+            f1l = min(r["f1_left"] for r in rs)
+            f1r = min(r["f1_right"] for r in rs)
+            fp = sum(r["fp_left"] + r["fp_right"] for r in rs)
+            fn = sum(r["fn_left"] + r["fn_right"] for r in rs)
+            pt = sum(r["plm_true"] for r in rs)
+            pd = sum(r["plm_det"] for r in rs)
+            et = sum(r["excluded_true_s"] for r in rs)
+            ed = sum(r["excluded_det_s"] for r in rs)
+            print(f"{kind:6} {','.join(imp) or 'clean':42} {sev:3g} {f1l:8.3f} {f1r:8.3f} {fp:4d} {fn:4d} "
+                  f"{pt:8d} {pd:8d} {100.0 * (pd - pt) / max(pt, 1):+6.1f} {et:9.0f}/{ed:<9.0f}", file=out)
     return rows
+
+
+#: The bundled samples: name -> (kind, hours, seed, impairments, sfreq).
+SAMPLES = {
+    "pamrl": ("accel", 2.5, 2026, ("noise", "quantisation", "gravity_drift"), 40.0),
+    "psg_emg": ("emg", 0.5, 2026, ("drift", "mains", "pops", "cardiac"), 256.0),
+}
+
+
+def write_samples(out: str | os.PathLike) -> list[Path]:
+    """Write the small recordings bundled in ``sample_recordings/``."""
+    written = []
+    for name, (kind, hours, seed, imp, sfreq) in SAMPLES.items():
+        rec, truth = make_night(kind, hours, seed, imp, sfreq)
+        written += write_night(out, name, rec, truth)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -597,9 +649,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--impairments", default="", help="comma-separated impairments (see module help)")
     p.add_argument("--name", default=None, help="file stem (default: <kind>_<hours>h_seed<seed>)")
     p.add_argument("--evaluate", action="store_true", help="print F1 and PLM counts of the detector on generated nights")
+    p.add_argument("--samples", action="store_true",
+                   help="(re)write the bundled sample recordings into --out (default: this folder)")
     args = p.parse_args(argv)
+    if args.samples:
+        for path in write_samples(args.out or Path(__file__).resolve().parent):
+            print(path)
+        return 0
     if args.evaluate:
-        evaluate(hours=args.hours if args.hours != 8.0 else 2.0, seed=args.seed or 1)
+        evaluate(hours=args.hours if args.hours != 8.0 else 2.0)
         return 0
     if not args.out:
         p.error("--out is required (or use --evaluate)")

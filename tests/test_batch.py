@@ -44,14 +44,15 @@ def _touch(path: Path, text: str = "x") -> Path:
 def test_group_files_pairs_left_right_and_keeps_others(tmp_path):
     for name in ["P01_night1_left.csv", "P01_night1_right.csv", "P02-R.csv", "P02-L.csv", "P03.tsv",
                  "P03.json", ".hidden.csv", "sub/P04_left.csv", "P05_left.csv", "P05_L.csv",
-                 "P06_left.csv", "P06_right.edf"]:
+                 "P06_left.csv", "P06_right.edf", "P07_left.csv.gz", "P07_right.csv.gz", "P08.edf.gz"]:
         _touch(tmp_path / name)
     files, root, problems = collect_inputs([tmp_path])
     assert root == tmp_path.resolve() and problems == []
     names = sorted(f.name for f in files)
     assert "P03.json" not in names and ".hidden.csv" not in names  # sidecar and hidden file skipped
     groups = {g.id: g for g in group_files(files, root)}
-    assert sorted(groups) == ["P01_night1", "P02", "P03", "P05", "P06", "P06~2", "sub/P04"]
+    assert sorted(groups) == ["P01_night1", "P02", "P03", "P05", "P06", "P06~2", "P07", "P08", "sub/P04"]
+    assert len(groups["P07"].paths) == 2  # compressed files: the extension is .csv.gz
     assert [Path(p).name for p in groups["P01_night1"].paths] == ["P01_night1_left.csv", "P01_night1_right.csv"]
     assert [Path(p).name for p in groups["P02"].paths] == ["P02-L.csv", "P02-R.csv"]  # left first
     assert [Path(p).name for p in groups["sub/P04"].paths] == ["P04_left.csv"]  # one leg only

@@ -174,7 +174,7 @@ def test_edf_plus_signals_and_annotations_round_trip(tmp_path):
     raw = _read_raw_edf(path)
     assert raw.ch_names == ["Leg L", "Leg R"]
     assert raw.info["sfreq"] == 100.0
-    # 600.5 s is padded to whole 1 s data records: 601 s, padding marked.
+    # 600.5 s is padded to whole 1 s data records: 601 s.
     assert raw.n_times == 60100
     got = raw.get_data()[:, :rec.n_samples] * 1e6  # MNE gives volts for uV channels
     span = rec.data.max(axis=1) - rec.data.min(axis=1)
@@ -188,9 +188,7 @@ def test_edf_plus_signals_and_annotations_round_trip(tmp_path):
         lm_like = [(d, round(float(o), 3)) for d, o in zip(desc, ann.onset) if d != "BAD_ACQ_SKIP"]
         assert lm_like == [("PLM left", 10.0), ("PLM left", 40.0), ("PLM right", 41.0), ("PLM left", 70.0),
                            ("PLM left", 100.0), ("LM right", 300.0)]
-        bad = [(round(float(o), 3), round(float(d), 3)) for o, d, s in zip(ann.onset, ann.duration, desc)
-               if s == "BAD_ACQ_SKIP"]
-        assert bad == [(600.5, 0.5)]
+        assert "BAD_ACQ_SKIP" not in desc  # no gaps in this recording
 
 
 def test_edf_plus_marks_nan_gaps_and_keeps_units(tmp_path):
@@ -201,7 +199,7 @@ def test_edf_plus_marks_nan_gaps_and_keeps_units(tmp_path):
     make_result(rec).save(path)
     edf = edfio.read_edf(path)
     assert [s.physical_dimension for s in edf.signals] == ["uV", "uV"]
-    assert "UTCoffset=+01:00" in edf.local_recording_identification
+    assert "utc_offset=+01:00" in edf.local_recording_identification
     gaps = [(a.onset, a.duration) for a in edf.annotations if a.text == "BAD_ACQ_SKIP"]
     assert gaps == [(50.0, 12.5)]
     x = edf.signals[0].data
@@ -229,8 +227,8 @@ def test_edf_accelerometer_in_g(tmp_path):
 
 
 def test_edf_unstorable_rate_is_refused_without_output(tmp_path):
-    rec = make_recording(sfreq=255.99, duration=10.0)
-    with pytest.raises(InputError, match="cannot be stored in EDF"):
+    rec = make_recording(sfreq=255.9999, duration=10.0)
+    with pytest.raises(InputError, match="cannot be written to EDF"):
         make_result(rec).save(tmp_path / "x.edf")
     assert list(tmp_path.iterdir()) == []
 
@@ -257,11 +255,52 @@ def test_unknown_extension_and_format_are_input_errors(tmp_path):
         make_result().save(tmp_path / "x.out", format="pdf")
 
 
-def test_edf_without_recording_means_annotations_only(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(export, "_external_writer", lambda fmt, path: lambda p, r: calls.append((fmt, p)))
-    make_result().save(tmp_path / "x.edf")
-    assert calls == [("edf-annotations", tmp_path / "x.edf")]
+def test_edf_without_recording_is_annotations_only_and_reads_back(tmp_path):
+    import mne
+
+    path = tmp_path / "x.edf"
+    make_result().save(path)  # no recording: annotations-only EDF+
+    ann = mne.read_annotations(path)
+    lm = [(d, float(o)) for d, o in zip(ann.description, ann.onset) if "LM" in d]
+    assert [d for d, _ in lm if d.startswith("PLM")] == ["PLM left", "PLM left", "PLM right", "PLM left",
+                                                         "PLM left"]
+    # EDF keeps local clock time without offset: the reader needs the zone
+    back = plm.read_events(path, tz="Europe/Berlin")
+    assert back.start_time == START
+    assert {(round(o, 3), s) for o, s in zip(back.onset, back.side)} >= {
+        (10.0, "left"), (40.0, "left"), (41.0, "right"), (300.0, "right")}
+
+
+def test_edf_plus_signals_read_back_with_plm_read_keep_offset_and_zone(tmp_path):
+    rec = make_recording(duration=30.0)
+    path = tmp_path / "night1_scored.edf"
+    make_result(rec).save(path)
+    back = plm.read(path, format="edf")
+    assert back.start_time == START and back.start_time.utcoffset() == dt.timedelta(hours=1)
+    assert back.timezone == "Europe/Berlin"
+    assert [c.side for c in back.channels] == ["left", "right"]
+
+
+def test_edf_plus_with_signals_reads_back_as_the_scored_lms(tmp_path):
+    path = tmp_path / "night1_scored.edf"
+    make_result(make_recording()).save(path)
+    back = plm.read_events(path, format="edf-annotations")
+    # exactly the scored per-leg LMs (the unscored 0.3 s row is not written)
+    np.testing.assert_allclose(back.onset, [10, 40, 41, 70, 100, 300])
+    assert list(back.side) == ["left", "left", "right", "left", "left", "right"]
+    np.testing.assert_allclose(back.duration, [1, 1, 2, 1, 1, 1.5])
+    again = plm.score(back.replace(start_time=START), "wasm2016")
+    assert again.n_plm == 4 and again.n_lm == 5
+
+
+def test_nsrr_xml_round_trip(tmp_path):
+    path = tmp_path / "night1_nsrr.xml"
+    make_result().save(path)
+    text = path.read_text()
+    assert "PLM (Left)" in text and "Limb Movement (Right)" in text
+    back = plm.read_events(path)
+    np.testing.assert_allclose(back.onset, EV_ONSET)
+    assert list(back.side) == EV_SIDE
 
 
 def test_output_stem_adds_night_date_only_for_multi_night():
@@ -273,6 +312,12 @@ def test_output_stem_adds_night_date_only_for_multi_night():
     r = make_result()
     object.__setattr__(r, "source", "/x/pamrl_left.csv.gz")
     assert export.output_stem(r) == "pamrl_left"
+    object.__setattr__(r, "source", "/x/pamrl_left.csv.gz; /x/pamrl_right.csv.gz")  # as combine_recordings
+    assert export.output_stem(r) == "pamrl"
+    object.__setattr__(r, "source", "/x/ankle1.csv; /x/other.csv")
+    assert export.output_stem(r) == "ankle1"
+    object.__setattr__(r, "source", "")
+    assert export.output_stem(r) == "night"
 
 
 def test_write_night_outputs_refuses_unknown_format_before_writing(tmp_path):
@@ -346,3 +391,83 @@ def test_write_night_outputs_into_a_file_is_an_input_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(InputError, match="expected an output folder"):
         export.write_night_outputs(make_result(), blocker)
+
+
+def test_cli_unknown_export_format_is_one_line_error_and_writes_nothing(tmp_path, capsys):
+    from plm.cli import main
+
+    events = tmp_path / "night1_events.tsv"
+    make_result().save(events)
+    out = tmp_path / "out"
+    rc = main(["score", str(events), "--out", str(out), "--export", "pdf"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.count("\n") == 1 and "unknown export format 'pdf'" in err
+    assert not out.exists()
+
+
+def test_cli_score_events_file_writes_outputs_that_agree(tmp_path, capsys):
+    from plm.cli import main
+
+    src = tmp_path / "night1.tsv"
+    make_result().save(src)
+    out = tmp_path / "out"
+    rc = main(["score", str(src), "--json", "--out", str(out), "--export", "csv", "--export", "edf"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    line = json.loads(captured.out.strip())
+    names = sorted(p.name for p in out.iterdir())
+    # scored from events: no signals, so the EDF+ is annotations only
+    assert names == ["night1_annotations.edf", "night1_events.tsv", "night1_summary.csv",
+                     "night1_summary.json"]
+    summary = json.loads((out / "night1_summary.json").read_text())
+    row = dict(zip(*csv.reader(open(out / "night1_summary.csv", newline=""))))
+    for key in ("n_lm", "n_plm", "n_lm_left", "n_lm_right"):
+        assert summary[key] == line[key] == int(row[key])
+    assert float(row["plm_index"]) == summary["plm_index"]
+    # re-scored from the exported LMs: the 0.3 s movement is dropped again,
+    # 40 s (left) + 41 s (right) merge, the 4 LMs at 10-100 s form a series
+    assert summary["n_lm_left"] == 4 and summary["n_lm_right"] == 2
+    assert summary["n_lm"] == 5 and summary["n_plm"] == 4
+
+
+def test_edf_plus_with_signals_carries_staging_and_lights(tmp_path):
+    import mne
+
+    from plm.events import Hypnogram
+
+    rec = make_recording(duration=120.0)
+    res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})
+    object.__setattr__(res, "hypnogram", Hypnogram(["W", "N1", "N2", "R"], onset=0.0))
+    path = tmp_path / "staged.edf"
+    res.save(path)
+    ann = mne.read_annotations(path)
+    got = [(d, round(float(o), 3)) for d, o in zip(ann.description, ann.onset)
+           if d.startswith(("Sleep stage", "Lights"))]
+    assert got == [("Sleep stage W", 0.0), ("Lights off", 5.0), ("Sleep stage N1", 30.0),
+                   ("Sleep stage N2", 60.0), ("Sleep stage R", 90.0), ("Lights on", 115.0)]
+    back = plm.read_events(path, format="edf-annotations")
+    assert list(back.hypnogram.stages) == ["W", "N1", "N2", "R"]
+    assert back.lights_off == 5.0 and back.lights_on == 115.0
+
+
+def test_cli_unwritable_output_folder_is_one_line_error(tmp_path, capsys, monkeypatch):
+    import errno
+    import tempfile
+
+    from plm.cli import main
+
+    src = tmp_path / "night1.tsv"
+    make_result().save(src)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def denied(*args, **kwargs):  # what a read-only folder gives (root ignores mode bits)
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    rc = main(["score", str(src), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err == f"plm: error: {out}: output folder is not writable; choose another folder or fix its permissions\n"
+    assert list(out.iterdir()) == []

@@ -219,3 +219,16 @@ def test_without_pandas(tmp_path, signal, monkeypatch):
     np.testing.assert_array_equal(read_actigraph_csv(p, tz="UTC").data, expected)
     with pytest.raises(InputError, match=re.escape(str(bad)) + ".*sample grid"):
         read_actigraph_csv(bad, tz="UTC")
+
+
+def test_plm_score_cli_side_and_tz(tmp_path, capsys):
+    # A file name without a leg: `plm score` needs --side; --tz places the clock.
+    from plm.cli import main
+
+    still = np.random.default_rng(1).normal(0, 0.01, (3, 30 * 60)) + np.array([[0.0], [0.0], [1.0]])  # at rest
+    p = _write(tmp_path, "subject7.csv", actilife_text(still))
+    assert main(["score", str(p), "--json"]) == 1
+    assert "which leg" in capsys.readouterr().err
+    assert main(["score", str(p), "--side", "left", "--tz", "Europe/Berlin", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"start_time": "2026-03-01T22:30:00+01:00"' in out and '"n_lm": 0' in out

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import re
 import struct
-import warnings
 import zipfile
 from pathlib import Path
 

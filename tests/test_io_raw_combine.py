@@ -93,3 +93,15 @@ def test_plm_read_list_of_files(tmp_path):
     write_accel_csv(tmp_path / "l2.csv", x, 40, T0, side="left")
     with pytest.raises(InputError, match="l2.csv: records the left leg, as does .*l.csv"):
         plm.read([tmp_path / "l.csv", tmp_path / "l2.csv"])
+
+
+def test_reader_option_that_does_not_apply_is_a_clear_error(tmp_path, capsys):
+    p = write_accel_csv(tmp_path / "l.csv", np.zeros((3, 40)), 40, T0, side="left")
+    with pytest.raises(InputError, match=re.escape(str(p)) + ": option.*channels do not apply to accel-csv files"):
+        plm.read(p, channels="Leg L,Leg R")
+    assert plm.read(p, channels=None).sides == ["left"]  # None = not given
+    from plm.cli import main
+
+    assert main(["score", str(p), "--channels", "A,B"]) == 1
+    err = capsys.readouterr().err
+    assert "do not apply to accel-csv files" in err and "internal error" not in err

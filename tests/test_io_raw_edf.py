@@ -16,11 +16,10 @@ import plm  # noqa: E402
 from plm.errors import InputError  # noqa: E402
 from plm.io import detect_format  # noqa: E402
 from plm.io.edf import (  # noqa: E402
+    annotation_context,
     find_leg_channels,
-    hypnogram_from_annotations,
     leg_side_of_label,
     read_edf,
-    stage_from_annotation,
     write_edf,
 )
 from plm.recording import Channel, Recording  # noqa: E402
@@ -209,27 +208,33 @@ def test_different_leg_rates_resampled_down(tmp_path):
         read_edf(p, tz="UTC", resample=False)
 
 
-def test_hypnogram_from_edf_plus(tmp_path):
+def test_staging_events_and_lights_from_edf_plus(tmp_path):
     fs = 100
     n = fs * 150
-    ann = [(0, 30, "Sleep stage W"), (30, 60, "Sleep stage 2"), (90, 30, "Sleep stage R"), (120, 30, "Lights off")]
+    ann = [(0, 30, "Sleep stage W"), (30, 60, "Sleep stage 2"), (90, 30, "Sleep stage R"), (5, 0, "Lights off"),
+           (40, 12, "Obstructive Apnea"), (70, 3, "Arousal"), (80, 1.5, "LM left"), (140, 0, "Lights on")]
     p = make_edf(tmp_path / "staged.edf", [("Leg L", emg(n, 1), fs, "uV"), ("Leg R", emg(n, 2), fs, "uV")],
                  annotations=ann)
     rec = read_edf(p, tz="Europe/Berlin")
     assert list(rec.hypnogram.stages) == ["W", "N2", "N2", "R"]
     assert rec.hypnogram.epoch_length == 30 and rec.hypnogram.onset == 0
+    assert list(rec.respiratory.label) == ["apnea"] and rec.respiratory.onset[0] == 40
+    assert list(rec.arousals.onset) == [70.0]
+    assert (rec.lights_off, rec.lights_on) == (5.0, 140.0)
+    assert rec.meta["lm_annotations"] == 1  # the lab's scored LM is counted, not used as signal
     assert rec.start_time.utcoffset() == dt.timedelta(hours=1) and rec.timezone == "Europe/Berlin"
 
 
-def test_stage_labels_and_gaps():
-    assert [stage_from_annotation(s) for s in
-            ["Sleep stage W", "Sleep stage 1", "Sleep stage N2", "Sleep stage 3", "Sleep stage 4", "Sleep stage R",
-             "Sleep stage ?", "Stage 2", "SLEEP-S2", "SLEEP-REM", "REM", "Wake", "N3", "Apnea", "2", "Arousal"]] == \
-        ["W", "N1", "N2", "N3", "N3", "R", "?", "N2", "N2", "R", "R", "W", "N3", None, None, None]
-    # onsets 60, 90 (dur 90 = 3 epochs), a gap, then 240: epochs from 60 s
-    h = hypnogram_from_annotations([60, 90, 240], [30, 90, 30], ["Sleep stage W", "Sleep stage 2", "Sleep stage R"])
-    assert h.onset == 60 and h.epoch_length == 30
-    assert list(h.stages) == ["W", "N2", "N2", "N2", "?", "?", "R"]
+def test_annotation_context_stage_labels_and_gaps():
+    labels = ["Sleep stage W", "Sleep stage 1", "Sleep stage N2", "Sleep stage 3", "Sleep stage 4", "Sleep stage R",
+              "Sleep stage ?", "Stage 2", "SLEEP-S2", "SLEEP-REM", "REM", "Wake", "N3"]
+    ctx = annotation_context("x.edf", np.arange(len(labels)) * 30.0, np.full(len(labels), 30.0), labels)
+    assert list(ctx["hypnogram"].stages) == ["W", "N1", "N2", "N3", "N3", "R", "?", "N2", "N2", "R", "R", "W", "N3"]
+    assert annotation_context("x.edf", [0.0], [1.0], ["2"]) == {"n_lm_annotations": 0}  # bare digit: not a stage
+    # onsets 60, 90 (dur 90 = 3 epochs), a gap, then 240: epochs from 60 s, unscored in the gap
+    h = annotation_context("x.edf", [60, 90, 240], [30, 90, 30], ["Sleep stage W", "Sleep stage 2", "Sleep stage R"])
+    assert h["hypnogram"].onset == 60 and h["hypnogram"].epoch_length == 30
+    assert list(h["hypnogram"].stages) == ["W", "N2", "N2", "N2", "?", "?", "R"]
 
 
 def test_write_read_round_trip(tmp_path):
@@ -318,3 +323,25 @@ def test_clipped_channel_reported(tmp_path):
         rec = read_edf(p, tz="UTC")
     assert not any("Leg R" in w for w in rec.meta["warnings"])
     np.testing.assert_allclose(rec.data[0, 1000:1512], 200.0, atol=0.01)
+
+
+def test_gaps_survive_the_edf_round_trip(tmp_path):
+    # NaN runs (missing samples) are written as 0 plus 'plm gap' annotations and read back as NaN.
+    legs = (Channel("Leg L", "uV", "emg", "left"), Channel("Leg R", "uV", "emg", "right"))
+    import mne
+
+    x = np.vstack([emg(2560, 1), emg(2560, 2)])
+    x[:, 256:512] = np.nan          # both legs alike: one annotation for all channels
+    with pytest.warns(UserWarning, match="512 missing"):
+        p = write_edf(tmp_path / "same.edf", Recording(x, 256.0, legs, T0))
+    assert list(mne.read_annotations(p).description) == ["plm gap"]
+    np.testing.assert_array_equal(np.isnan(read_edf(p).data), np.isnan(x))
+
+    x[1, 1000:1100] = np.nan        # the right leg has one more gap: annotations per channel
+    with pytest.warns(UserWarning, match="612 missing"):  # 2 x 256 + 100 samples
+        p = write_edf(tmp_path / "gap.edf", Recording(x, 256.0, legs, T0))
+    assert sorted(mne.read_annotations(p).description) == ["plm gap: Leg L", "plm gap: Leg R", "plm gap: Leg R"]
+    back = read_edf(p)
+    np.testing.assert_array_equal(np.isnan(back.data), np.isnan(x))
+    assert back.meta["gap_samples_restored"] == 612
+    assert "lm_annotations" not in back.meta  # 'plm gap' is not a leg-movement label

@@ -1,8 +1,11 @@
 """Splitting multi-night recordings: dates, DST, lights tables, rest periods."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plm.errors import InputError
 from plm.nights import epoch_activity, read_lights_table, rest_periods, split_nights
@@ -180,7 +183,7 @@ def test_lights_table_errors_name_the_file(tmp_path):
     # 02:30 on 29 March does not exist in Berlin
     with pytest.raises(InputError, match="does not exist"):
         read_lights_table([{"lights_off": "2026-03-29T02:30:00", "lights_on": "2026-03-29T08:00:00"}],
-                          zone=__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+                          zone=ZoneInfo("Europe/Berlin"))
 
 
 # ------------------------------------------------------------------ rest periods
@@ -217,3 +220,68 @@ def test_rest_without_quiet_period_is_an_input_error():
         split_nights(rec, method="rest")
     with pytest.raises(InputError, match="unknown night-splitting method"):
         split_nights(rec, method="sunset")
+
+
+def test_each_night_keeps_only_its_own_staging():
+    from plm.events import Hypnogram
+
+    # 2 nights (20:00 on 1 March to 10:00 on 3 March = 38 h), hypnogram of
+    # 30 s epochs over all of it: epoch i is "N2" on the first night and "R"
+    # on the second. Night 0 = first 16 h = 1920 epochs, night 1 = 22 h.
+    rec = flat_recording(dt.datetime(2026, 3, 1, 20, 0, tzinfo=CET), 38.0)
+    stages = np.array(["N2"] * 1920 + ["R"] * (38 * 120 - 1920))
+    nights = split_nights(rec.replace(hypnogram=Hypnogram(stages)))
+    assert [len(n.hypnogram) for n in nights] == [1920, 22 * 120]
+    assert set(nights[0].hypnogram.stages) == {"N2"} and set(nights[1].hypnogram.stages) == {"R"}
+    assert nights[1].hypnogram.onset == 0.0
+    assert nights[1].hypnogram.seconds_in(["R"]) == 22 * 3600
+
+
+# ------------------------------------------------------------------ properties
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Pacific/Chatham",
+         "America/Sao_Paulo", "UTC"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(zone=st.sampled_from(ZONES),
+       start_min=st.integers(0, 366 * 24 * 60),
+       hours=st.integers(1, 24 * 9))
+def test_noon_split_partitions_and_starts_at_local_noon(zone, start_min, hours):
+    tz = ZoneInfo(zone)
+    utc = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=start_min)
+    local = utc.astimezone(tz)
+    start = local.replace(tzinfo=dt.timezone(local.utcoffset()))
+    rec = flat_recording(start, hours, sfreq=1 / 60, timezone=zone)  # one sample a minute
+    nights = split_nights(rec)
+    assert nights
+    # contiguous, in order, no overlap; dropped samples only at the ends
+    first_i = round((nights[0].start_time - start).total_seconds() / 60)
+    last_i = first_i
+    for n in nights:
+        assert round((n.start_time - start).total_seconds() / 60) == last_i
+        last_i += n.n_samples
+    dropped = first_i + (rec.n_samples - last_i)
+    if len(nights) > 1 or dropped:
+        assert all(len(n.meta["notes"]) <= 2 for n in nights)
+    assert dropped == 0 or any("dropped" in note for n in nights for note in n.meta["notes"])
+    for k, n in enumerate(nights):
+        # offset in force at the night's first sample, as the zone says
+        assert n.start_time.utcoffset() == n.start_time.astimezone(tz).utcoffset()
+        wall = n.start_time.astimezone(tz)
+        if k > 0 or first_i > 0:
+            assert (wall.hour, wall.minute) == (12, 0)
+        if 0 < k < len(nights) - 1:
+            # a whole window: from one local noon to the next (23-25 h real time)
+            nxt = nights[k + 1].start_time
+            assert (nxt - n.start_time).total_seconds() == n.duration
+            assert 23 * 3600 <= n.duration <= 25 * 3600
+        assert n.meta["night"] == (wall.date() if wall.hour >= 12 else wall.date() - dt.timedelta(days=1)).isoformat()
+
+
+def test_epoch_activity_in_chunks_equals_direct_computation():
+    rec = week_recording(hours=13.0)  # 780 epochs: 4 h chunks of 240 epochs + a rest
+    spe = 240  # 60 s at 4 Hz
+    x = rec.data[:, : 780 * spe].reshape(2, 780, spe)
+    direct = np.median(np.abs(np.diff(x, axis=2)), axis=2).sum(axis=0)
+    np.testing.assert_array_equal(epoch_activity(rec), direct)

@@ -108,7 +108,10 @@ def zero_phase(x: np.ndarray, sos: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if len(sos) == 0:
         return x.copy()
-    padlen = min(x.shape[axis] - 1, 3 * (2 * len(sos) + 1))
+    # A long odd (point-symmetric) extension lets the start-up transient of
+    # narrow filters (the mains notch rings for ~1 s) die out before the
+    # first real sample, so the recording's first seconds are usable.
+    padlen = min(x.shape[axis] - 1, max(3 * (2 * len(sos) + 1), settle_samples(sos, 1e-6)))
     return signal.sosfiltfilt(sos, x, axis=axis, padlen=max(padlen, 0))
 
 

@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..events import LegMovements
 from . import accel as _accel
 from . import emg as _emg
+from . import filters
 from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 
@@ -144,10 +145,13 @@ def detect_leg(
     else:
         onset, offset = _accel.accel_events(masks["on"], masks["active"], sfreq, criteria)
 
-    # No LM may start inside a gap, non-wear or clipped stretch.
-    bad = np.vstack([quality.gaps, quality.nonwear, quality.clipped])
-    if len(bad) and len(onset):
-        bad = merge_intervals(bad)
+    # No LM may start inside a gap, non-wear or clipped stretch, nor within
+    # the filters' start-up transient next to one or next to either end of
+    # the recording (a filter started on hum or on a filled gap rings).
+    guard = filters.settle_samples(plan.sos, 1e-3) + 2 * getattr(plan, "smooth_n", 1)
+    bad = np.vstack([quality.gaps, quality.nonwear, quality.clipped, [[-guard, 0], [n, n + guard]]])
+    bad = merge_intervals(bad + np.array([-guard, guard]))
+    if len(onset):
         pos = np.searchsorted(bad[:, 0], onset, side="right") - 1
         inside = (pos >= 0) & (onset < bad[np.maximum(pos, 0), 1])
         onset, offset = onset[~inside], offset[~inside]

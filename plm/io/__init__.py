@@ -132,7 +132,25 @@ def read(path: str | os.PathLike | Sequence[str | os.PathLike], format: str = "a
     else:
         _check_file(path)
     _, reader = _load(_resolve(format, RAW_FORMATS, path))
-    return reader(path, **kwargs)
+    return reader(path, **_reader_options(reader, format, path, kwargs))
+
+
+def _reader_options(reader: Callable, format: str, path, kwargs: dict) -> dict:
+    """Options for ``reader``; one it does not take is a clear error, not a TypeError.
+
+    None means "not given" (CLI defaults), so it is dropped.
+    """
+    import inspect
+
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    params = inspect.signature(reader).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    unknown = sorted(set(kwargs) - set(params))
+    if unknown:
+        raise InputError(path, f"option(s) {', '.join(unknown)} do not apply to {format} files "
+                               f"(the {format} reader takes {', '.join(p for p in params if p != 'path') or 'none'})")
+    return kwargs
 
 
 def read_events(path: str | os.PathLike, format: str = "auto", **kwargs):

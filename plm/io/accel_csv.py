@@ -33,9 +33,9 @@ from ._rawfiles import (
     check_sfreq,
     check_signal,
     check_timezone,
-    parse_numeric_rows,
+    TextSource,
     parse_start_time,
-    read_bytes,
+    read_numeric_table,
     text_head,
 )
 
@@ -108,48 +108,41 @@ def read_accel_csv(
         Three ``accel`` channels ``<side>_x``, ``<side>_y``, ``<side>_z`` in g.
     """
     path = Path(path)
-    raw = read_bytes(path)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    # Only the header is decoded as text; the body goes to the numeric parser as bytes.
-    header_end = 0
-    lines: list[str] = []
-    while header_end < len(raw):
-        nl = raw.find(b"\n", header_end)
-        nl = len(raw) if nl < 0 else nl
-        line = raw[header_end:nl].decode("utf-8", errors="replace")
-        lines.append(line)
-        header_end = nl + 1
-        if line.strip() and not line.lstrip().startswith("#"):
-            break
-        if len(lines) > 1000:
-            raise InputError(path, "more than 1000 header lines; is this a plm accelerometer CSV?")
-    if not raw.strip():
-        raise InputError(path, "file is empty")
-    header, col_idx = _parse_header(path, lines)
-    missing = [k for k in REQUIRED_KEYS if k not in header]
-    if side is None and "side" not in header:
-        missing.insert(0, "side")
-    if missing:
-        raise InputError(path, f"header is missing {', '.join('# ' + k + ':' for k in missing)}")
+    with TextSource(path) as src:
+        # Header lines are read as text; the body streams to the numeric parser.
+        lines: list[str] = []
+        while True:
+            line = src.readline()
+            if line is None:
+                break
+            lines.append(line)
+            if line.strip() and not line.lstrip().startswith("#"):
+                break
+            if len(lines) > 1000:
+                raise InputError(path, "more than 1000 header lines; is this a plm accelerometer CSV?")
+        header, col_idx = _parse_header(path, lines)
+        missing = [k for k in REQUIRED_KEYS if k not in header]
+        if side is None and "side" not in header:
+            missing.insert(0, "side")
+        if missing:
+            raise InputError(path, f"header is missing {', '.join('# ' + k + ':' for k in missing)}")
 
-    columns = [c.strip().lower() for c in lines[col_idx].split(",")]
-    if columns != list(AXES):
-        raise InputError(path, f"line {col_idx + 1}: column header must be 'x,y,z', got {lines[col_idx].strip()[:60]!r}")
+        columns = [c.strip().lower() for c in lines[col_idx].split(",")]
+        if columns != list(AXES):
+            raise InputError(path, f"line {col_idx + 1}: column header must be 'x,y,z', got {lines[col_idx].strip()[:60]!r}")
 
-    leg = _resolve_side(path, header.get("side"), side)
-    sfreq = check_sfreq(path, header["sampling_rate_hz"], MAX_ACCEL_HZ)
-    start = parse_start_time(path, header["start"], key="start")
-    unit = header["units"].strip()
-    factor = UNIT_TO_G.get(unit) or UNIT_TO_G.get(unit.lower())
-    if factor is None:
-        raise InputError(path, f"units: {unit!r} not supported; expected g, mg or m/s^2")
-    tz = check_timezone(path, header["timezone"], start) if header.get("timezone") else None
+        leg = _resolve_side(path, header.get("side"), side)
+        sfreq = check_sfreq(path, header["sampling_rate_hz"], MAX_ACCEL_HZ)
+        start = parse_start_time(path, header["start"], key="start")
+        unit = header["units"].strip()
+        factor = UNIT_TO_G.get(unit) or UNIT_TO_G.get(unit.lower())
+        if factor is None:
+            raise InputError(path, f"units: {unit!r} not supported; expected g, mg or m/s^2")
+        tz = check_timezone(path, header["timezone"], start) if header.get("timezone") else None
 
-    data = parse_numeric_rows(path, raw[header_end:], 3, col_idx + 2, "x,y,z", dtype=dtype).T
+        data = read_numeric_table(src, 3, col_idx + 2, "x,y,z", dtype=dtype)
     if factor != 1.0:
-        data = data * np.asarray(factor, dtype=data.dtype)
-    data = np.ascontiguousarray(data)
+        data *= np.asarray(factor, dtype=data.dtype)
     check_signal(path, data)
     channels = tuple(Channel(f"{leg}_{ax}", "g", "accel", side=leg, axis=ax) for ax in AXES)
     known = set(REQUIRED_KEYS) | {"side", "device", "timezone"}

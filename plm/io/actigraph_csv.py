@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..recording import Channel, Recording
-from ._rawfiles import check_sfreq, check_signal, parse_numeric_rows, read_bytes, text_head
+from ._rawfiles import TextSource, check_sfreq, check_signal, read_numeric_table, text_head
 from .accel_csv import MAX_ACCEL_HZ
 
 __all__ = ["read_actigraph_csv", "sniff", "side_from_filename", "parse_tz"]
@@ -137,80 +137,78 @@ def read_actigraph_csv(
         Three ``accel`` channels ``<side>_x/_y/_z`` in g.
     """
     path = Path(path)
-    raw = read_bytes(path)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    pos = 0
-    lines: list[str] = []
-    for _ in range(N_HEADER_LINES + 1):
-        nl = raw.find(b"\n", pos)
-        nl = len(raw) if nl < 0 else nl
-        lines.append(raw[pos:nl].decode("utf-8", errors="replace").rstrip("\r"))
-        pos = nl + 1
-        if pos > len(raw):
-            break
-    if not lines or TITLE_MARK not in lines[0]:
-        raise InputError(path, f"first line is not an ActiLife title line ('... {TITLE_MARK} ...')")
-    if len(lines) < N_HEADER_LINES or not lines[N_HEADER_LINES - 1].strip().startswith("---"):
-        raise InputError(path, f"ActiLife header must have {N_HEADER_LINES} lines ending in a dashed line")
-    header = lines[:N_HEADER_LINES]
+    with TextSource(path) as src:
+        lines: list[str] = []
+        for _ in range(N_HEADER_LINES + 1):
+            line = src.readline()
+            if line is None:
+                break
+            lines.append(line)
+        if not lines or TITLE_MARK not in lines[0]:
+            raise InputError(path, f"first line is not an ActiLife title line ('... {TITLE_MARK} ...')")
+        if len(lines) < N_HEADER_LINES or not lines[N_HEADER_LINES - 1].strip().startswith("---"):
+            raise InputError(path, f"ActiLife header must have {N_HEADER_LINES} lines ending in a dashed line")
+        header = lines[:N_HEADER_LINES]
 
-    m = _RATE_RE.search(header[0])
-    if not m:
-        raise InputError(path, "title line has no sampling rate ('at NN Hz')")
-    sfreq = check_sfreq(path, m.group(1), MAX_ACCEL_HZ, what="sampling rate")
-    m = _DATEFMT_RE.search(header[0])
-    date_fmt = _strptime_format(m.group(1)) if m else "%m/%d/%Y"
+        m = _RATE_RE.search(header[0])
+        if not m:
+            raise InputError(path, "title line has no sampling rate ('at NN Hz')")
+        sfreq = check_sfreq(path, m.group(1), MAX_ACCEL_HZ, what="sampling rate")
+        m = _DATEFMT_RE.search(header[0])
+        date_fmt = _strptime_format(m.group(1)) if m else "%m/%d/%Y"
 
-    fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
-    for key in ("Start Time", "Start Date"):
-        if key not in fields:
-            raise InputError(path, f"header is missing the '{key}' line")
-    epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00")
-    if epoch.strip() not in ("00:00:00", "0:00:00"):
-        raise InputError(
-            path, f"epoch period is {epoch.strip()}: this is an epoch (activity counts) export; plm needs the raw export (epoch 00:00:00)"
-        )
-    try:
-        naive = _dt.datetime.strptime(f"{fields['Start Date'].strip()} {fields['Start Time'].strip()}", f"{date_fmt} %H:%M:%S")
-    except ValueError:
-        raise InputError(
-            path, f"start '{fields['Start Date']} {fields['Start Time']}' does not match the date format {date_fmt} %H:%M:%S"
-        ) from None
+        fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
+        for key in ("Start Time", "Start Date"):
+            if key not in fields:
+                raise InputError(path, f"header is missing the '{key}' line")
+        epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00")
+        if epoch.strip() not in ("00:00:00", "0:00:00"):
+            raise InputError(
+                path, f"epoch period is {epoch.strip()}: this is an epoch (activity counts) export; "
+                "plm needs the raw export (epoch 00:00:00)"
+            )
+        try:
+            naive = _dt.datetime.strptime(f"{fields['Start Date'].strip()} {fields['Start Time'].strip()}",
+                                          f"{date_fmt} %H:%M:%S")
+        except ValueError:
+            raise InputError(
+                path, f"start '{fields['Start Date']} {fields['Start Time']}' does not match the date format "
+                f"{date_fmt} %H:%M:%S"
+            ) from None
 
-    meta_warnings: list[str] = []
-    if tz is None:
-        zone: _dt.tzinfo = _dt.timezone.utc
-        msg = "ActiLife CSV has no UTC offset; the device clock was taken as UTC (pass tz= to set it)"
-        meta_warnings.append(msg)
-        warnings.warn(f"{path}: {msg}", UserWarning, stacklevel=2)
-    else:
-        zone = parse_tz(tz, path)
-    start = _localize(naive, zone, path)
-    tz_name = getattr(zone, "key", None)
+        meta_warnings: list[str] = []
+        if tz is None:
+            zone: _dt.tzinfo = _dt.timezone.utc
+            msg = "ActiLife CSV has no UTC offset; the device clock was taken as UTC (pass tz= to set it)"
+            meta_warnings.append(msg)
+            warnings.warn(f"{path}: {msg}", UserWarning, stacklevel=2)
+        else:
+            zone = parse_tz(tz, path)
+        start = _localize(naive, zone, path)
+        tz_name = getattr(zone, "key", None)
 
-    leg = _pick_side(path, side)
+        leg = _pick_side(path, side)
 
-    # Column header line (optional in ActiLife exports).
-    body_start = pos if len(lines) > N_HEADER_LINES else len(raw)
-    col_line = lines[N_HEADER_LINES] if len(lines) > N_HEADER_LINES else ""
-    first_line_no = N_HEADER_LINES + 1
-    if col_line and not _looks_numeric_row(col_line):
-        cols = [c.strip().lower() for c in col_line.split(",")]
-        body = raw[body_start:]
-        first_line_no += 1
-    else:
-        cols = None
-        body = raw[_line_offset(raw, N_HEADER_LINES):]
-    has_ts, order = _column_layout(path, cols, body)
-    n_cols = 3 + int(has_ts)
-    parsed = parse_numeric_rows(path, body, n_cols, first_line_no, "timestamp,x,y,z" if has_ts else "x,y,z",
-                                dtype=dtype, text_first=has_ts)
-    data, stamps = parsed if has_ts else (parsed, None)
-    data = np.ascontiguousarray(data[:, order].T)
+        # Column header line (optional in ActiLife exports).
+        col_line = lines[N_HEADER_LINES] if len(lines) > N_HEADER_LINES else ""
+        first_line_no = N_HEADER_LINES + 1
+        if col_line and not _looks_numeric_row(col_line):
+            cols = [c.strip().lower() for c in col_line.split(",")]
+            first_line_no += 1
+        else:
+            cols = None
+            if col_line:
+                src.unread_line()
+        has_ts, order = _column_layout(path, cols, col_line)
+        n_cols = 3 + int(has_ts)
+        checker = _TimestampChecker(path, naive, sfreq, date_fmt, first_line_no) if has_ts else None
+        data = read_numeric_table(src, n_cols, first_line_no, "timestamp,x,y,z" if has_ts else "x,y,z",
+                                  dtype=dtype, text_first=has_ts, on_text=checker)
+    if order != [0, 1, 2]:
+        data = np.ascontiguousarray(data[order])
     check_signal(path, data)
-    if has_ts:
-        _check_timestamps(path, stamps, naive, sfreq, date_fmt, data.shape[1], first_line_no)
+    if checker is not None:
+        checker.finish(data.shape[1])
 
     serial = fields.get("Serial Number", "").strip()
     m_model = re.search(r"ActiGraph\s+(\S+)", header[0])
@@ -287,25 +285,15 @@ def _looks_numeric_row(line: str) -> bool:
     return True
 
 
-def _line_offset(raw: bytes, n: int) -> int:
-    pos = 0
-    for _ in range(n):
-        nl = raw.find(b"\n", pos)
-        if nl < 0:  # fewer lines than the header needs: no data rows
-            return len(raw)
-        pos = nl + 1
-    return pos
-
-
-def _column_layout(path, cols: list[str] | None, body: bytes) -> tuple[bool, list[int]]:
+def _column_layout(path, cols: list[str] | None, first_row: str) -> tuple[bool, list[int]]:
     """(timestamp column present, order of the x, y, z columns among the numeric ones)."""
     if cols is None:
-        first = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").split(",")
-        if len(first) == 4:
-            return True, [0, 1, 2]
-        if len(first) == 3:
-            return False, [0, 1, 2]
-        raise InputError(path, f"line 11: {len(first)} columns; expected x,y,z with an optional leading timestamp")
+        if not first_row:
+            raise InputError(path, "no data rows after the ActiLife header")
+        n = len(first_row.split(","))
+        if n in (3, 4):
+            return n == 4, [0, 1, 2]
+        raise InputError(path, f"line 11: {n} columns; expected x,y,z with an optional leading timestamp")
     has_ts = cols[0] in ("timestamp", "date", "datetime", "time")
     axes = cols[1:] if has_ts else cols
     want = ["accelerometer x", "accelerometer y", "accelerometer z"]
@@ -316,48 +304,70 @@ def _column_layout(path, cols: list[str] | None, body: bytes) -> tuple[bool, lis
     return has_ts, [axes.index(w) for w in want]
 
 
-def _check_timestamps(path, stamps: np.ndarray, start: _dt.datetime, sfreq: float, date_fmt: str,
-                      n: int, first_line: int) -> None:
-    """Timestamps must start at the header start and advance by one sample each row."""
-    fmt = f"{date_fmt} %H:%M:%S.%f"
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - depends on environment
-        pd = None
-    if pd is not None and len(stamps) == n:
+class _TimestampChecker:
+    """Timestamps must start at the header start and advance by one sample per row.
+
+    Called chunk by chunk by the table parser (every row with pandas, the
+    first and last row without it). ActiLife rounds timestamps to 1 ms, so a
+    deviation up to half a sample (at least 1.5 ms) from the grid is accepted.
+    """
+
+    def __init__(self, path, start: _dt.datetime, sfreq: float, date_fmt: str, first_line: int) -> None:
+        self.path, self.start, self.sfreq, self.first_line = path, start, sfreq, first_line
+        self.formats = (f"{date_fmt} %H:%M:%S.%f", f"{date_fmt} %H:%M:%S")
+        self.date_fmt = date_fmt
+        self.prev: tuple[float, int, str] | None = None
+        self.tol = max(0.0015, 0.5 / sfreq)
+
+    def __call__(self, stamps: np.ndarray, rows: np.ndarray) -> None:
+        sec = self._seconds(stamps)
+        if self.prev is not None:
+            sec = np.concatenate([[self.prev[0]], sec])
+            rows = np.concatenate([[self.prev[1]], rows])
+            stamps = np.concatenate([[self.prev[2]], stamps])
+        step = np.diff(sec)
+        if step.size and (step <= 0).any():
+            i = int(np.flatnonzero(step <= 0)[0]) + 1
+            what = "repeats" if step[i - 1] == 0 else "goes back in time"
+            raise InputError(self.path, f"line {self.first_line + rows[i]}: timestamp {stamps[i]} {what}; "
+                             "timestamps must increase")
+        err = sec - rows / self.sfreq
+        off = np.abs(err) > self.tol
+        if off.any():
+            i = int(np.argmax(off))
+            raise InputError(
+                self.path, f"line {self.first_line + rows[i]}: timestamp {stamps[i]} is {err[i]:+.3f} s off the "
+                f"{self.sfreq:g} Hz sample grid from the header start; samples are missing or the rate is wrong"
+            )
+        self.prev = (float(sec[-1]), int(rows[-1]), str(stamps[-1]))
+
+    def _seconds(self, stamps: np.ndarray) -> np.ndarray:
         try:
-            t = pd.to_datetime(pd.Series(stamps), format=fmt)
-        except ValueError:
-            try:
-                t = pd.to_datetime(pd.Series(stamps), format=f"{date_fmt} %H:%M:%S")
-            except ValueError:
-                raise InputError(path, f"timestamps do not match the date format {date_fmt} HH:MM:SS[.fff]") from None
-        sec = (t - pd.Timestamp(start)).dt.total_seconds().to_numpy()
-        rows = np.arange(n)
-    else:
-        parsed = []
-        for s in (stamps[0], stamps[-1]):
-            for f in (fmt, f"{date_fmt} %H:%M:%S"):
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on environment
+            pd = None
+        if pd is not None:
+            for fmt in self.formats:
                 try:
-                    parsed.append(_dt.datetime.strptime(s.strip(), f))
-                    break
+                    t = pd.to_datetime(pd.Series(stamps), format=fmt)
                 except ValueError:
                     continue
-            else:
-                raise InputError(path, f"timestamp {s!r} does not match the date format {date_fmt} HH:MM:SS[.fff]")
-        sec = np.array([(p - start).total_seconds() for p in parsed])
-        rows = np.array([0, n - 1])
-    step = np.diff(sec)
-    if step.size and (step <= 0).any():
-        i = int(np.flatnonzero(step <= 0)[0]) + 1
-        what = "repeats" if step[i - 1] == 0 else "goes back in time"
-        raise InputError(path, f"line {first_line + rows[i]}: timestamp {stamps[i]} {what}; timestamps must increase")
-    # ActiLife rounds timestamps to 1 ms; allow that plus a little clock drift.
-    err = sec - rows / sfreq
-    tol = max(0.0015, 0.5 / sfreq)
-    if np.abs(err).max() > tol:
-        i = int(np.argmax(np.abs(err) > tol))
-        raise InputError(
-            path, f"line {first_line + rows[i]}: timestamp {stamps[i]} is {err[i]:+.3f} s off the {sfreq:g} Hz sample "
-            "grid from the header start; samples are missing or the rate is wrong"
-        )
+                return (t - pd.Timestamp(self.start)).dt.total_seconds().to_numpy()
+        else:
+            out = []
+            for s in stamps:
+                for fmt in self.formats:
+                    try:
+                        out.append((_dt.datetime.strptime(s.strip(), fmt) - self.start).total_seconds())
+                        break
+                    except ValueError:
+                        continue
+                else:
+                    break
+            if len(out) == len(stamps):
+                return np.asarray(out)
+        raise InputError(self.path, f"timestamps do not match the date format {self.date_fmt} HH:MM:SS[.fff]")
+
+    def finish(self, n_rows: int) -> None:
+        if self.prev is None or self.prev[1] != n_rows - 1:
+            raise InputError(self.path, "timestamp column could not be checked to the last row")

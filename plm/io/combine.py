@@ -1,7 +1,6 @@
 """Combine several recordings of one night (e.g. left and right ankle) into one."""
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Sequence
 
 import numpy as np

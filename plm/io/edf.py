@@ -20,7 +20,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..events import Hypnogram
 from ..recording import Channel, Recording
 from ._rawfiles import check_sfreq
 from .atomic import atomic_path
@@ -32,7 +31,7 @@ __all__ = [
     "find_leg_channels",
     "leg_side_of_label",
     "read_edf_header",
-    "stage_from_annotation",
+    "annotation_context",
     "MAX_EMG_HZ",
 ]
 
@@ -377,63 +376,45 @@ def _note_clipping(x: np.ndarray, label: str, hdr: EdfHeader, i: int, notes: lis
 
 
 # --------------------------------------------------------------- annotations
-_STAGE_WORDS = {
-    "w": "W", "wake": "W", "0": "W",
-    "1": "N1", "n1": "N1", "s1": "N1",
-    "2": "N2", "n2": "N2", "s2": "N2",
-    "3": "N3", "n3": "N3", "s3": "N3", "4": "N3", "n4": "N3", "s4": "N3",
-    "r": "R", "rem": "R", "5": "R",
-    "?": "?", "unscored": "?", "unknown": "?", "movement time": "?", "mt": "?", "artifact": "?",
-}
+def annotation_context(path, onsets, durations, descriptions) -> dict[str, Any]:
+    """Staging, respiratory events, arousals and lights from EDF+ annotations.
 
+    Labels are classified by :func:`plm.io.edf_annotations.classify` (the
+    event reader's mapping, so an EDF+ means the same whether it is read as a
+    recording or as events); stage rows become a :class:`Hypnogram` on their
+    epoch grid (:func:`plm.io._scored.hypnogram_from_rows`).
 
-def stage_from_annotation(description: str) -> str | None:
-    """Stage code (W, N1, N2, N3, R, ?) of an EDF+ annotation text, or None.
-
-    Accepts ``Sleep stage W/1/2/3/4/R/?``, ``Sleep stage N1``... (Sleep-EDF,
-    Sleep-EDFx, MNE), ``Stage 2``, ``SLEEP-S2``, ``SLEEP-REM`` and bare
-    ``W, N1, N2, N3, R, REM, Wake``. Stage 4 (R&K) is N3. Bare digits are
-    only read as stages after a ``stage`` prefix.
+    Returns
+    -------
+    dict
+        Keyword arguments for :class:`Recording` (only those present) plus
+        ``"n_lm_annotations"``: scored leg movements found (not used by the
+        signal reader; read them with ``format="edf-annotations"``).
     """
-    s = " ".join(description.strip().lower().replace("_", " ").split())
-    for prefix in ("sleep stage ", "sleep stage: ", "stage ", "sleep-", "sleep "):
-        if s.startswith(prefix):
-            rest = s[len(prefix):].strip()
-            if rest.startswith("s") and rest[1:] in ("1", "2", "3", "4"):
-                rest = rest[1:]
-            return _STAGE_WORDS.get(rest)
-    if s in ("w", "wake", "n1", "n2", "n3", "n4", "r", "rem"):
-        return _STAGE_WORDS[s]
-    return None
+    from ..events import ScoredEvents
+    from ._scored import hypnogram_from_rows
+    from .edf_annotations import classify
 
-
-def hypnogram_from_annotations(onsets, durations, descriptions) -> Hypnogram | None:
-    """A :class:`Hypnogram` from stage annotations (None when there are none)."""
-    codes = [stage_from_annotation(str(d)) for d in descriptions]
-    keep = np.array([c is not None for c in codes], dtype=bool)
-    if not keep.any():
-        return None
-    on = np.asarray(onsets, dtype=float)[keep]
-    du = np.asarray(durations, dtype=float)[keep]
-    st = np.array([c for c in codes if c is not None], dtype="<U2")
-    order = np.argsort(on, kind="stable")
-    on, du, st = on[order], du[order], st[order]
-    positive = du[du > 0]
-    if positive.size:
-        # epoch length: the shortest common duration (30 s in AASM scoring, 20 s in some R&K files)
-        vals, counts = np.unique(np.round(positive, 3), return_counts=True)
-        epoch = float(vals[np.argmax(counts)]) if vals.size == 1 else float(min(vals[counts >= counts.max() * 0.1]))
-    elif on.size > 1:
-        epoch = float(np.median(np.diff(on)))
-    else:
-        epoch = 30.0
-    n = np.maximum(1, np.round(np.where(du > 0, du, epoch) / epoch).astype(np.int64))
-    k = np.round((on - on[0]) / epoch).astype(np.int64)
-    total = int((k + n).max())
-    stages = np.full(total, "?", dtype="<U2")
-    idx = np.repeat(k, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    stages[idx] = np.repeat(st, n)
-    return Hypnogram(stages, epoch, float(on[0]))
+    kinds: dict[str, list[tuple[float, float, str, int]]] = {}
+    for i, (onset, dur, desc) in enumerate(zip(onsets, durations, descriptions), start=1):
+        if str(desc).startswith(GAP_LABEL):
+            continue  # plm's own missing-sample marks, handled by read_edf
+        cls = classify(str(desc))
+        if cls is not None:
+            kinds.setdefault(cls[0], []).append((float(onset), float(dur), cls[1], i))
+    out: dict[str, Any] = {"n_lm_annotations": len(kinds.get("lm", []))}
+    if "stage" in kinds:
+        on, du, val, row = (np.array(v) for v in zip(*kinds["stage"]))
+        out["hypnogram"] = hypnogram_from_rows(path, on.astype(float), du.astype(float), val, row.astype(int))
+    for kind, field in (("respiratory", "respiratory"), ("arousal", "arousals")):
+        if kind in kinds:
+            on, du, val, _ = zip(*kinds[kind])
+            out[field] = ScoredEvents(np.array(on), np.array(du), np.array(val))
+    if "lights_off" in kinds:
+        out["lights_off"] = min(r[0] for r in kinds["lights_off"])
+    if "lights_on" in kinds:
+        out["lights_on"] = max(r[0] for r in kinds["lights_on"])
+    return out
 
 
 # -------------------------------------------------------------------- reader
@@ -532,26 +513,35 @@ def read_edf(
     reader = mne.io.read_raw_bdf if hdr.bytes_per_sample == 3 else mne.io.read_raw_edf
     # Read channels of equal rate together; MNE would upsample mixed rates to the fastest one.
     signals: dict[str, np.ndarray] = {}
+    groups: list[np.ndarray] = []
     annotations = None
     for rate in sorted(set(rates.values())):
         group = [lab for lab in needed if rates[lab] == rate]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                raw = reader(path, include=group, preload=True, stim_channel=None, infer_types=False, verbose="error")
+                raw = reader(path, include=group, preload=False, stim_channel=None, infer_types=False, verbose="error")
         except Exception as exc:  # noqa: BLE001 - MNE raises many types for broken files
             raise InputError(path, f"MNE cannot read the file ({' '.join(str(exc).split())[:200]})") from None
         if annotations is None:
             annotations = raw.annotations
-        data = raw.get_data()
         if list(raw.ch_names) != group:
             raise InputError(path, f"MNE returned channels {raw.ch_names}, expected {group}")
+        try:
+            data = raw.get_data()  # not preloaded: read from disk straight into this one array
+        except Exception as exc:  # noqa: BLE001 - MNE raises many types for broken files
+            raise InputError(path, f"MNE cannot read the signals ({' '.join(str(exc).split())[:200]})") from None
+        del raw
+        groups.append(data)
         for lab, row in zip(group, data):
             unit = hdr.units[idx_of[lab]]
-            physical = row / _mne_scale(unit)
-            _note_clipping(physical, lab, hdr, idx_of[lab], notes)
-            signals[lab] = physical * _unit_factor(path, unit, lab, notes)
-        del raw, data
+            row /= _mne_scale(unit)  # back to the file's physical unit
+            _note_clipping(row, lab, hdr, idx_of[lab], notes)
+            factor = _unit_factor(path, unit, lab, notes)
+            if factor != 1.0:
+                row *= factor
+            signals[lab] = row
+        del data
 
     target = min(rates.values())
     if len(set(rates.values())) > 1:
@@ -566,17 +556,31 @@ def read_edf(
                 notes.append(f"channel {lab!r} resampled from {rates[lab]:g} Hz to {target:g} Hz to match the other leg")
     n = min(len(v) for v in signals.values())
 
-    rows, chans = [], []
-    for side in ("left", "right"):
-        if side not in picks:
-            continue
+    sides = [s_ for s_ in ("left", "right") if s_ in picks]
+    leg_rows = [signals[picks[s_][0]] for s_ in sides]
+    if (len(groups) == 1 and all(len(picks[s_]) == 1 for s_ in sides) and groups[0].shape == (len(sides), n)
+            and all(np.shares_memory(r, groups[0][i]) for i, r in enumerate(leg_rows))):
+        # common case: the one array MNE filled already holds the legs in order, use it as is
+        data = groups[0]
+        signals = {}
+    else:
+        data = np.empty((len(sides), n), dtype=np.float64)
+    del leg_rows, groups
+    chans = []
+    for i, side in enumerate(sides):
         labs = picks[side]
-        x = signals[labs[0]][:n] if len(labs) == 1 else signals[labs[0]][:n] - signals[labs[1]][:n]
+        if not signals:
+            pass  # already in place
+        elif len(labs) == 1:
+            data[i] = signals.pop(labs[0])[:n]
+        else:
+            np.subtract(signals[labs[0]][:n], signals[labs[1]][:n], out=data[i])
         name = labs[0] if len(labs) == 1 else f"{labs[0]}-{labs[1]}"
-        x = x * check_emg_scale(path, x, name, units, notes)
-        rows.append(x)
+        factor = check_emg_scale(path, data[i], name, units, notes)
+        if factor != 1.0:
+            data[i] *= factor
         chans.append(Channel(name, "uV", "emg", side=side))
-    data = np.vstack(rows)
+    del signals
 
     # Start time: the header clock has no UTC offset; EDF+ keeps a sub-second start in the first TAL.
     clock = hdr.start + _dt.timedelta(seconds=_first_record_offset(path, hdr))
@@ -593,13 +597,18 @@ def read_edf(
             zone = _dt.timezone.utc
             notes.append("EDF start time has no UTC offset; the clock time was taken as UTC (pass tz= to set it)")
         start = clock.replace(tzinfo=zone)
+    # MNE's annotation onsets are seconds from the first sample (EDF+ time-keeping already applied).
+    context = (annotation_context(path, annotations.onset, annotations.duration, annotations.description)
+               if annotations is not None and len(annotations) else {})
+    n_lm_ann = context.pop("n_lm_annotations", 0)
     if annotations is not None and len(annotations):
-        # MNE keeps sub-second start offsets of EDF+ in first_time; annotation onsets are from the header start.
-        hyp = hypnogram_from_annotations(annotations.onset, annotations.duration, annotations.description)
-    else:
-        hyp = None
+        n_gap = _apply_gap_annotations(data, [c.name for c in chans], target, annotations)
 
     meta: dict[str, Any] = {"format": "edf", "edf_kind": hdr.kind, "leg_channels": {k: v for k, v in picks.items()}}
+    if n_lm_ann:
+        meta["lm_annotations"] = n_lm_ann
+    if annotations is not None and len(annotations) and n_gap:
+        meta["gap_samples_restored"] = n_gap  # 'plm gap' annotations of a file plm wrote: NaN again
     warn_notes = [m for m in notes]
     if warn_notes:
         meta["warnings"] = warn_notes
@@ -610,11 +619,11 @@ def read_edf(
         sfreq=target,
         channels=tuple(chans),
         start_time=start,
-        hypnogram=hyp,
         timezone=tz_name,
         device=_equipment(hdr.recording_id),
         source=str(path),
         meta=meta,
+        **context,
     )
 
 
@@ -638,8 +647,9 @@ def write_edf(path: str | os.PathLike, recording: Recording, *, annotations=None
     Needs the optional package ``edfio`` (``pip install 'plm[export]'``).
     EDF stores 16-bit integers: each channel's physical range is its
     min/max, so values are quantised to (max - min) / 65535. EDF has no
-    missing-value code: NaN samples are written as 0 (a warning says how
-    many). The last data record is completed by repeating the last sample.
+    missing-value code: NaN samples are written as 0 and each run of them is
+    marked by an EDF+ annotation ``plm gap`` (or ``plm gap: <channel>``),
+    which :func:`read_edf` turns back into NaN. The last data record is completed by repeating the last sample.
     The start time's UTC offset (and IANA zone) go into the EDF+ recording
     field as ``utc_offset=+01:00 tz=Europe/Berlin``, which :func:`read_edf`
     reads back.
@@ -658,10 +668,10 @@ def write_edf(path: str | os.PathLike, recording: Recording, *, annotations=None
     n = recording.n_samples
     n_pad = (-n) % spr
     data = np.asarray(recording.data, dtype=np.float64)
-    n_nan = int(np.isnan(data).sum())
-    if n_nan:
-        warnings.warn(f"{path}: {n_nan} missing (NaN) samples written as 0; EDF has no missing-value code", UserWarning,
-                      stacklevel=2)
+    gap_annotations = _gap_annotations(data, recording.ch_names, sfreq)
+    if gap_annotations:
+        warnings.warn(f"{path}: {int(np.isnan(data).sum())} missing (NaN) samples written as 0 and marked with "
+                      f"'{GAP_LABEL}' annotations (EDF has no missing-value code)", UserWarning, stacklevel=2)
         data = np.nan_to_num(data, nan=0.0)
     if n_pad:
         data = np.pad(data, ((0, 0), (0, n_pad)), mode="edge")
@@ -681,13 +691,50 @@ def write_edf(path: str | os.PathLike, recording: Recording, *, annotations=None
     rec_id = edfio.Recording(startdate=st.date(), equipment_code=_edf_token(recording.device or "plm"),
                              additional=extra)
     ann = None
-    if annotations is not None:
-        ann = [edfio.EdfAnnotation(float(o), float(d) if d else None, str(t)) for o, d, t in annotations]
+    if annotations is not None or gap_annotations:
+        ann = [edfio.EdfAnnotation(float(o), float(d) if d else None, str(t))
+               for o, d, t in list(annotations or []) + gap_annotations]
     edf = edfio.Edf(signals, recording=rec_id, starttime=st.time().replace(tzinfo=None),
                     data_record_duration=record_duration, annotations=ann)
     with atomic_path(path) as tmp:
         edf.write(tmp)
     return path
+
+
+#: EDF+ annotation text that marks missing samples (NaN) written as 0; ``GAP_LABEL: <channel>`` for one channel.
+GAP_LABEL = "plm gap"
+
+
+def _gap_annotations(data: np.ndarray, names: Sequence[str], sfreq: float) -> list[tuple[float, float, str]]:
+    """(onset, duration, text) of every NaN run: one for all channels when they agree, else per channel."""
+    mask = np.isnan(data)
+    if not mask.any():
+        return []
+    rows = [(mask.any(axis=0), GAP_LABEL)] if (mask == mask[:1]).all() else [
+        (m, f"{GAP_LABEL}: {name}") for m, name in zip(mask, names) if m.any()]
+    out = []
+    for m, text in rows:
+        edges = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        out.extend((a / sfreq, (b - a) / sfreq, text) for a, b in zip(starts, stops))
+    return out
+
+
+def _apply_gap_annotations(data: np.ndarray, names: list[str], sfreq: float, annotations) -> int:
+    """Set samples marked by ``plm gap`` annotations back to NaN; returns how many were marked."""
+    n = 0
+    for onset, dur, desc in zip(annotations.onset, annotations.duration, annotations.description):
+        text = str(desc)
+        if not text.startswith(GAP_LABEL):
+            continue
+        target = text[len(GAP_LABEL):].lstrip(": ").strip()
+        rows = [i for i, nm in enumerate(names) if not target or nm == target]
+        i0 = max(0, int(round(onset * sfreq)))
+        i1 = min(data.shape[1], i0 + int(round(dur * sfreq)))
+        if rows and i1 > i0:
+            data[rows, i0:i1] = np.nan
+            n += (i1 - i0) * len(rows)
+    return n
 
 
 def _equipment(recording_id: str) -> str:

@@ -246,6 +246,34 @@ _STAGE_LABEL = {"W": "Sleep stage W", "N1": "Sleep stage N1", "N2": "Sleep stage
                 "R": "Sleep stage R", "?": "Sleep stage ?"}
 
 
+def context_annotations(ctx: dict[str, Any]) -> list[tuple[float, float | None, str]]:
+    """EDF+ annotations of a night's context: stages, respiratory events, arousals, lights.
+
+    Parameters
+    ----------
+    ctx : dict
+        As returned by :func:`plm.io._scored.night_context`.
+
+    Returns
+    -------
+    list of (onset, duration or None, label)
+        Unsorted; labels ``Sleep stage W/N1/N2/N3/R/?``, ``Apnea``,
+        ``Hypopnea``, ``RERA``, ``Arousal``, ``Lights off``, ``Lights on``.
+    """
+    anns: list[tuple[float, float | None, str]] = []
+    hyp = ctx["hypnogram"]
+    if hyp is not None:
+        starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
+        anns += [(t, hyp.epoch_length, _STAGE_LABEL[s]) for t, s in zip(starts.tolist(), hyp.stages.tolist())]
+    for t, d, label in iter_nonempty(ctx["respiratory"]):
+        anns.append((t, d, {"apnea": "Apnea", "hypopnea": "Hypopnea", "rera": "RERA"}.get(label, label)))
+    anns += [(t, d, "Arousal") for t, d, _ in iter_nonempty(ctx["arousals"])]
+    for name, label in (("lights_off", "Lights off"), ("lights_on", "Lights on")):
+        if ctx[name] is not None:
+            anns.append((float(ctx[name]), None, label))
+    return anns
+
+
 def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
     """Write a night as an annotation-only EDF+ file (atomically; needs ``edfio``).
 
@@ -273,16 +301,7 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
     for i in range(len(table["onset"])):
         prefix = "PLM" if is_plm is not None and bool(is_plm[i]) else "LM"
         anns.append((float(table["onset"][i]), float(table["duration"][i]), f"{prefix} {table['side'][i]}"))
-    hyp = ctx["hypnogram"]
-    if hyp is not None:
-        starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
-        anns += [(t, hyp.epoch_length, _STAGE_LABEL[s]) for t, s in zip(starts.tolist(), hyp.stages.tolist())]
-    for t, d, label in iter_nonempty(ctx["respiratory"]):
-        anns.append((t, d, {"apnea": "Apnea", "hypopnea": "Hypopnea", "rera": "RERA"}.get(label, label)))
-    anns += [(t, d, "Arousal") for t, d, _ in iter_nonempty(ctx["arousals"])]
-    for name, label in (("lights_off", "Lights off"), ("lights_on", "Lights on")):
-        if ctx[name] is not None:
-            anns.append((float(ctx[name]), None, label))
+    anns += context_annotations(ctx)
     if ctx["duration_s"] is not None:
         anns.append((float(ctx["duration_s"]), None, "Recording end"))
     if any(t < 0 for t, _, _ in anns):

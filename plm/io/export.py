@@ -18,14 +18,14 @@ import json
 import math
 import os
 import re
-from fractions import Fraction
+import warnings
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
-from ..errors import InputError, MissingDependencyError
-from .atomic import atomic_path, atomic_write
+from ..errors import InputError
+from .atomic import atomic_write
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -168,18 +168,37 @@ def save_result(result, path: str | os.PathLike, format: str | None = None) -> P
     return path
 
 
-def output_stem(result) -> str:
-    """File-name stem for a night's outputs: input stem, plus the night date
-    when the recording holds several nights."""
-    source = str(getattr(result, "source", "") or "")
-    first = re.split(r"[;,+]\s*|\s+\+\s+", source)[0].strip() if source else ""
-    name = Path(first).name if first else "night"
+_KNOWN_EXTENSIONS = (".gz", ".bz2", ".xz", ".zip", ".csv", ".edf", ".bdf", ".rec", ".h5", ".hdf5", ".tsv",
+                     ".txt", ".xml", ".json", ".gt3x", ".cwa", ".bin", ".sco")
+
+
+def _file_stem(path_text: str) -> str:
     # Drop compression and format extensions: "pamrl_left.csv.gz" -> "pamrl_left".
+    name = Path(path_text.strip()).name
     for _ in range(2):
         stem, ext = os.path.splitext(name)
-        if ext.lower() in (".gz", ".bz2", ".xz", ".zip", ".csv", ".edf", ".bdf", ".rec", ".h5", ".hdf5",
-                           ".tsv", ".txt", ".xml", ".json", ".gt3x", ".cwa", ".bin", ".sco"):
+        if ext.lower() in _KNOWN_EXTENSIONS:
             name = stem
+    return name
+
+
+def output_stem(result) -> str:
+    """File-name stem for a night's outputs.
+
+    The input file's stem (``pamrl_left.csv.gz`` -> ``pamrl_left``); for
+    several files of one night (source ``"a; b"``) their common prefix
+    without trailing separators (``pamrl_left``, ``pamrl_right`` ->
+    ``pamrl``), or the first stem when they share none; ``night`` without a
+    source. The night date is appended when the recording holds several
+    nights (``week_2026-03-01``).
+    """
+    source = str(getattr(result, "source", "") or "")
+    stems = [_file_stem(p) for p in re.split(r"\s*;\s*", source) if p.strip()]
+    if len(stems) > 1:
+        common = os.path.commonprefix(stems).rstrip("_-. ")
+        name = common or stems[0]
+    else:
+        name = stems[0] if stems else ""
     name = name or "night"
     info = result.night_info()
     if (info.get("n_nights") or 1) > 1 and info.get("night"):
@@ -360,26 +379,6 @@ def result_to_annotations(result):
 
 
 # ------------------------------------------------------------ EDF+ with signals
-_EDF_LABEL_LEN = 16
-
-
-def _edf_labels(names: Sequence[str], path) -> list[str]:
-    labels = [n.encode("ascii", "replace").decode("ascii")[:_EDF_LABEL_LEN] for n in names]
-    if len(set(labels)) != len(labels):
-        raise InputError(path, f"channel names {list(names)} are not unique within EDF's 16 characters")
-    return labels
-
-
-def _record_layout(sfreq: float, path) -> tuple[float, int]:
-    """EDF data-record duration (s) and samples per record for ``sfreq``."""
-    frac = Fraction(sfreq).limit_denominator(1000)
-    if abs(float(frac) - sfreq) > 1e-9 * sfreq or frac.denominator > 60:
-        raise InputError(path, f"sampling rate {sfreq:g} Hz cannot be stored in EDF data records "
-                               "(needs a whole number of samples in at most 60 s)")
-    record = float(frac.denominator)
-    return record, int(frac.numerator)
-
-
 def _runs(mask: np.ndarray) -> np.ndarray:
     """(start, stop) sample indices of the True runs of ``mask``."""
     padded = np.concatenate(([False], mask, [False]))
@@ -387,14 +386,25 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return edges.reshape(-1, 2)
 
 
-def write_edf_plus(result, path: str | os.PathLike) -> None:
-    """Write the recording's signals plus the LM/PLM annotations as EDF+.
+def _missing_runs(rec) -> np.ndarray:
+    """Sample runs where any channel is NaN, one channel at a time."""
+    missing = np.zeros(rec.n_samples, dtype=bool)
+    if np.asarray(rec.data).dtype.kind == "f":
+        for row in rec.data:
+            missing |= np.isnan(row)
+    return _runs(missing)
 
-    The header start date and time are the local wall-clock time of the
-    first sample (EDF+ convention) and the UTC offset goes into the
-    recording field (``UTCoffset=+01:00``). Channels keep their units (uV,
-    g); NaN gaps are written as 0 and marked ``BAD_ACQ_SKIP``; the last data
-    record is padded with 0 and the padding marked the same way.
+
+def write_edf_plus(result, path: str | os.PathLike) -> None:
+    """Write the recording's signals plus the scored annotations as EDF+.
+
+    The signals go through :func:`plm.io.edf.write_edf` (16-bit, units kept,
+    start as local clock time with ``utc_offset=``/``tz=`` in the recording
+    field, NaN written as 0). Annotations: the LM/PLM labels of
+    :func:`result_to_annotations`; the night's sleep stages, respiratory
+    events, arousals and lights off/on with the labels of the
+    annotations-only EDF+; and ``BAD_ACQ_SKIP`` over every NaN gap.
+    Annotations starting outside the signal are left out.
 
     Parameters
     ----------
@@ -406,80 +416,22 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
     if rec is None:
         raise InputError(path, "EDF+ with signals needs the recording; this result was scored from events "
                                "(use format='edf-annotations')")
-    try:
-        import edfio
-    except ImportError:  # pragma: no cover - depends on environment
-        raise MissingDependencyError("EDF+ export", "edfio", "export") from None
+    from ._scored import night_context
+    from .edf import write_edf
+    from .edf_annotations import context_annotations
 
-    record, per_record = _record_layout(rec.sfreq, path)
-    n = rec.n_samples
-    pad = (-n) % per_record
-    labels = _edf_labels(rec.ch_names, path)
-    missing = np.zeros(n + pad, dtype=bool)
-    missing[n:] = True
-    signals = []
-    for i, ch in enumerate(rec.channels):
-        x = np.asarray(rec.data[i], dtype=np.float64)
-        bad = ~np.isfinite(x)
-        if bad.any():
-            missing[:n] |= bad
-            x = np.where(bad, 0.0, x)
-        if pad:
-            x = np.concatenate([x, np.zeros(pad)])
-        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
-        if hi <= lo:
-            hi = lo + 1.0
-        # Round outward to what EDF's 8-character fields can hold, so no
-        # sample is clipped by the header.
-        lo, hi = _edf_range(lo, hi)
-        signals.append(edfio.EdfSignal(x, rec.sfreq, label=labels[i], physical_dimension=ch.unit,
-                                       physical_range=(lo, hi), transducer_type=ch.modality))
-
-    anns = []
-    for a, b in _runs(missing):
-        anns.append(edfio.EdfAnnotation(a / rec.sfreq, (b - a) / rec.sfreq, ANNOTATION_LABELS["gap"]))
-    onset, duration, texts, _ = _annotation_arrays(result)
     shift = 0.0
-    if result.start_time is not None and rec.start_time is not None:
+    if result.start_time is not None:
         shift = (result.start_time - rec.start_time).total_seconds()
-    for o, d, t in zip(onset + shift, duration, texts):
-        anns.append(edfio.EdfAnnotation(float(o), float(d), t))
-    anns.sort(key=lambda a: a.onset)
-
-    start = rec.start_time
-    offset = _format_offset(start.utcoffset())
-    recording = edfio.Recording(
-        startdate=start.date(),
-        equipment_code=_edf_token(rec.device or "X"),
-        additional=[f"UTCoffset={offset}"] + ([f"tz={_edf_token(rec.timezone)}"] if rec.timezone else []),
-    )
-    edf = edfio.Edf(signals, recording=recording, starttime=start.time().replace(tzinfo=None),
-                    data_record_duration=record, annotations=anns)
-    with atomic_path(path) as tmp:
-        edf.write(tmp)
-
-
-def _edf_range(lo: float, hi: float) -> tuple[float, float]:
-    def fit(v: float, up: bool) -> float:
-        if float(v).is_integer() and len(str(int(v))) <= 8:
-            return float(v)
-        digits = len(str(int(abs(v)))) + (1 if v < 0 else 0)
-        decimals = max(0, 8 - digits - 1)
-        scale = 10.0 ** decimals
-        r = (math.ceil(v * scale) if up else math.floor(v * scale)) / scale
-        return float(r)
-
-    return fit(lo, False), fit(hi, True)
-
-
-def _edf_token(text: str) -> str:
-    return re.sub(r"\s+", "_", str(text)).encode("ascii", "replace").decode("ascii") or "X"
-
-
-def _format_offset(delta: _dt.timedelta | None) -> str:
-    if delta is None:
-        return "unknown"
-    minutes = int(round(delta.total_seconds() / 60))
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    end = rec.duration
+    anns: list[tuple[float, float | None, str]] = []
+    for a, b in _missing_runs(rec):
+        anns.append((a / rec.sfreq, (b - a) / rec.sfreq, ANNOTATION_LABELS["gap"]))
+    onset, duration, texts, _ = _annotation_arrays(result)
+    anns += [(float(o) + shift, float(d), t) for o, d, t in zip(onset, duration, texts)]
+    anns += [(o + shift, d, t) for o, d, t in context_annotations(night_context(result))]
+    anns = sorted((a for a in anns if 0.0 <= a[0] <= end), key=lambda a: a[0])
+    with warnings.catch_warnings():
+        # The NaN-as-0 warning is answered by the BAD_ACQ_SKIP annotations.
+        warnings.filterwarnings("ignore", message=".*missing \\(NaN\\) samples written as 0")
+        write_edf(path, rec, annotations=anns)

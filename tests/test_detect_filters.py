@@ -1,0 +1,82 @@
+"""Filters, mains choice and the adaptive resting level."""
+import numpy as np
+import pytest
+from scipy import signal
+
+from plm.detect import filters
+from plm.detect.baseline import resting_level
+
+
+def test_cap_band_drops_edges_at_or_above_045_fs():
+    # 40 Hz accelerometer: 20 Hz is Nyquist, so only the 0.3 Hz high-pass remains.
+    assert filters.cap_band((0.3, 20.0), 40.0) == (0.3, None)
+    # 200 Hz EMG: 100 Hz >= 0.45 * 200 = 90 Hz, dropped; 10 Hz kept.
+    assert filters.cap_band((10.0, 100.0), 200.0) == (10.0, None)
+    assert filters.cap_band((10.0, 100.0), 512.0) == (10.0, 100.0)
+
+
+@pytest.mark.parametrize("mains", [50.0, 60.0])
+def test_notch_removes_mains_and_keeps_emg_band(mains):
+    fs = 512.0
+    t = np.arange(int(20 * fs)) / fs
+    sos = filters.notch_sos(fs, mains, up_to=200.0)
+    # fundamental and harmonics up to 200 Hz, each at least 40 dB down in the middle of the signal
+    for k in range(1, int(200 // mains) + 1):
+        y = filters.zero_phase(np.sin(2 * np.pi * k * mains * t), sos)
+        assert np.max(np.abs(y[2000:-2000])) < 0.01
+    # 35 Hz (EMG) passes within 1 %
+    y = filters.zero_phase(np.sin(2 * np.pi * 35.0 * t), sos)
+    assert np.max(np.abs(y[2000:-2000])) == pytest.approx(1.0, abs=0.01)
+
+
+def test_mains_frequency_auto_choice():
+    fs = 256.0
+    rng = np.random.default_rng(1)
+    t = np.arange(int(600 * fs)) / fs
+    noise = rng.standard_normal(len(t)) * 3
+    assert filters.mains_frequency(noise + 50 * np.sin(2 * np.pi * 60 * t), fs) == 60.0
+    assert filters.mains_frequency(noise + 50 * np.sin(2 * np.pi * 50 * t), fs) == 50.0
+    assert filters.mains_frequency(noise, fs) is None
+    assert filters.mains_frequency(noise, fs, "60") == 60.0
+    assert filters.mains_frequency(noise + 50 * np.sin(2 * np.pi * 50 * t), fs, "none") is None
+    # 100 Hz sampling cannot carry 50 Hz hum
+    assert filters.mains_frequency(noise[:60000], 100.0) is None
+
+
+def test_settle_samples_makes_chunked_filtering_equal():
+    fs = 256.0
+    sos = np.vstack([filters.band_sos(fs, 10.0, 100.0), filters.notch_sos(fs, 50.0)])
+    n_settle = filters.settle_samples(sos)
+    x = np.random.default_rng(2).standard_normal(20000) * 10
+    whole = filters.zero_phase(x, sos)
+    a, b = 8000, 12000
+    part = filters.zero_phase(x[a - n_settle:b + n_settle], sos)[n_settle:n_settle + b - a]
+    assert np.max(np.abs(part - whole[a:b])) < 1e-9
+    # with a tenth of the overlap the transient is still visible
+    short = n_settle // 10
+    part = filters.zero_phase(x[a - short:b + short], sos)[short:short + b - a]
+    assert np.max(np.abs(part - whole[a:b])) > 1e-6
+
+
+def test_resting_level_follows_slow_drift_and_ignores_bursts():
+    fs = 100.0
+    n = int(1200 * fs)
+    t = np.arange(n) / fs
+    floor = 2.0 + 4.0 * t / t[-1]            # 2 -> 6 uV over 20 min
+    env = floor.copy()
+    # 1.5 s bursts of +40 uV every 20 s (7.5 % of the time)
+    env[(t % 20.0) < 1.5] += 40.0
+    rest = resting_level(env, fs, window=60.0, percentile=10.0)
+    inner = (t > 60) & (t < t[-1] - 60)
+    assert np.max(np.abs(rest[inner] - floor[inner])) < 0.25
+
+
+def test_band_sos_is_stable_and_zero_phase():
+    fs = 40.0
+    sos = filters.band_sos(fs, 0.3, None)
+    assert np.all(np.abs(signal.sos2zpk(sos)[1]) < 1)
+    # a symmetric pulse stays centred after zero-phase filtering
+    x = np.zeros(4000)
+    x[2000] = 1.0
+    y = filters.zero_phase(x, sos)
+    assert int(np.argmax(np.abs(y))) == 2000
