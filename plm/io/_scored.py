@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,6 +383,7 @@ def build_leg_movements(
         note = (f"sleep stages cover {hyp.onset:.0f}-{hyp.end:.0f} s of a {duration_s:.0f} s recording; "
                 f"the {duration_s - hyp.end:.0f} s without staging count as neither sleep nor wake")
         meta.setdefault("warnings", []).append(note)
+        warnings.warn(f"{path}: {note}", UserWarning, stacklevel=3)
 
     is_lm = kind == "lm"
     side, keep, side_meta = resolve_sides(path, value[is_lm].astype("<U5"), rownum[is_lm], unknown_side)
