@@ -19,7 +19,7 @@ def test_chunked_equals_whole(kind, impairments):
     crit = plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
     whole = detect_recording(rec, crit, chunk_seconds=math.inf)
     assert len(whole) > 20
-    for chunk in (150.0, 437.3, 1000.0):
+    for chunk in (150.0, 437.3):
         part = detect_recording(rec, crit, chunk_seconds=chunk)
         # identical sample indices -> identical float seconds
         assert np.array_equal(part.onset, whole.onset)

@@ -40,6 +40,8 @@ class AccelPlan:
 
     sfreq: float
     sos: np.ndarray
+    decim: int
+    rate: float
     smooth_n: int
     block_n: int
     onset_g: float
@@ -72,6 +74,8 @@ def accel_plan(sfreq: float, criteria) -> AccelPlan:
     return AccelPlan(
         sfreq=float(sfreq),
         sos=sos,
+        decim=1,
+        rate=float(sfreq),
         smooth_n=smooth_n,
         block_n=block_n,
         onset_g=float(criteria.accel_onset_g),

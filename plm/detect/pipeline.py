@@ -14,6 +14,7 @@ baseline blocks are the same in every chunk.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Iterator
 
 import numpy as np
@@ -117,16 +118,19 @@ def detect_leg(
     else:
         plan = _accel.accel_plan(sfreq, criteria)
         names = ("on", "active")
-    block = plan.block_n
+    k = plan.decim                     # decisions are taken every k-th sample
+    block = plan.block_n               # in decision-grid samples
+    grid = block * k                   # chunk boundaries: whole blocks of the grid
     if chunk_seconds is None:
         chunk_seconds = DEFAULT_CHUNK_SECONDS
     if math.isinf(chunk_seconds) or chunk_seconds * sfreq >= n:
-        core = -(-n // block) * block
+        core = -(-n // grid) * grid
     else:
         core = max(int(chunk_seconds * sfreq), 4 * plan.overlap)
-        core = max(block, (core // block) * block)
-    masks = {k: np.zeros(n, dtype=bool) for k in names}
-    peaks = np.zeros(-(-n // block))
+        core = max(grid, (core // grid) * grid)
+    nf = -(-n // k)
+    masks = {name: np.zeros(nf, dtype=bool) for name in names}
+    peaks = np.zeros(-(-nf // block))
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
         seg = np.array(rows[:, ea:eb], dtype=np.float64)
         quality.fill(seg, ea)
@@ -134,27 +138,31 @@ def detect_leg(
             feats = _emg.emg_features(seg[0], plan)
         else:
             feats = _accel.accel_features(seg, plan)
-        for k in names:
-            masks[k][a:b] = feats[k][a - ea:b - ea]
-        peaks[a // block: -(-b // block)] = _emg.block_peaks(feats["excess"][a - ea:b - ea], block)
+        fa, fb = a // k, -(-b // k)          # core on the grid (ea, a are multiples of k)
+        la, lb = (a - ea) // k, (a - ea) // k + fb - fa
+        for name in names:
+            masks[name][fa:fb] = feats[name][la:lb]
+        peaks[fa // block: -(-fb // block)] = _emg.block_peaks(feats["excess"][la:lb], block)
         del seg, feats
 
+    rate = sfreq / k
     if modality == "emg":
-        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], sfreq, criteria)
+        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], rate, criteria)
     else:
-        onset, offset = _accel.accel_events(masks["on"], masks["active"], sfreq, criteria)
+        onset, offset = _accel.accel_events(masks["on"], masks["active"], rate, criteria)
+    amplitude = _event_peaks(peaks, onset, offset, block)
+    onset, offset = onset * k, np.minimum(offset * k, n)
 
     # No LM may start inside a gap, non-wear or clipped stretch, nor within
     # the filters' start-up transient next to one or next to either end of
     # the recording (a filter started on hum or on a filled gap rings).
-    guard = filters.settle_samples(plan.sos, 1e-3) + 2 * getattr(plan, "smooth_n", 1)
+    guard = filters.settle_samples(plan.sos, 1e-3) + 2 * plan.smooth_n
     bad = np.vstack([quality.gaps, quality.nonwear, quality.clipped, [[-guard, 0], [n, n + guard]]])
     bad = merge_intervals(bad + np.array([-guard, guard]))
     if len(onset):
         pos = np.searchsorted(bad[:, 0], onset, side="right") - 1
         inside = (pos >= 0) & (onset < bad[np.maximum(pos, 0), 1])
-        onset, offset = onset[~inside], offset[~inside]
-    amplitude = _event_peaks(peaks, onset, offset, block)
+        onset, offset, amplitude = onset[~inside], offset[~inside], amplitude[~inside]
     return onset, offset, amplitude, quality
 
 
@@ -212,6 +220,7 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
         raise InputError(recording.source or None, "no channel is marked as a left or right leg signal")
     onsets, durations, side_col, amps, excluded = [], [], [], [], []
     sfreq = recording.sfreq
+    notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
     for side in sides:
         on, off, amp, q = detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds)
         onsets.append(on / sfreq)
@@ -219,6 +228,9 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
         side_col.append(np.full(len(on), side, dtype="<U5"))
         amps.append(amp)
         excluded.append(q.excluded)
+        for note in quality_notes(q, side):
+            notes.append(note)
+            warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
     return LegMovements(
         onset=np.concatenate(onsets),
         duration=np.concatenate(durations),
@@ -233,4 +245,17 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
         arousals=recording.arousals,
         excluded=merge_intervals(np.vstack(excluded)),
         source=recording.source,
+        metadata={"warnings": notes} if notes else {},
     )
+
+
+def quality_notes(q: QualityReport, side: str) -> list[str]:
+    """One line per kind of excluded stretch of a leg, for the result's notes."""
+    out = []
+    for what, iv in (("missing samples (gap)", q.gaps), ("flat signal (non-wear)", q.nonwear),
+                     ("clipped (saturated) signal", q.clipped)):
+        iv = np.asarray(iv).reshape(-1, 2)
+        if len(iv):
+            minutes = float((iv[:, 1] - iv[:, 0]).sum()) / q.sfreq / 60.0
+            out.append(f"{side} leg: {minutes:.1f} min of {what} in {len(iv)} stretch(es) excluded from analysis time")
+    return out

@@ -105,7 +105,7 @@ def assess_quality(
     *,
     source: str = "",
     side: str = "",
-    chunk: int = 1 << 22,
+    chunk: int = 1 << 18,
 ) -> QualityReport:
     """Find gaps, non-wear and clipping in one leg's channels.
 
