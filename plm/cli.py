@@ -55,7 +55,11 @@ def _add_score(sub) -> None:
                    help="recording (accelerometer CSV, EDF/BDF, HDF5, ...) or scored-event file; "
                         "left and right ankle files of one night are scored together")
     _add_criteria_args(p)
-    p.add_argument("--format", default="auto", help="force the input format (see `plm formats`)")
+    from .io import EVENT_FORMATS, RAW_FORMATS
+
+    p.add_argument("--format", default="auto",
+                   help="force the input format: " + ", ".join([*RAW_FORMATS, *EVENT_FORMATS])
+                        + " (default: detected from the content; docs/formats.md)")
     p.add_argument("--channels", default=None,
                    help="EDF leg channels as LEFT,RIGHT labels (default: found by common labels)")
     p.add_argument("--tz", default=None, metavar="ZONE",
