@@ -12,11 +12,17 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .errors import InputError, MissingDependencyError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .result import NightResult
 
 __all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "night_report", "study_figure",
            "study_report", "report_paths", "load_study"]
@@ -87,7 +93,7 @@ def _scalar_measures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def night_figure(result):
+def night_figure(result: NightResult) -> Figure:
     """Matplotlib figure of one night.
 
     Panels: the leg-movement raster (one row per hour, left leg above right,
@@ -135,14 +141,14 @@ def night_figure(result):
     return fig
 
 
-def _axes(ax, figsize):
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     """``ax``, or the axes of a new figure when None."""
     if ax is None:
         ax = _pyplot().figure(figsize=figsize).add_subplot()
     return ax
 
 
-def plot_raster(result, ax=None, n_hours: int | None = None):
+def plot_raster(result: NightResult, ax: Axes | None = None, n_hours: int | None = None) -> Axes:
     """Leg-movement raster of one night: one row per hour.
 
     Within each row the left leg's LMs are drawn above the right leg's; PLMs
@@ -215,7 +221,7 @@ def plot_raster(result, ax=None, n_hours: int | None = None):
     return ax
 
 
-def plot_hypnogram(result, ax=None, n_hours: int | None = None):
+def plot_hypnogram(result: NightResult, ax: Axes | None = None, n_hours: int | None = None) -> Axes:
     """Hypnogram of one night (W, R, N1, N2, N3; REM marked in red).
 
     Parameters
@@ -258,7 +264,7 @@ def plot_hypnogram(result, ax=None, n_hours: int | None = None):
     return axh
 
 
-def plot_imi_histogram(result, ax=None):
+def plot_imi_histogram(result: NightResult, ax: Axes | None = None) -> Axes:
     """Histogram of the night's intermovement intervals (2 s bins, 0-90 s, last bar > 90 s).
 
     The IMIs are those of the scorer's LM table (onset to onset of

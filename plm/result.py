@@ -4,11 +4,15 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .criteria import Criteria
 from .events import EventTable, Hypnogram
+
+if TYPE_CHECKING:
+    import mne
+    from matplotlib.axes import Axes
 
 __all__ = ["NightResult", "SUMMARY_KEYS"]
 
@@ -112,6 +116,12 @@ class NightResult:
         ``meta`` (or given in ``extra``). Otherwise the night date follows
         from ``start_time``: the local date of the noon opening the
         noon-to-noon window that holds the first sample.
+
+        Returns
+        -------
+        dict
+            Those of the four keys that are known (empty without a start
+            time or night metadata).
         """
         keys = ("night", "night_index", "n_nights", "notes")
         meta = getattr(self.recording, "meta", None) or {}
@@ -139,7 +149,7 @@ class NightResult:
 
         save_result(self, path, format=format)
 
-    def to_annotations(self):
+    def to_annotations(self) -> mne.Annotations:
         """The LMs and PLMs as MNE annotations.
 
         Returns
@@ -153,7 +163,7 @@ class NightResult:
 
     # YASA-style plots of one night; the drawing lives in plm.report (one
     # implementation for these and for the PNG/HTML reports).
-    def plot_raster(self, ax=None):
+    def plot_raster(self, ax: Axes | None = None) -> Axes:
         """Leg-movement raster: one row per hour, left leg above right, PLMs in red.
 
         Parameters
@@ -170,7 +180,7 @@ class NightResult:
 
         return plot_raster(self, ax=ax)
 
-    def plot_imi_histogram(self, ax=None):
+    def plot_imi_histogram(self, ax: Axes | None = None) -> Axes:
         """Histogram of intermovement intervals (2 s bins to 90 s, last bar > 90 s).
 
         Parameters
@@ -186,7 +196,7 @@ class NightResult:
 
         return plot_imi_histogram(self, ax=ax)
 
-    def plot_hypnogram(self, ax=None):
+    def plot_hypnogram(self, ax: Axes | None = None) -> Axes:
         """Hypnogram of the night's sleep staging (REM marked in red).
 
         Parameters
