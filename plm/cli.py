@@ -104,21 +104,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def json_line(obj) -> str:
     """One line of strict JSON (NaN and infinities become null)."""
-    return json.dumps(_json_safe(obj), separators=(", ", ": "), allow_nan=False)
+    from .io.export import json_safe
 
-
-def _json_safe(obj):
-    import math
-
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return _json_safe(obj.item())
-    return obj
+    return json.dumps(json_safe(obj), separators=(", ", ": "), allow_nan=False)
 
 
 def format_summary(s: dict) -> str:
