@@ -178,4 +178,4 @@ def read_events(path: str | os.PathLike, format: str = "auto", **kwargs) -> LegM
     else:
         _check_file(path)
     _, reader = _load(_resolve(format, EVENT_FORMATS, path))
-    return reader(path, **kwargs)
+    return reader(path, **_reader_options(reader, format, path, kwargs))

@@ -1,4 +1,4 @@
-"""Every per-night output of `plm score --out` names the criteria (hash) and plm version."""
+"""User-facing contracts: every output names criteria (hash) and version; criteria files; reader options."""
 from __future__ import annotations
 
 import csv
@@ -69,3 +69,16 @@ def test_plm_criteria_output_is_a_criteria_file(tmp_path, capsys):
     assert line["criteria"]["hash"] == expected.hash and line["criteria"]["name"] == "aasm"
     summary_record = plm.score(plm.read_events(SAMPLES / "psg_emg_truth.tsv"), expected).summary()["criteria"]
     assert plm.Criteria.from_dict(summary_record) == expected
+
+
+def test_read_events_option_a_format_does_not_take_is_an_input_error():
+    # plm.read already turns such options into a one-line InputError; read_events
+    # raised a TypeError from inside the reader.
+    import pytest
+
+    from plm.errors import InputError
+
+    with pytest.raises(InputError, match=r"pamrl_truth.tsv: option\(s\) hypnogram do not apply to events-tsv"):
+        plm.read_events(SAMPLES / "pamrl_truth.tsv", hypnogram="staging.txt")
+    # None means "not given" (what the CLI passes) and is accepted.
+    assert len(plm.read_events(SAMPLES / "pamrl_truth.tsv", hypnogram=None)) == 143
