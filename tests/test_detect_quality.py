@@ -73,3 +73,11 @@ def test_gap_filling_does_not_create_movements():
     lms = detect(_accel(data), plm.criteria.get("pamrl"))
     assert len(lms) == 0
     assert lms.excluded.tolist() == [[250.0, 300.0]]
+
+
+def test_one_sample_recording_is_refused_and_short_ones_give_no_lm():
+    with pytest.raises(InputError, match=r"night_left\.csv.*too short"):
+        detect(_accel(np.array([[0.0], [0.0], [1.0]])), plm.criteria.get("pamrl"))
+    rng = np.random.default_rng(3)
+    lms = detect(_accel(0.05 * rng.standard_normal((3, 7))), plm.criteria.get("pamrl"))
+    assert len(lms) == 0 and lms.duration_s == pytest.approx(7 / 40.0)

@@ -106,6 +106,8 @@ def detect_leg(
     data = recording.data
     n = recording.n_samples
     sfreq = recording.sfreq
+    if n < 2:
+        raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
         quality = assess_quality(rows, sfreq, modality, source=recording.source, side=side)
