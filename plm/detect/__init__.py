@@ -8,13 +8,17 @@ from __future__ import annotations
 __all__ = ["detect"]
 
 
-def detect(recording, criteria):
+def detect(recording, criteria, *, chunk_seconds: float | None = None):
     """Detect monolateral leg movements in a recording.
 
     Parameters
     ----------
     recording : Recording
+        Leg EMG (uV) or ankle accelerometry (g) with channel sides.
     criteria : Criteria
+    chunk_seconds : float, optional
+        Length of the chunks the signal is processed in (default 30 min;
+        ``math.inf`` for the whole signal at once). Results do not depend on it.
 
     Returns
     -------
@@ -24,4 +28,4 @@ def detect(recording, criteria):
     """
     from .pipeline import detect_recording
 
-    return detect_recording(recording, criteria)
+    return detect_recording(recording, criteria, chunk_seconds=chunk_seconds)

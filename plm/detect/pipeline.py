@@ -23,6 +23,7 @@ from ..events import LegMovements
 from . import accel as _accel
 from . import emg as _emg
 from . import filters
+from .baseline import block_reduce
 from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 
@@ -143,7 +144,7 @@ def detect_leg(
         la, lb = (a - ea) // k, (a - ea) // k + fb - fa
         for name in names:
             masks[name][fa:fb] = feats[name][la:lb]
-        peaks[fa // block: -(-fb // block)] = _emg.block_peaks(feats["excess"][la:lb], block)
+        peaks[fa // block: -(-fb // block)] = block_reduce(feats["excess"][la:lb], block, "max")
         del seg, feats
 
     rate = sfreq / k
@@ -176,10 +177,9 @@ class _Rows:
         self.shape = (len(self._idx), data.shape[1])
 
     def __getitem__(self, key):
+        # rows[:, a:b] copies only that stretch; rows[i] and rows[i, a:b] are views
         if isinstance(key, tuple):
             r, c = key
-            if isinstance(r, slice):
-                return self._data[self._idx[r], c] if len(self._idx) > 1 else self._data[self._idx[0]:self._idx[0] + 1, c]
             return self._data[self._idx[r], c]
         return self._data[self._idx[key]]
 

@@ -15,6 +15,7 @@ whole signal so that chunked and whole-signal detection fill identically.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,17 +146,15 @@ def assess_quality(
         nan[:, a:b] = np.isnan(seg)
         nb_full = (b - a) // block
         i0 = a // block
-        with np.errstate(invalid="ignore", divide="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                if nb_full:
-                    block_std[:, i0:i0 + nb_full] = np.nanstd(seg[:, : nb_full * block].reshape(k, nb_full, block), axis=2)
-                if (b - a) % block:
-                    block_std[:, i0 + nb_full] = np.nanstd(seg[:, nb_full * block:], axis=1)
-                lo = np.fmin(lo, np.nanmin(seg, axis=1))
-                hi = np.fmax(hi, np.nanmax(seg, axis=1))
+        # all-NaN blocks give NaN (a gap, not a flat block) with a warning we do not need
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if nb_full:
+                block_std[:, i0:i0 + nb_full] = np.nanstd(seg[:, : nb_full * block].reshape(k, nb_full, block), axis=2)
+            if (b - a) % block:
+                block_std[:, i0 + nb_full] = np.nanstd(seg[:, nb_full * block:], axis=1)
+            lo = np.fmin(lo, np.nanmin(seg, axis=1))
+            hi = np.fmax(hi, np.nanmax(seg, axis=1))
     leg = f"{side} leg" if side else "leg signal"
     if nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")
