@@ -134,8 +134,9 @@ def detect_leg(
     masks = {name: np.zeros(nf, dtype=bool) for name in names}
     peaks = np.zeros(-(-nf // block))
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
-        seg = np.array(rows[:, ea:eb], dtype=np.float64)
-        quality.fill(seg, ea)
+        seg = rows[:, ea:eb]
+        if seg.dtype != np.float64 or quality.has_gap(ea, eb):
+            seg = quality.fill(np.array(seg, dtype=np.float64), ea)
         if modality == "emg":
             feats = _emg.emg_features(seg[0], plan)
         else:
@@ -174,12 +175,19 @@ class _Rows:
     def __init__(self, data: np.ndarray, idx: list[int]) -> None:
         self._data = data
         self._idx = list(idx)
+        # consecutive rows (the usual x, y, z or a single EMG row): slicing gives views
+        if all(j - i == 1 for i, j in zip(self._idx, self._idx[1:])):
+            self._rows = slice(self._idx[0], self._idx[-1] + 1)
+        else:
+            self._rows = self._idx
         self.shape = (len(self._idx), data.shape[1])
 
     def __getitem__(self, key):
         # rows[:, a:b] copies only that stretch; rows[i] and rows[i, a:b] are views
         if isinstance(key, tuple):
             r, c = key
+            if isinstance(r, slice) and r == slice(None):
+                return self._data[self._rows, c]
             return self._data[self._idx[r], c]
         return self._data[self._idx[key]]
 
