@@ -380,7 +380,8 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
     written when absent), ``root``, ``export``. Returns
     ``{"id", "paths", "nights", "error"}`` with the night summaries.
     """
-    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None}
+    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0}
+    cpu0 = time.process_time()
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
@@ -410,6 +411,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
         out["error"] = _one_line(exc)
     except Exception as exc:  # a bug in a reader/scorer must not stop the batch
         out["error"] = f"internal error ({type(exc).__name__}: {_one_line(exc)})"
+    out["cpu_seconds"] = time.process_time() - cpu0
     return out
 
 
@@ -499,6 +501,9 @@ _PRELOAD = ("plm.batch", "plm.scoring_inputs", "plm.api", "plm.io", "plm.io.edf"
             "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.score.night")
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _run_processes(tasks, jobs, finish) -> None:
     import concurrent.futures as cf
     import multiprocessing as mp
@@ -512,7 +517,20 @@ def _run_processes(tasks, jobs, finish) -> None:
         ctx.set_forkserver_preload(list(_PRELOAD))
     else:
         ctx = mp.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+    # One math-library thread per worker: N workers x N BLAS/OpenMP threads
+    # would oversubscribe the cores (the same policy as joblib's loky).
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    for k in _THREAD_VARS:
+        os.environ.setdefault(k, "1")
+    try:
+        pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+        pool.submit(int).result()  # start the server and a worker while the variables are set
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     try:
         futures = {pool.submit(_score_group, t): i for i, t in enumerate(tasks)}
         for fut in cf.as_completed(futures):
@@ -635,6 +653,8 @@ class BatchReport:
         Groups scored in this run / reused from an earlier run (``resume``).
     seconds : float
         Wall-clock time of the run.
+    cpu_seconds : float
+        CPU time the scoring took, summed over workers (all threads).
     """
 
     out_dir: Path
@@ -644,6 +664,7 @@ class BatchReport:
     n_scored: int = 0
     n_resumed: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -772,6 +793,7 @@ def run_batch(
     try:
         for outcome in score_groups(tasks, n_jobs, executor, scheduler, on_done):
             outcomes[outcome["id"]] = outcome
+            report.cpu_seconds += outcome.get("cpu_seconds", 0.0)
     finally:
         if bar is not None:
             bar.close()
