@@ -9,6 +9,9 @@ import plm.criteria
 from generated_nights import night
 from plm.detect.pipeline import detect_recording
 
+# gap / non-wear nights: the detector warns about excluded time (tested in test_detect_quality)
+pytestmark = pytest.mark.filterwarnings("ignore:.*excluded from analysis time:UserWarning")
+
 
 @pytest.mark.parametrize("kind,impairments", [
     ("emg", ("drift", "mains", "pops", "cardiac", "gap", "nonwear")),

@@ -11,6 +11,7 @@ from plm.errors import InputError
 from plm.recording import Channel, Recording
 
 START = dt.datetime(2026, 1, 1, 23, 0, tzinfo=dt.timezone.utc)
+pytestmark = pytest.mark.filterwarnings("ignore:.*excluded from analysis time:UserWarning")
 
 
 def _accel(data, fs=40.0, source="night_left.csv"):
@@ -21,7 +22,8 @@ def _accel(data, fs=40.0, source="night_left.csv"):
 @pytest.mark.parametrize("kind", ["accel", "emg"])
 def test_generated_gap_and_nonwear_are_reported_as_excluded(kind):
     rec, truth = night(kind, 2.0, 3, ("gap", "nonwear"))
-    lms = detect(rec, plm.criteria.get("pamrl" if kind == "accel" else "wasm2016"))
+    with pytest.warns(UserWarning, match=r"min of flat signal \(non-wear\)"):
+        lms = detect(rec, plm.criteria.get("pamrl" if kind == "accel" else "wasm2016"))
     assert len(truth.excluded) == 2 and len(lms.excluded) == 2
     # the gap (NaN) to the sample; non-wear to the 10 s block grid (its edges lie on it here)
     assert lms.excluded == pytest.approx(truth.excluded, abs=10.0)
