@@ -229,3 +229,29 @@ def test_progress_bar_shows_nights_and_failures(tmp_path, capsys):
     run_batch([tmp_path / "in"], tmp_path / "o", jobs=1, progress=True)
     err = capsys.readouterr().err
     assert "3/3" in err and "failed=3" in err and "night" in err
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_recordings"
+
+
+@pytest.mark.skipif(not (SAMPLES / "pamrl_left.csv.gz").exists(), reason="bundled sample recordings absent")
+def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
+    import shutil
+
+    from plm.scoring_inputs import score_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("pamrl_left.csv.gz", "pamrl_right.csv.gz", "psg_emg.edf"):
+        shutil.copy(SAMPLES / name, folder / name)
+    rep = run_batch([folder], tmp_path / "out", "wasm2016", jobs=2, progress=False)
+    assert rep.ok and [r["recording_id"] for r in rep.rows] == ["pamrl", "psg_emg"]
+    pam = rep.rows[0]
+    assert pam["files"] == "pamrl_left.csv.gz;pamrl_right.csv.gz"
+    # the two ankle files are one night, exactly as `plm score LEFT RIGHT` scores it
+    (direct,) = score_paths([folder / "pamrl_left.csv.gz", folder / "pamrl_right.csv.gz"], "wasm2016")
+    s = direct.summary()
+    for key in ("plm_index", "n_lm_left", "n_lm_right", "n_plm", "n_series", "hours_denominator"):
+        assert pam[key] == s[key]
+    assert pam["n_lm_left"] > 0 and pam["n_lm_right"] > 0
+    assert pam["night"] == s["start_time"][:10]  # starts 22:30 -> night of that evening
