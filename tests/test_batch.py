@@ -255,3 +255,18 @@ def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
         assert pam[key] == s[key]
     assert pam["n_lm_left"] > 0 and pam["n_lm_right"] > 0
     assert pam["night"] == s["start_time"][:10]  # starts 22:30 -> night of that evening
+
+
+def test_script_without_main_guard_gets_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    _touch(tmp_path / "in" / "a.txt")
+    _touch(tmp_path / "in" / "b.txt")
+    script = _touch(tmp_path / "run.py",
+                    f"from plm.batch import run_batch\nrun_batch([{str(tmp_path / 'in')!r}], "
+                    f"{str(tmp_path / 'out')!r}, jobs=2, progress=False)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0
+    assert 'under `if __name__ == "__main__":`' in proc.stderr
