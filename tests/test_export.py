@@ -270,8 +270,10 @@ def test_edf_without_recording_is_annotations_only_and_reads_back(tmp_path):
     # EDF keeps local clock time without offset: the reader needs the zone
     back = plm.read_events(path, tz="Europe/Berlin")
     assert back.start_time == START
-    assert {(round(o, 3), s) for o, s in zip(back.onset, back.side)} >= {
-        (10.0, "left"), (40.0, "left"), (41.0, "right"), (300.0, "right")}
+    # the scored per-leg LMs exactly, as in the EDF+ with signals (the
+    # unscored 0.3 s movement at 200 s is not annotated)
+    assert [(round(o, 3), s) for o, s in zip(back.onset, back.side)] == [
+        (10.0, "left"), (40.0, "left"), (41.0, "right"), (70.0, "left"), (100.0, "left"), (300.0, "right")]
 
 
 def test_edf_plus_signals_read_back_with_plm_read_keep_offset_and_zone(tmp_path):
@@ -302,8 +304,12 @@ def test_nsrr_xml_round_trip(tmp_path):
     text = path.read_text()
     assert "PLM (Left)" in text and "Limb Movement (Right)" in text
     back = plm.read_events(path)
-    np.testing.assert_allclose(back.onset, EV_ONSET)
-    assert list(back.side) == EV_SIDE
+    # annotation exports carry the scored LMs only (lm_id >= 0): the 0.3 s
+    # movement at 200 s stays in the events TSV with its reason, not here
+    scored = [i for i, lm in enumerate(EV_ID) if lm >= 0]
+    np.testing.assert_allclose(back.onset, [EV_ONSET[i] for i in scored])
+    assert list(back.side) == [EV_SIDE[i] for i in scored]
+    assert 200.0 not in back.onset
 
 
 def test_output_stem_adds_night_date_only_for_multi_night():

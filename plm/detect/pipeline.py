@@ -14,6 +14,7 @@ baseline blocks are the same in every chunk.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Iterator
 
 import numpy as np
@@ -219,6 +220,7 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
         raise InputError(recording.source or None, "no channel is marked as a left or right leg signal")
     onsets, durations, side_col, amps, excluded = [], [], [], [], []
     sfreq = recording.sfreq
+    notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
     for side in sides:
         on, off, amp, q = detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds)
         onsets.append(on / sfreq)
@@ -226,6 +228,9 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
         side_col.append(np.full(len(on), side, dtype="<U5"))
         amps.append(amp)
         excluded.append(q.excluded)
+        for note in quality_notes(q, side):
+            notes.append(note)
+            warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
     return LegMovements(
         onset=np.concatenate(onsets),
         duration=np.concatenate(durations),
@@ -240,4 +245,17 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
         arousals=recording.arousals,
         excluded=merge_intervals(np.vstack(excluded)),
         source=recording.source,
+        metadata={"warnings": notes} if notes else {},
     )
+
+
+def quality_notes(q: QualityReport, side: str) -> list[str]:
+    """One line per kind of excluded stretch of a leg, for the result's notes."""
+    out = []
+    for what, iv in (("missing samples (gap)", q.gaps), ("flat signal (non-wear)", q.nonwear),
+                     ("clipped (saturated) signal", q.clipped)):
+        iv = np.asarray(iv).reshape(-1, 2)
+        if len(iv):
+            minutes = float((iv[:, 1] - iv[:, 0]).sum()) / q.sfreq / 60.0
+            out.append(f"{side} leg: {minutes:.1f} min of {what} in {len(iv)} stretch(es) excluded from analysis time")
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,6 +383,7 @@ def build_leg_movements(
         note = (f"sleep stages cover {hyp.onset:.0f}-{hyp.end:.0f} s of a {duration_s:.0f} s recording; "
                 f"the {duration_s - hyp.end:.0f} s without staging count as neither sleep nor wake")
         meta.setdefault("warnings", []).append(note)
+        warnings.warn(f"{path}: {note}", UserWarning, stacklevel=3)
 
     is_lm = kind == "lm"
     side, keep, side_meta = resolve_sides(path, value[is_lm].astype("<U5"), rownum[is_lm], unknown_side)
@@ -432,6 +434,20 @@ def _single(path, onset, kind, rownum, name) -> float | None:
 
 
 # ------------------------------------------------------- result context
+def scored_rows(table: dict[str, np.ndarray]) -> np.ndarray:
+    """Indices of the per-leg LMs an annotation export should carry.
+
+    For a NightResult these are the scored LMs (``lm_id >= 0``): movements
+    left out by the scorer (too short, outside lights, excluded time) stay
+    in the events TSV with their ``reason`` but are not annotated, so that
+    annotation counts match the summary. A LegMovements has no ``lm_id``:
+    every row is written.
+    """
+    lm_id = table.get("lm_id")
+    n = len(table["onset"])
+    return np.arange(n) if lm_id is None else np.flatnonzero(np.asarray(lm_id) >= 0)
+
+
 def night_context(obj: Any) -> dict[str, Any]:
     """Context of a NightResult or LegMovements for writers.
 

@@ -355,21 +355,21 @@ def _note_clipping(x: np.ndarray, label: str, hdr: EdfHeader, i: int, notes: lis
     if dhi <= dlo or hi == lo:
         return
     half_lsb = 0.5 * abs(hi - lo) / (dhi - dlo)
-    lo_lim, hi_lim = min(lo, hi) + half_lsb, max(lo, hi) - half_lsb
-    # Cheap screens first (the full run analysis costs several passes over long recordings).
-    n_hi = int(np.count_nonzero(x >= hi_lim))
-    n_lo = int(np.count_nonzero(x <= lo_lim))
-    if n_hi + n_lo <= CLIP_FRACTION * x.size:
+    lo, hi = min(lo, hi), max(lo, hi)
+    # Cheap test first (two reductions): most channels never reach either limit.
+    if np.nanmin(x) > lo + half_lsb and np.nanmax(x) < hi - half_lsb:
         return
-    at = (x >= hi_lim) | (x <= lo_lim)
+    # Work on the few samples near a limit only (files whose range is the data's min/max reach it).
+    idx = np.flatnonzero((x <= lo + half_lsb) | (x >= hi - half_lsb))
+    near = x[idx]
+    idx = idx[(np.abs(near - lo) <= half_lsb) | (np.abs(near - hi) <= half_lsb)]
     # Saturation is flat: count samples in runs of >= 3 at the limit, so that files whose range is
     # simply the data's min/max (peaks touching it once) are not reported.
-    run3 = at[:-2] & at[1:-1] & at[2:]
-    stuck = np.zeros_like(at)
-    stuck[:-2] |= run3
-    stuck[1:-1] |= run3
-    stuck[2:] |= run3
-    at_limit = int(np.count_nonzero(stuck))
+    if idx.size < 3:
+        return
+    breaks = np.flatnonzero(np.diff(idx) != 1)
+    lengths = np.diff(np.r_[0, breaks + 1, idx.size])
+    at_limit = int(lengths[lengths >= 3].sum())
     if at_limit > CLIP_FRACTION * x.size:
         notes.append(f"channel {label!r}: {100 * at_limit / x.size:.2g}% of samples at the recording range limit "
                      f"({lo:g} / {hi:g} {hdr.units[i]}): clipped (saturated) signal, amplitudes there are too low")

@@ -71,7 +71,10 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         merged LM).
     """
     crit = criteria
-    notes: list[str] = list(lms.metadata.get("warnings", ()))  # the reader's, e.g. partial staging
+    # Warnings of the reader/detector (partial staging, gaps, non-wear, ...) go
+    # into the result's notes; their source already warned about them.
+    inherited: list[str] = list(lms.metadata.get("warnings", ()))
+    notes: list[str] = []
     hyp = lms.hypnogram if lms.hypnogram is not None and len(lms.hypnogram) else None
     staged = hyp is not None
 
@@ -218,7 +221,7 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         start_time=lms.start_time,
         source=lms.source,
         hypnogram=hyp,
-        extra={"warnings": notes, "input": lms},
+        extra={"warnings": inherited + notes, "input": lms},
     )
 
 
