@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ._version import __version__
+from .criteria import Criteria
 from .errors import InputError, MissingDependencyError, PlmError
 
 __all__ = [
@@ -268,6 +269,11 @@ def read_batch_manifest(path: str | os.PathLike) -> tuple[list[NightGroup], Path
     right ankle); without an ``id`` column the naming rule groups the files.
     Relative paths are relative to the manifest's folder.
 
+    Parameters
+    ----------
+    path : path-like
+        The manifest CSV.
+
     Returns
     -------
     groups : list of NightGroup
@@ -330,6 +336,15 @@ def night_date(summary: dict[str, Any]) -> str:
     Uses the summary's ``night`` field when the scorer sets one; otherwise
     the local start time minus 12 h (a recording that starts at 00:30 on
     2 March is the night of 1 March). Empty when the start time is unknown.
+
+    Parameters
+    ----------
+    summary : dict
+        A :meth:`NightResult.summary` (or its JSON).
+
+    Returns
+    -------
+    str
     """
     if summary.get("night"):
         return str(summary["night"])[:10]
@@ -700,7 +715,7 @@ class BatchReport:
 def run_batch(
     inputs: Sequence[str | os.PathLike],
     out_dir: str | os.PathLike,
-    criteria="wasm2016",
+    criteria: str | Criteria = "wasm2016",
     jobs: int | None = None,
     resume: bool = False,
     executor: str = "process",

@@ -5,10 +5,17 @@ modality and returns monolateral LMs with the recording's context.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..criteria import Criteria
+    from ..events import LegMovements
+    from ..recording import Recording
+
 __all__ = ["detect"]
 
 
-def detect(recording, criteria, *, chunk_seconds: float | None = None):
+def detect(recording: Recording, criteria: Criteria, *, chunk_seconds: float | None = None) -> LegMovements:
     """Detect monolateral leg movements in a recording.
 
     Parameters
