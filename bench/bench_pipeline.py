@@ -87,6 +87,7 @@ QUICK = ["emg-256-1h", "emg-512-1h", "accel-40-1h"]
 
 def run_dataset(name: str, repeat: int, with_peer: bool) -> dict:
     kind, kw = DATASETS[name]
+    print(f"[{name}] generating/measuring ...", file=sys.stderr, flush=True)
     files, _ = _data.generated_night(**kw)
     path = str(files[0]) if len(files) == 1 else [str(p) for p in files]
     truth = _truth_onsets(files[0])

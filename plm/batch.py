@@ -537,9 +537,16 @@ def _run_processes(tasks, jobs, finish) -> None:
     saved = {k: os.environ.get(k) for k in _THREAD_VARS}
     for k in _THREAD_VARS:
         os.environ.setdefault(k, "1")
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
     try:
-        pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
         pool.submit(int).result()  # start the server and a worker while the variables are set
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise PlmError(
+            "worker processes could not start; a Python script that calls plm.batch.run_batch must do so "
+            "under `if __name__ == \"__main__\":` (multiprocessing re-imports the main script in each "
+            "worker), or use jobs=1"
+        ) from None
     finally:
         for k, v in saved.items():
             if v is None:

@@ -27,6 +27,9 @@ CASES = [
     ("accel", ("noise", "quantisation", "gravity_drift", "gap", "nonwear"), 1.0),
 ]
 
+# gap / non-wear nights: the detector warns about excluded time (tested in test_detect_quality)
+pytestmark = pytest.mark.filterwarnings("ignore:.*excluded from analysis time:UserWarning")
+
 
 def _crit(kind):
     return plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")

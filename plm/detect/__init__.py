@@ -15,13 +15,17 @@ if TYPE_CHECKING:
 __all__ = ["detect"]
 
 
-def detect(recording: Recording, criteria: Criteria) -> LegMovements:
+def detect(recording: Recording, criteria: Criteria, *, chunk_seconds: float | None = None) -> LegMovements:
     """Detect monolateral leg movements in a recording.
 
     Parameters
     ----------
     recording : Recording
+        Leg EMG (uV) or ankle accelerometry (g) with channel sides.
     criteria : Criteria
+    chunk_seconds : float, optional
+        Length of the chunks the signal is processed in (default 30 min;
+        ``math.inf`` for the whole signal at once). Results do not depend on it.
 
     Returns
     -------
@@ -31,4 +35,4 @@ def detect(recording: Recording, criteria: Criteria) -> LegMovements:
     """
     from .pipeline import detect_recording
 
-    return detect_recording(recording, criteria)
+    return detect_recording(recording, criteria, chunk_seconds=chunk_seconds)

@@ -31,10 +31,10 @@ import numpy as np
 from scipy import ndimage
 
 from . import filters
-from .baseline import block_reduce, block_samples, resting_level
+from .baseline import block_samples, resting_level
 from .runs import first_index_in, runs, runs_to_mask
 
-__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "SPIKE_WIDTH"]
+__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "open_envelope", "SPIKE_WIDTH"]
 
 #: Envelope bumps narrower than this (s) are removed as spikes. QRS complexes
 #: last < 0.12 s and electrode pops are single-sample steps; with the 0.1 s
@@ -292,8 +292,3 @@ def emg_events(
         ok = centres >= 0
         onset, offset = onset[ok], offset[ok]
     return onset, offset
-
-
-def block_peaks(excess: np.ndarray, block_n: int) -> np.ndarray:
-    """Largest value per block (for LM amplitudes after stitching)."""
-    return block_reduce(excess, block_n, "max")

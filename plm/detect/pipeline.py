@@ -24,6 +24,7 @@ from ..events import LegMovements
 from . import accel as _accel
 from . import emg as _emg
 from . import filters
+from .baseline import block_reduce
 from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 
@@ -107,6 +108,8 @@ def detect_leg(
     data = recording.data
     n = recording.n_samples
     sfreq = recording.sfreq
+    if n < 2:
+        raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
         quality = assess_quality(rows, sfreq, modality, source=recording.source, side=side)
@@ -132,8 +135,9 @@ def detect_leg(
     masks = {name: np.zeros(nf, dtype=bool) for name in names}
     peaks = np.zeros(-(-nf // block))
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
-        seg = np.array(rows[:, ea:eb], dtype=np.float64)
-        quality.fill(seg, ea)
+        seg = rows[:, ea:eb]
+        if seg.dtype != np.float64 or quality.has_gap(ea, eb):
+            seg = quality.fill(np.array(seg, dtype=np.float64), ea)
         if modality == "emg":
             feats = _emg.emg_features(seg[0], plan)
         else:
@@ -142,7 +146,7 @@ def detect_leg(
         la, lb = (a - ea) // k, (a - ea) // k + fb - fa
         for name in names:
             masks[name][fa:fb] = feats[name][la:lb]
-        peaks[fa // block: -(-fb // block)] = _emg.block_peaks(feats["excess"][la:lb], block)
+        peaks[fa // block: -(-fb // block)] = block_reduce(feats["excess"][la:lb], block, "max")
         del seg, feats
 
     rate = sfreq / k
@@ -172,13 +176,19 @@ class _Rows:
     def __init__(self, data: np.ndarray, idx: list[int]) -> None:
         self._data = data
         self._idx = list(idx)
+        # consecutive rows (the usual x, y, z or a single EMG row): slicing gives views
+        if all(j - i == 1 for i, j in zip(self._idx, self._idx[1:])):
+            self._rows = slice(self._idx[0], self._idx[-1] + 1)
+        else:
+            self._rows = self._idx
         self.shape = (len(self._idx), data.shape[1])
 
     def __getitem__(self, key):
+        # rows[:, a:b] copies only that stretch; rows[i] and rows[i, a:b] are views
         if isinstance(key, tuple):
             r, c = key
-            if isinstance(r, slice):
-                return self._data[self._idx[r], c] if len(self._idx) > 1 else self._data[self._idx[0]:self._idx[0] + 1, c]
+            if isinstance(r, slice) and r == slice(None):
+                return self._data[self._rows, c]
             return self._data[self._idx[r], c]
         return self._data[self._idx[key]]
 
