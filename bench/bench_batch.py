@@ -69,14 +69,22 @@ def make_nights(kind: str, n: int, hours: float, folder: Path) -> list[Path]:
     return files
 
 
-def time_batch(files: list[Path], jobs: int, out: Path, criteria: str) -> tuple[float, int, int]:
+def time_batch(files: list[Path], jobs: int, out: Path, criteria: str) -> tuple[float, float, int, int]:
+    """Wall seconds, scoring CPU seconds (summed over workers), nights, failures."""
     from plm.batch import run_batch
 
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
     report = run_batch([str(f) for f in files], out, criteria, jobs=jobs, progress=False)
-    return time.perf_counter() - t0, report.n_nights, len(report.failures)
+    return time.perf_counter() - t0, report.cpu_seconds, report.n_nights, len(report.failures)
+
+
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,16 +105,20 @@ def main(argv: list[str] | None = None) -> int:
         criteria = "pamrl" if kind == "accel" else "wasm2016"
         base = None
         for jobs in jobs_list:
-            seconds, n_nights, n_failed = time_batch(files, jobs, data / f"out_{kind}_j{jobs}", criteria)
+            load = _load()
+            seconds, cpu, n_nights, n_failed = time_batch(files, jobs, data / f"out_{kind}_j{jobs}", criteria)
             base = base or seconds
             rows.append((kind, args.hours, n_nights, n_failed, jobs, seconds, 60.0 * n_nights / seconds,
-                         base / seconds, gen_s))
+                         base / seconds, cpu / max(n_nights, 1), load))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"plm batch throughput ({cpus} CPUs available; data in {data})")
     print(f"{'kind':6s} {'hours':>5s} {'nights':>6s} {'failed':>6s} {'jobs':>4s} {'seconds':>8s} "
-          f"{'nights/min':>10s} {'speed-up':>8s}")
-    for kind, hours, n, nf, jobs, s, rate, speed, _ in rows:
-        print(f"{kind:6s} {hours:5g} {n:6d} {nf:6d} {jobs:4d} {s:8.1f} {rate:10.2f} {speed:8.2f}")
+          f"{'nights/min':>10s} {'speed-up':>8s} {'cpu s/night':>11s} {'load before':>11s}")
+    for kind, hours, n, nf, jobs, s, rate, speed, cpu, load in rows:
+        print(f"{kind:6s} {hours:5g} {n:6d} {nf:6d} {jobs:4d} {s:8.1f} {rate:10.2f} {speed:8.2f} {cpu:11.2f} "
+              f"{load:11.2f}")
+    print("cpu s/night: CPU time of the scoring per night, summed over workers; 'load before' is the "
+          "1-min load average when the run started (other processes compete for the cores).")
     return 0
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ._version import __version__
+from .criteria import Criteria
 from .errors import InputError, MissingDependencyError, PlmError
 
 __all__ = [
@@ -268,6 +269,11 @@ def read_batch_manifest(path: str | os.PathLike) -> tuple[list[NightGroup], Path
     right ankle); without an ``id`` column the naming rule groups the files.
     Relative paths are relative to the manifest's folder.
 
+    Parameters
+    ----------
+    path : path-like
+        The manifest CSV.
+
     Returns
     -------
     groups : list of NightGroup
@@ -330,6 +336,15 @@ def night_date(summary: dict[str, Any]) -> str:
     Uses the summary's ``night`` field when the scorer sets one; otherwise
     the local start time minus 12 h (a recording that starts at 00:30 on
     2 March is the night of 1 March). Empty when the start time is unknown.
+
+    Parameters
+    ----------
+    summary : dict
+        A :meth:`NightResult.summary` (or its JSON).
+
+    Returns
+    -------
+    str
     """
     if summary.get("night"):
         return str(summary["night"])[:10]
@@ -380,7 +395,8 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
     written when absent), ``root``, ``export``. Returns
     ``{"id", "paths", "nights", "error"}`` with the night summaries.
     """
-    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None}
+    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0}
+    cpu0 = time.process_time()
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
@@ -410,6 +426,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
         out["error"] = _one_line(exc)
     except Exception as exc:  # a bug in a reader/scorer must not stop the batch
         out["error"] = f"internal error ({type(exc).__name__}: {_one_line(exc)})"
+    out["cpu_seconds"] = time.process_time() - cpu0
     return out
 
 
@@ -499,6 +516,9 @@ _PRELOAD = ("plm.batch", "plm.scoring_inputs", "plm.api", "plm.io", "plm.io.edf"
             "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.score.night")
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _run_processes(tasks, jobs, finish) -> None:
     import concurrent.futures as cf
     import multiprocessing as mp
@@ -512,7 +532,27 @@ def _run_processes(tasks, jobs, finish) -> None:
         ctx.set_forkserver_preload(list(_PRELOAD))
     else:
         ctx = mp.get_context("spawn")
+    # One math-library thread per worker: N workers x N BLAS/OpenMP threads
+    # would oversubscribe the cores (the same policy as joblib's loky).
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    for k in _THREAD_VARS:
+        os.environ.setdefault(k, "1")
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+    try:
+        pool.submit(int).result()  # start the server and a worker while the variables are set
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise PlmError(
+            "worker processes could not start; a Python script that calls plm.batch.run_batch must do so "
+            "under `if __name__ == \"__main__\":` (multiprocessing re-imports the main script in each "
+            "worker), or use jobs=1"
+        ) from None
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     try:
         futures = {pool.submit(_score_group, t): i for i, t in enumerate(tasks)}
         for fut in cf.as_completed(futures):
@@ -635,6 +675,8 @@ class BatchReport:
         Groups scored in this run / reused from an earlier run (``resume``).
     seconds : float
         Wall-clock time of the run.
+    cpu_seconds : float
+        CPU time the scoring took, summed over workers (all threads).
     """
 
     out_dir: Path
@@ -644,6 +686,7 @@ class BatchReport:
     n_scored: int = 0
     n_resumed: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -672,7 +715,7 @@ class BatchReport:
 def run_batch(
     inputs: Sequence[str | os.PathLike],
     out_dir: str | os.PathLike,
-    criteria="wasm2016",
+    criteria: str | Criteria = "wasm2016",
     jobs: int | None = None,
     resume: bool = False,
     executor: str = "process",
@@ -772,6 +815,7 @@ def run_batch(
     try:
         for outcome in score_groups(tasks, n_jobs, executor, scheduler, on_done):
             outcomes[outcome["id"]] = outcome
+            report.cpu_seconds += outcome.get("cpu_seconds", 0.0)
     finally:
         if bar is not None:
             bar.close()

@@ -55,7 +55,11 @@ def _add_score(sub) -> None:
                    help="recording (accelerometer CSV, EDF/BDF, HDF5, ...) or scored-event file; "
                         "left and right ankle files of one night are scored together")
     _add_criteria_args(p)
-    p.add_argument("--format", default="auto", help="force the input format (see `plm formats`)")
+    from .io import EVENT_FORMATS, RAW_FORMATS
+
+    p.add_argument("--format", default="auto",
+                   help="force the input format: " + ", ".join([*RAW_FORMATS, *EVENT_FORMATS])
+                        + " (default: detected from the content; docs/formats.md)")
     p.add_argument("--channels", default=None,
                    help="EDF leg channels as LEFT,RIGHT labels (default: found by common labels)")
     p.add_argument("--tz", default=None, metavar="ZONE",
@@ -100,21 +104,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def json_line(obj) -> str:
     """One line of strict JSON (NaN and infinities become null)."""
-    return json.dumps(_json_safe(obj), separators=(", ", ": "), allow_nan=False)
+    from .io.export import json_safe
 
-
-def _json_safe(obj):
-    import math
-
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return _json_safe(obj.item())
-    return obj
+    return json.dumps(json_safe(obj), separators=(", ", ": "), allow_nan=False)
 
 
 def format_summary(s: dict) -> str:
@@ -146,7 +138,8 @@ def format_summary(s: dict) -> str:
 def _add_criteria(sub) -> None:
     p = sub.add_parser("criteria", help="list criteria presets or print one as JSON")
     p.add_argument("name", nargs="?", help="preset to print as JSON")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="change one field of the printed preset (repeatable), e.g. --set imi_min=5")
     p.set_defaults(func=_cmd_criteria)
 
 

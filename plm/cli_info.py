@@ -99,6 +99,15 @@ def describe_file(path: str, format: str = "auto", **options: Any) -> dict[str, 
         nights=_count_nights(rec),
         warnings=list(rec.meta.get("warnings", [])),
     )
+    if fmt == "hdf5":
+        from .io.hdf5 import read_results
+
+        info["results"] = [
+            {"key": key, "criteria": res.criteria.name, "criteria_hash": res.criteria.hash,
+             "plm_index": res.measures.get("plm_index"), "n_plm": res.measures.get("n_plm"),
+             "plm_version": res.version}
+            for key, res in read_results(path).items()
+        ]
     if fmt == "edf":
         from .io.edf import read_edf_header
 
@@ -158,6 +167,10 @@ def format_info(info: dict[str, Any]) -> str:
         f"  missing       {info['missing_samples']} samples (NaN)",
         f"  nights        {info['nights']}",
     ]
+    for r in info.get("results", []):
+        idx = "-" if r["plm_index"] is None else f"{r['plm_index']:.1f}/h"
+        lines.append(f"  stored result {r['key']}: {r['criteria']}, PLM index {idx}, {r['n_plm']} PLM "
+                     f"(plm {r['plm_version']})")
     for w in info.get("warnings", []):
         lines.append(f"  warning       {w}")
     return "\n".join(lines)

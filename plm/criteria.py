@@ -170,6 +170,10 @@ class Criteria:
                     raise CriteriaError(
                         f"criteria field {f.name!r} must be a non-negative number, got {value!r}"
                     )
+                if f.type == "float" and not isinstance(value, float):
+                    # 12 and 12.0 score alike, so they must hash alike (the
+                    # hash is taken over JSON, where they differ).
+                    object.__setattr__(self, f.name, float(value))
             if f.type == "tuple[float, float]":
                 if (
                     not isinstance(value, tuple)
@@ -192,7 +196,24 @@ class Criteria:
 
     # ------------------------------------------------------------------ API
     def replace(self, **changes: Any) -> "Criteria":
-        """Return a copy with some fields changed (values are validated)."""
+        """Return a copy with some fields changed (values are validated).
+
+        Parameters
+        ----------
+        **changes
+            Field names and new values; strings are converted to the field's
+            type (as from ``--set key=value``).
+
+        Returns
+        -------
+        Criteria
+            A new object; its :attr:`hash` differs when a value does.
+
+        Raises
+        ------
+        CriteriaError
+            Unknown field or invalid value.
+        """
         unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
             raise CriteriaError(
@@ -201,23 +222,65 @@ class Criteria:
         return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field as plain JSON-compatible values (tuples become lists)."""
+        """Every field as plain JSON-compatible values.
+
+        Returns
+        -------
+        dict
+            Field name to value, in field order; tuples become lists.
+        """
         return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
 
     def to_json(self, indent: int | None = None) -> str:
-        """JSON text with keys in field order."""
+        """JSON text with keys in field order.
+
+        Parameters
+        ----------
+        indent : int or None
+            As for :func:`json.dumps`.
+
+        Returns
+        -------
+        str
+        """
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Criteria":
-        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        """Inverse of :meth:`to_dict` (or of :meth:`describe`); unknown keys are an error.
+
+        The ``{"name", "hash", "params"}`` record of :meth:`describe` (what
+        ``plm criteria NAME`` prints and every summary holds) is accepted too;
+        its ``params`` are used and the hash is recomputed from them.
+
+        Parameters
+        ----------
+        data : dict
+            Field values (missing fields take the ``wasm2016`` defaults).
+
+        Returns
+        -------
+        Criteria
+        """
         if not isinstance(data, dict):
             raise CriteriaError(f"criteria must be a JSON object, got {type(data).__name__}")
+        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params"}:
+            data = {**({"name": data["name"]} if "name" in data else {}), **data["params"]}
         return cls().replace(**data)
 
     @classmethod
     def from_json(cls, text: str) -> "Criteria":
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json` (also reads what :meth:`describe` gives as JSON).
+
+        Parameters
+        ----------
+        text : str
+            A JSON object.
+
+        Returns
+        -------
+        Criteria
+        """
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -238,7 +301,14 @@ class Criteria:
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
     def describe(self) -> dict[str, Any]:
-        """``{"name", "hash", "params"}``: the record written beside results."""
+        """The record written beside every result.
+
+        Returns
+        -------
+        dict
+            ``{"name": str, "hash": str, "params": dict}`` (``params`` as
+            :meth:`to_dict`).
+        """
         return {"name": self.name, "hash": self.hash, "params": self.to_dict()}
 
 
@@ -276,7 +346,19 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """Parse ``key=value`` strings (the CLI's ``--set``) into a dict of changes."""
+    """Parse ``key=value`` strings (the CLI's ``--set``) into a dict of changes.
+
+    Parameters
+    ----------
+    items : sequence of str
+        ``"key=value"`` strings; keys must be criteria fields.
+
+    Returns
+    -------
+    dict
+        Field name to value text (converted to the field type by
+        :meth:`Criteria.replace`).
+    """
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -284,7 +366,7 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if not sep or not key:
             raise CriteriaError(f"--set expects key=value, got {item!r}")
         if key not in _FIELD_TYPES:
-            raise CriteriaError(f"unknown criteria field {key!r}; see `plm criteria --fields`")
+            raise CriteriaError(f"unknown criteria field {key!r}; `plm criteria wasm2016` lists the fields")
         out[key] = value.strip()
     return out
 
@@ -351,7 +433,12 @@ _ALIASES = {"wasm": "wasm2016", "aasm2": "aasm", "pam-rl": "pamrl"}
 
 
 def names() -> list[str]:
-    """Names of the presets, default first."""
+    """Names of the presets, default first.
+
+    Returns
+    -------
+    list of str
+    """
     return list(PRESETS)
 
 

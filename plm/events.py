@@ -35,6 +35,11 @@ class EventTable(Mapping[str, np.ndarray]):
 
     A dependency-free stand-in for a data frame; :meth:`to_dataframe` gives
     a :class:`pandas.DataFrame` when pandas is installed.
+
+    Parameters
+    ----------
+    columns : mapping of str to array-like, optional
+        Column name to values; all columns must have the same length.
     """
 
     def __init__(self, columns: Mapping[str, Iterable[Any]] | None = None) -> None:
@@ -64,12 +69,24 @@ class EventTable(Mapping[str, np.ndarray]):
         return list(self._cols)
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """Iterate rows as dicts of Python scalars."""
+        """Iterate over the rows.
+
+        Yields
+        ------
+        dict
+            Column name to Python scalar, one dict per row.
+        """
         for i in range(self.n_rows):
             yield {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self._cols.items()}
 
-    def to_dataframe(self):  # -> pandas.DataFrame
-        """Return a pandas DataFrame (pandas must be installed)."""
+    def to_dataframe(self) -> "pandas.DataFrame":  # noqa: F821 (pandas is optional)
+        """The table as a pandas DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per column of the table (needs the ``pandas`` extra).
+        """
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on environment
@@ -170,7 +187,18 @@ class Hypnogram:
         return self.onset + self.duration
 
     def stage_at(self, times: np.ndarray) -> np.ndarray:
-        """Stage code at each time (``"?"`` outside the hypnogram)."""
+        """Stage code at each time.
+
+        Parameters
+        ----------
+        times : array of float
+            Seconds from recording start.
+
+        Returns
+        -------
+        ndarray of str
+            ``W, N1, N2, N3, R`` or ``?`` (unscored, or outside the hypnogram).
+        """
         t = np.asarray(times, dtype=float)
         idx = np.floor((t - self.onset) / self.epoch_length).astype(np.int64)
         inside = (idx >= 0) & (idx < len(self.stages))
@@ -179,7 +207,20 @@ class Hypnogram:
         return out
 
     def seconds_in(self, stages: Iterable[str], start: float | None = None, stop: float | None = None) -> float:
-        """Seconds spent in any of ``stages`` between ``start`` and ``stop``."""
+        """Seconds spent in any of ``stages`` between ``start`` and ``stop``.
+
+        Parameters
+        ----------
+        stages : iterable of str
+            Stage codes, e.g. ``("N1", "N2", "N3", "R")`` for sleep.
+        start, stop : float or None
+            Window in seconds from recording start; None: unbounded.
+
+        Returns
+        -------
+        float
+            Seconds, counting partial epochs at the window edges.
+        """
         wanted = np.isin(self.stages, list(stages))
         e0 = self.onset + np.arange(len(self.stages)) * self.epoch_length
         e1 = e0 + self.epoch_length
@@ -281,7 +322,16 @@ class LegMovements:
         return dataclasses.replace(self, **changes)
 
     def select(self, mask: np.ndarray) -> "LegMovements":
-        """Keep the LMs where ``mask`` is true (context unchanged)."""
+        """Keep the LMs where ``mask`` is true (context unchanged).
+
+        Parameters
+        ----------
+        mask : array of bool or int indices
+
+        Returns
+        -------
+        LegMovements
+        """
         return self.replace(
             onset=self.onset[mask],
             duration=self.duration[mask],
@@ -290,7 +340,18 @@ class LegMovements:
         )
 
     def shift(self, seconds: float) -> "LegMovements":
-        """Move every time (LMs, staging, events, lights) by ``seconds``."""
+        """Move every time (LMs, staging, events, lights) by ``seconds``.
+
+        Parameters
+        ----------
+        seconds : float
+            Added to every time; ``start_time`` moves the other way, so
+            clock times are unchanged.
+
+        Returns
+        -------
+        LegMovements
+        """
         def mv(x):
             return None if x is None else x + seconds
 
@@ -307,7 +368,18 @@ class LegMovements:
 
     @classmethod
     def concat(cls, parts: Iterable["LegMovements"], **context: Any) -> "LegMovements":
-        """Join LMs of several parts (e.g. left and right leg) into one night."""
+        """Join LMs of several parts (e.g. left and right leg) into one night.
+
+        Parameters
+        ----------
+        parts : iterable of LegMovements
+        **context
+            Other fields of the result (``start_time``, ``hypnogram``, ...).
+
+        Returns
+        -------
+        LegMovements
+        """
         parts = list(parts)
         amps = [p.amplitude for p in parts]
         amp = None if any(a is None for a in amps) or not parts else np.concatenate(amps)

@@ -404,6 +404,18 @@ def rest_periods(recording: Recording, *, epoch_s: float = 60.0, bridge_min: flo
     ``bridge_min`` minutes of activity or missing data (awakenings, a trip
     to the bathroom) are joined; runs of at least ``min_rest_hours`` count.
 
+    Parameters
+    ----------
+    recording : Recording
+    epoch_s : float
+        Epoch length of the activity count, s.
+    bridge_min : float
+        Longest activity or missing stretch inside one rest period, min.
+    min_rest_hours : float
+        Shortest rest period kept, h.
+    min_contrast : float
+        Least ratio of active to quiet mean activity for any rest to be found.
+
     Returns
     -------
     ndarray, shape (n, 2)

@@ -134,7 +134,19 @@ class Recording:
         return kinds.pop()
 
     def picks(self, side: str, modality: str | None = None) -> list[int]:
-        """Row indices of the channels of one leg."""
+        """Row indices of the channels of one leg.
+
+        Parameters
+        ----------
+        side : {"left", "right"}
+        modality : {"emg", "accel", "other"} or None
+            Only channels of this kind; None for all.
+
+        Returns
+        -------
+        list of int
+            Rows of :attr:`data`, in channel order.
+        """
         return [
             i
             for i, c in enumerate(self.channels)
@@ -142,6 +154,17 @@ class Recording:
         ]
 
     def replace(self, **changes: Any) -> "Recording":
+        """Return a copy with some fields changed.
+
+        Parameters
+        ----------
+        **changes
+            Field names and new values (validated as on construction).
+
+        Returns
+        -------
+        Recording
+        """
         return dataclasses.replace(self, **changes)
 
     def crop(self, tmin: float, tmax: float) -> "Recording":
@@ -149,6 +172,16 @@ class Recording:
 
         Times of staging, events and lights are re-referenced to the new
         first sample; ``start_time`` moves accordingly.
+
+        Parameters
+        ----------
+        tmin, tmax : float
+            Seconds from the first sample; clipped to the recording.
+
+        Returns
+        -------
+        Recording
+            Shares :attr:`data` with this one (no copy).
         """
         i0 = max(0, int(round(tmin * self.sfreq)))
         i1 = min(self.n_samples, int(round(tmax * self.sfreq)))

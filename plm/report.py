@@ -12,13 +12,20 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .errors import InputError, MissingDependencyError
 
-__all__ = ["night_figure", "night_report", "study_figure", "study_report", "report_paths", "load_study"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .result import NightResult
+
+__all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "night_report", "study_figure",
+           "study_report", "report_paths", "load_study"]
 
 _PLM_COLOR = "#b2182b"
 _LM_COLOR = "#7f7f7f"
@@ -86,7 +93,7 @@ def _scalar_measures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def night_figure(result):
+def night_figure(result: NightResult) -> Figure:
     """Matplotlib figure of one night.
 
     Panels: the leg-movement raster (one row per hour, left leg above right,
@@ -116,8 +123,56 @@ def night_figure(result):
         title += f"  -  start {start.isoformat(timespec='minutes')}"
     fig.suptitle(title, fontsize=12, x=0.01, ha="left")
 
-    # --- raster: row h covers [h, h+1) hours; left leg upper half, right lower half
-    ax = fig.add_subplot(grid[0, :])
+    plot_raster(result, ax=fig.add_subplot(grid[0, :]), n_hours=n_hours)
+    panel = 1
+    if has_hyp:
+        plot_hypnogram(result, ax=fig.add_subplot(grid[panel, :]), n_hours=n_hours)
+        panel += 1
+    plot_imi_histogram(result, ax=fig.add_subplot(grid[panel, 0]))
+
+    axt = fig.add_subplot(grid[panel, 1])
+    axt.axis("off")
+    rows = _scalar_measures(summary)
+    keep = [r for r in rows if r[0] in _TABLE_KEYS] or rows[:14]
+    tab = axt.table(cellText=[[k, v] for k, v in keep], colLabels=["measure", "value"], bbox=[0, 0, 1, 1],
+                    cellLoc="left", colWidths=[0.42, 0.58])
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(8.5)
+    return fig
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax``, or the axes of a new figure when None."""
+    if ax is None:
+        ax = _pyplot().figure(figsize=figsize).add_subplot()
+    return ax
+
+
+def plot_raster(result: NightResult, ax: Axes | None = None, n_hours: int | None = None) -> Axes:
+    """Leg-movement raster of one night: one row per hour.
+
+    Within each row the left leg's LMs are drawn above the right leg's; PLMs
+    in red, other LMs in grey, periodic series shaded. One bar per row of
+    ``result.events`` (one per monolateral LM).
+
+    Parameters
+    ----------
+    result : NightResult
+    ax : matplotlib.axes.Axes or None
+        Where to draw; a new figure when None.
+    n_hours : int or None
+        Rows to draw; default: enough to cover the night.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    plt = _pyplot()
+    if n_hours is None:
+        n_hours = max(1, int(math.ceil(_night_length(result) / 3600.0 - 1e-9)))
+    ax = _axes(ax, (11, max(2.5, 0.42 * n_hours)))
+    summary = result.measures
+    start = result.start_time
     ev = result.events
     onset = _col(ev, "onset", np.zeros(0), float)
     dur = _col(ev, "duration", np.zeros(onset.size), float)
@@ -163,25 +218,70 @@ def night_figure(result):
                  fontsize=10, loc="left")
     ax.grid(axis="x", alpha=0.3)
 
-    panel = 1
-    if has_hyp:
-        hyp = result.hypnogram
-        axh = fig.add_subplot(grid[panel, :])
-        t = (hyp.onset + np.arange(len(hyp) + 1) * hyp.epoch_length) / 3600.0
-        level = np.array([_STAGE_LEVEL.get(s, np.nan) for s in hyp.stages], dtype=float)
-        axh.stairs(level, t, baseline=None, color="k", lw=1)
-        rem = np.flatnonzero(hyp.stages == "R")
-        for i in rem:
-            axh.plot([t[i], t[i + 1]], [3, 3], color=_PLM_COLOR, lw=3, solid_capstyle="butt")
-        axh.set_yticks([0, 1, 2, 3, 4])
-        axh.set_yticklabels(["N3", "N2", "N1", "R", "W"])
-        axh.set_xlim(0, n_hours)
-        axh.set_ylim(-0.5, 4.5)
-        axh.set_xlabel("hours from recording start")
-        axh.set_title("Hypnogram", fontsize=10, loc="left")
-        panel += 1
+    return ax
 
-    axi = fig.add_subplot(grid[panel, 0])
+
+def plot_hypnogram(result: NightResult, ax: Axes | None = None, n_hours: int | None = None) -> Axes:
+    """Hypnogram of one night (W, R, N1, N2, N3; REM marked in red).
+
+    Parameters
+    ----------
+    result : NightResult
+        Must have staging (``result.hypnogram``).
+    ax : matplotlib.axes.Axes or None
+        Where to draw; a new figure when None.
+    n_hours : int or None
+        Hours the x axis spans; default: enough to cover the night.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InputError
+        When the night has no sleep staging.
+    """
+    hyp = result.hypnogram
+    if hyp is None or len(hyp) == 0:
+        raise InputError(result.source or None, "no sleep staging in this night; a hypnogram needs a staged "
+                                               "recording or event file")
+    if n_hours is None:
+        n_hours = max(1, int(math.ceil(_night_length(result) / 3600.0 - 1e-9)))
+    axh = _axes(ax, (11, 2.0))
+    t = (hyp.onset + np.arange(len(hyp) + 1) * hyp.epoch_length) / 3600.0
+    level = np.array([_STAGE_LEVEL.get(s, np.nan) for s in hyp.stages], dtype=float)
+    axh.stairs(level, t, baseline=None, color="k", lw=1)
+    rem = np.flatnonzero(hyp.stages == "R")
+    for i in rem:
+        axh.plot([t[i], t[i + 1]], [3, 3], color=_PLM_COLOR, lw=3, solid_capstyle="butt")
+    axh.set_yticks([0, 1, 2, 3, 4])
+    axh.set_yticklabels(["N3", "N2", "N1", "R", "W"])
+    axh.set_xlim(0, n_hours)
+    axh.set_ylim(-0.5, 4.5)
+    axh.set_xlabel("hours from recording start")
+    axh.set_title("Hypnogram", fontsize=10, loc="left")
+    return axh
+
+
+def plot_imi_histogram(result: NightResult, ax: Axes | None = None) -> Axes:
+    """Histogram of the night's intermovement intervals (2 s bins, 0-90 s, last bar > 90 s).
+
+    The IMIs are those of the scorer's LM table (onset to onset of
+    consecutive LMs); the criteria's IMI range is shaded.
+
+    Parameters
+    ----------
+    result : NightResult
+    ax : matplotlib.axes.Axes or None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Its first container holds the 46 bars (45 bins of 2 s, one > 90 s).
+    """
+    axi = _axes(ax, (6, 3.2))
     imi = _imis(result)
     bins = np.arange(0, 92, 2.0)
     axi.hist(np.clip(imi, 0, 91), bins=np.append(bins, 100), color="#4575b4", edgecolor="white")
@@ -192,16 +292,7 @@ def night_figure(result):
     axi.set_xlabel("intermovement interval, s (2 s bins; last bar > 90 s)")
     axi.set_ylabel("count")
     axi.set_title(f"IMI histogram (n = {imi.size}; shaded: {lo:g}-{hi:g} s)", fontsize=10, loc="left")
-
-    axt = fig.add_subplot(grid[panel, 1])
-    axt.axis("off")
-    rows = _scalar_measures(summary)
-    keep = [r for r in rows if r[0] in _TABLE_KEYS] or rows[:14]
-    tab = axt.table(cellText=[[k, v] for k, v in keep], colLabels=["measure", "value"], bbox=[0, 0, 1, 1],
-                    cellLoc="left", colWidths=[0.42, 0.58])
-    tab.auto_set_font_size(False)
-    tab.set_fontsize(8.5)
-    return fig
+    return axi
 
 
 _TABLE_KEYS = (

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .criteria import Criteria
 from .events import EventTable, Hypnogram
+
+if TYPE_CHECKING:
+    import mne
+    from matplotlib.axes import Axes
 
 __all__ = ["NightResult", "SUMMARY_KEYS"]
 
@@ -111,6 +116,12 @@ class NightResult:
         ``meta`` (or given in ``extra``). Otherwise the night date follows
         from ``start_time``: the local date of the noon opening the
         noon-to-noon window that holds the first sample.
+
+        Returns
+        -------
+        dict
+            Those of the four keys that are known (empty without a start
+            time or night metadata).
         """
         keys = ("night", "night_index", "n_nights", "notes")
         meta = getattr(self.recording, "meta", None) or {}
@@ -122,21 +133,89 @@ class NightResult:
             info["night"] = (self.start_time - _dt.timedelta(hours=12)).date().isoformat()
         return info
 
-    def save(self, path, format: str | None = None) -> None:
+    def save(self, path: str | os.PathLike, format: str | None = None) -> None:
         """Write the result; the format follows the extension unless given.
 
-        See ``plm.io.export`` for the formats (``.tsv``, ``.json``, ``.csv``,
-        ``.edf``, ``.xml``, ``.h5``).
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Output file; written to a temporary name, then renamed.
+        format : str or None
+            ``tsv``, ``json``, ``csv``, ``edf``, ``edf-annotations``, ``xml``
+            or ``h5`` (see ``docs/formats_export.md``); default: from the
+            extension of ``path``.
         """
         from .io.export import save_result
 
         save_result(self, path, format=format)
 
-    def to_annotations(self):
-        """The LMs and PLMs as :class:`mne.Annotations` with per-leg channel names."""
+    def to_annotations(self) -> mne.Annotations:
+        """The LMs and PLMs as MNE annotations.
+
+        Returns
+        -------
+        mne.Annotations
+            One annotation per LM and per PLM, with per-leg channel names.
+        """
         from .io.export import result_to_annotations
 
         return result_to_annotations(self)
+
+    # YASA-style plots of one night; the drawing lives in plm.report (one
+    # implementation for these and for the PNG/HTML reports).
+    def plot_raster(self, ax: Axes | None = None) -> Axes:
+        """Leg-movement raster: one row per hour, left leg above right, PLMs in red.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One bar per row of :attr:`events`; periodic series shaded.
+        """
+        from .report import plot_raster
+
+        return plot_raster(self, ax=ax)
+
+    def plot_imi_histogram(self, ax: Axes | None = None) -> Axes:
+        """Histogram of intermovement intervals (2 s bins to 90 s, last bar > 90 s).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .report import plot_imi_histogram
+
+        return plot_imi_histogram(self, ax=ax)
+
+    def plot_hypnogram(self, ax: Axes | None = None) -> Axes:
+        """Hypnogram of the night's sleep staging (REM marked in red).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        InputError
+            When the night has no staging (``hypnogram`` is None).
+        """
+        from .report import plot_hypnogram
+
+        return plot_hypnogram(self, ax=ax)
 
     def __repr__(self) -> str:
         m = self.measures

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ._version import __version__
+from .criteria import Criteria
 from .errors import InputError
 
 __all__ = [
@@ -235,6 +236,16 @@ def read_study_manifest(path: str | os.PathLike) -> list[ManifestRow]:
     night (left and right ankle) are separated by ``;``. A path may also be
     a per-night ``*_summary.json`` written by ``plm score --out`` or
     ``plm batch``.
+
+    Parameters
+    ----------
+    path : path-like
+        The manifest (comma, semicolon or tab separated, with a header).
+
+    Returns
+    -------
+    list of ManifestRow
+        One per row, in file order, with absolute file paths.
     """
     from .batch import _read_csv_rows
 
@@ -337,7 +348,18 @@ class StudyResult:
     subject_columns: list[str] = field(default_factory=list)
 
     def save(self, out_dir: str | os.PathLike) -> tuple[Path, Path]:
-        """Write ``subjects.csv``, ``summary.json`` and ``nights.csv`` into ``out_dir``."""
+        """Write ``subjects.csv``, ``summary.json`` and ``nights.csv`` into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir : path-like
+            Created if missing; files are written atomically.
+
+        Returns
+        -------
+        tuple of Path
+            ``subjects.csv`` and ``summary.json``.
+        """
         from .batch import _atomic_write_text, _csv_text, _json_safe
 
         out = Path(out_dir)
@@ -384,7 +406,7 @@ def study(
     manifest: str | os.PathLike,
     out_dir: str | os.PathLike | None = None,
     thresholds: Mapping[str, float] | None = None,
-    criteria="wasm2016",
+    criteria: str | Criteria = "wasm2016",
     *,
     index: str = "auto",
     jobs: int = 1,

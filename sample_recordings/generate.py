@@ -564,7 +564,7 @@ def lm_f1(true_onset: np.ndarray, det_onset: np.ndarray, tol: float = 0.5) -> tu
     return f1, tp, fp, fn
 
 
-#: Evaluation cases: (impairments, severity). Severity 2 are the harder test nights.
+#: Evaluation cases: (impairments, severity[, sampling rate]). Severity 2 are the harder test nights.
 CASES = {
     "accel": [((), 1.0), (("noise",), 1.0), (("quantisation",), 1.0), (("gravity_drift",), 1.0),
               (("noise", "quantisation", "gravity_drift"), 1.0), (("gap", "nonwear"), 1.0),
@@ -572,7 +572,9 @@ CASES = {
     "emg": [((), 1.0), (("drift",), 1.0), (("mains",), 1.0), (("pops",), 1.0), (("cardiac",), 1.0),
             (("drift", "mains", "pops", "cardiac"), 1.0), (("gap", "nonwear"), 1.0),
             (("drift",), 2.0), (("mains",), 2.0), (("pops",), 2.0), (("cardiac",), 2.0),
-            (("drift", "mains", "pops", "cardiac", "gap", "nonwear"), 2.0)],
+            (("drift", "mains", "pops", "cardiac", "gap", "nonwear"), 2.0),
+            (("drift", "mains", "pops", "cardiac"), 1.0, 512.0), (("drift", "mains", "pops", "cardiac"), 1.0, 1000.0),
+            (("drift", "mains", "pops", "cardiac"), 3.0)],
 }
 
 
@@ -604,11 +606,13 @@ def evaluate(hours: float = 2.0, seeds=(1, 2, 3), kinds=("accel", "emg"), out=sy
     rows = []
     print(f"{hours:g} h nights, seeds {list(seeds)}; F1 = LM onsets within 0.5 s (lowest over seeds); "
           "FP/FN/PLM summed over seeds", file=out)
-    print(f"{'kind':6} {'impairments':42} {'sev':>3} {'F1 left':>8} {'F1 right':>8} {'FP':>4} {'FN':>4} "
+    print(f"{'kind':6} {'impairments':42} {'sev':>3} {'Hz':>5} {'F1 left':>8} {'F1 right':>8} {'FP':>4} {'FN':>4} "
           f"{'PLM true':>8} {'PLM det':>8} {'err %':>6} {'excluded s true/det':>20}", file=out)
     for kind in kinds:
-        for imp, sev in CASES[kind]:
-            rs = [evaluate_night(kind, hours, seed, imp, sev) for seed in seeds]
+        for case in CASES[kind]:
+            imp, sev = case[0], case[1]
+            fs = case[2] if len(case) > 2 else (40.0 if kind == "accel" else 256.0)
+            rs = [evaluate_night(kind, hours, seed, imp, sev, fs) for seed in seeds]
             rows += rs
             f1l = min(r["f1_left"] for r in rs)
             f1r = min(r["f1_right"] for r in rs)
@@ -618,7 +622,7 @@ def evaluate(hours: float = 2.0, seeds=(1, 2, 3), kinds=("accel", "emg"), out=sy
             pd = sum(r["plm_det"] for r in rs)
             et = sum(r["excluded_true_s"] for r in rs)
             ed = sum(r["excluded_det_s"] for r in rs)
-            print(f"{kind:6} {','.join(imp) or 'clean':42} {sev:3g} {f1l:8.3f} {f1r:8.3f} {fp:4d} {fn:4d} "
+            print(f"{kind:6} {','.join(imp) or 'clean':42} {sev:3g} {fs:5g} {f1l:8.3f} {f1r:8.3f} {fp:4d} {fn:4d} "
                   f"{pt:8d} {pd:8d} {100.0 * (pd - pt) / max(pt, 1):+6.1f} {et:9.0f}/{ed:<9.0f}", file=out)
     return rows
 
@@ -662,7 +666,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.out:
         p.error("--out is required (or use --evaluate)")
     imp = tuple(s.strip() for s in args.impairments.split(",") if s.strip())
-    rec, truth = make_night(args.kind, args.hours, args.seed, imp, args.sfreq)
+    try:
+        rec, truth = make_night(args.kind, args.hours, args.seed, imp, args.sfreq)
+    except ValueError as exc:
+        p.error(str(exc))
     name = args.name or f"{args.kind}_{args.hours:g}h_seed{args.seed}"
     for path in write_night(args.out, name, rec, truth):
         print(path)

@@ -229,3 +229,44 @@ def test_progress_bar_shows_nights_and_failures(tmp_path, capsys):
     run_batch([tmp_path / "in"], tmp_path / "o", jobs=1, progress=True)
     err = capsys.readouterr().err
     assert "3/3" in err and "failed=3" in err and "night" in err
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_recordings"
+
+
+@pytest.mark.skipif(not (SAMPLES / "pamrl_left.csv.gz").exists(), reason="bundled sample recordings absent")
+def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
+    import shutil
+
+    from plm.scoring_inputs import score_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("pamrl_left.csv.gz", "pamrl_right.csv.gz", "psg_emg.edf"):
+        shutil.copy(SAMPLES / name, folder / name)
+    rep = run_batch([folder], tmp_path / "out", "wasm2016", jobs=2, progress=False)
+    assert rep.ok and [r["recording_id"] for r in rep.rows] == ["pamrl", "psg_emg"]
+    pam = rep.rows[0]
+    assert pam["files"] == "pamrl_left.csv.gz;pamrl_right.csv.gz"
+    # the two ankle files are one night, exactly as `plm score LEFT RIGHT` scores it
+    (direct,) = score_paths([folder / "pamrl_left.csv.gz", folder / "pamrl_right.csv.gz"], "wasm2016")
+    s = direct.summary()
+    for key in ("plm_index", "n_lm_left", "n_lm_right", "n_plm", "n_series", "hours_denominator"):
+        assert pam[key] == s[key]
+    assert pam["n_lm_left"] > 0 and pam["n_lm_right"] > 0
+    assert pam["night"] == s["start_time"][:10]  # starts 22:30 -> night of that evening
+
+
+def test_script_without_main_guard_gets_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    _touch(tmp_path / "in" / "a.txt")
+    _touch(tmp_path / "in" / "b.txt")
+    script = _touch(tmp_path / "run.py",
+                    f"from plm.batch import run_batch\nrun_batch([{str(tmp_path / 'in')!r}], "
+                    f"{str(tmp_path / 'out')!r}, jobs=2, progress=False)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0
+    assert 'under `if __name__ == "__main__":`' in proc.stderr

@@ -27,6 +27,9 @@ CASES = [
     ("accel", ("noise", "quantisation", "gravity_drift", "gap", "nonwear"), 1.0),
 ]
 
+# gap / non-wear nights: the detector warns about excluded time (tested in test_detect_quality)
+pytestmark = pytest.mark.filterwarnings("ignore:.*excluded from analysis time:UserWarning")
+
 
 def _crit(kind):
     return plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
@@ -61,3 +64,16 @@ def test_too_short_bursts_are_not_detected_and_long_ones_are_one_lm(kind):
         hit = (lms.side == side) & (np.abs(lms.onset - t0) < 0.5)
         assert hit.sum() == 1
         assert lms.duration[hit][0] == pytest.approx(d, abs=0.5)
+
+
+@pytest.mark.parametrize("sfreq", [200.0, 512.0, 1000.0])
+def test_emg_at_other_sampling_rates(sfreq):
+    """The decision grid (every k-th sample) and the capped band work at common PSG rates."""
+    gen = generator()
+    rec, truth = gen.make_night("emg", 0.75, 23, ("drift", "mains", "pops", "cardiac"), sfreq)
+    lms = detect(rec, _crit("emg"))
+    for side in ("left", "right"):
+        f1 = gen.lm_f1(truth.leg(side)[0], lms.onset[lms.side == side])[0]
+        assert f1 >= 0.95, side
+    n_plm = score_events(lms, _crit("emg")).summary()["n_plm"]
+    assert abs(n_plm - truth.expected["n_plm"]) <= 0.05 * truth.expected["n_plm"]

@@ -11,6 +11,7 @@ from plm.errors import InputError
 from plm.recording import Channel, Recording
 
 START = dt.datetime(2026, 1, 1, 23, 0, tzinfo=dt.timezone.utc)
+pytestmark = pytest.mark.filterwarnings("ignore:.*excluded from analysis time:UserWarning")
 
 
 def _accel(data, fs=40.0, source="night_left.csv"):
@@ -21,7 +22,8 @@ def _accel(data, fs=40.0, source="night_left.csv"):
 @pytest.mark.parametrize("kind", ["accel", "emg"])
 def test_generated_gap_and_nonwear_are_reported_as_excluded(kind):
     rec, truth = night(kind, 2.0, 3, ("gap", "nonwear"))
-    lms = detect(rec, plm.criteria.get("pamrl" if kind == "accel" else "wasm2016"))
+    with pytest.warns(UserWarning, match=r"min of flat signal \(non-wear\)"):
+        lms = detect(rec, plm.criteria.get("pamrl" if kind == "accel" else "wasm2016"))
     assert len(truth.excluded) == 2 and len(lms.excluded) == 2
     # the gap (NaN) to the sample; non-wear to the 10 s block grid (its edges lie on it here)
     assert lms.excluded == pytest.approx(truth.excluded, abs=10.0)
@@ -73,3 +75,11 @@ def test_gap_filling_does_not_create_movements():
     lms = detect(_accel(data), plm.criteria.get("pamrl"))
     assert len(lms) == 0
     assert lms.excluded.tolist() == [[250.0, 300.0]]
+
+
+def test_one_sample_recording_is_refused_and_short_ones_give_no_lm():
+    with pytest.raises(InputError, match=r"night_left\.csv.*too short"):
+        detect(_accel(np.array([[0.0], [0.0], [1.0]])), plm.criteria.get("pamrl"))
+    rng = np.random.default_rng(3)
+    lms = detect(_accel(0.05 * rng.standard_normal((3, 7))), plm.criteria.get("pamrl"))
+    assert len(lms) == 0 and lms.duration_s == pytest.approx(7 / 40.0)

@@ -51,3 +51,33 @@ def test_first_index_in():
     # [0,3): none; [4,8): 7; [9,20): none (20 excluded); [21,30): none; [8,9): 8
     assert first_index_in(idx, lo, hi).tolist() == [-1, 7, -1, -1, 8]
     assert first_index_in(np.zeros(0, int), lo, hi).tolist() == [-1] * 5
+
+
+def _runs_reference(mask, min_length, bridge):
+    """Plain-Python runs, bridging and minimum length: the definition."""
+    out, i, n = [], 0, len(mask)
+    while i < n:
+        if mask[i]:
+            j = i
+            while j < n and mask[j]:
+                j += 1
+            out.append([i, j])
+            i = j
+        else:
+            i += 1
+    merged = []
+    for s, e in out:
+        if merged and s - merged[-1][1] < bridge:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    return [r for r in merged if r[1] - r[0] >= min_length]
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.lists(st.booleans(), max_size=200), st.integers(0, 6), st.integers(0, 6))
+def test_runs_match_the_definition(bits, min_length, bridge):
+    s, e = runs(np.array(bits, bool), min_length=min_length, bridge=bridge)
+    assert np.column_stack([s, e]).reshape(-1, 2).tolist() == _runs_reference(bits, min_length, bridge)

@@ -185,10 +185,10 @@ def test_edf_plus_signals_and_annotations_round_trip(tmp_path):
 
     for ann in (raw.annotations, mne.read_annotations(path)):
         desc = list(ann.description)
-        lm_like = [(d, round(float(o), 3)) for d, o in zip(desc, ann.onset) if d != "BAD_ACQ_SKIP"]
+        lm_like = [(d, round(float(o), 3)) for d, o in zip(desc, ann.onset) if d != "plm gap"]
         assert lm_like == [("PLM left", 10.0), ("PLM left", 40.0), ("PLM right", 41.0), ("PLM left", 70.0),
                            ("PLM left", 100.0), ("LM right", 300.0)]
-        assert "BAD_ACQ_SKIP" not in desc  # no gaps in this recording
+        assert "plm gap" not in desc  # no gaps in this recording
 
 
 def test_edf_plus_marks_nan_gaps_and_keeps_units(tmp_path):
@@ -200,7 +200,7 @@ def test_edf_plus_marks_nan_gaps_and_keeps_units(tmp_path):
     edf = edfio.read_edf(path)
     assert [s.physical_dimension for s in edf.signals] == ["uV", "uV"]
     assert "utc_offset=+01:00" in edf.local_recording_identification
-    gaps = [(a.onset, a.duration) for a in edf.annotations if a.text == "BAD_ACQ_SKIP"]
+    gaps = [(a.onset, a.duration) for a in edf.annotations if a.text == "plm gap"]
     assert gaps == [(50.0, 12.5)]
     x = edf.signals[0].data
     step = (edf.signals[0].physical_max - edf.signals[0].physical_min) / 65535
@@ -208,6 +208,9 @@ def test_edf_plus_marks_nan_gaps_and_keeps_units(tmp_path):
     assert np.all(np.abs(x[5000:6250]) <= step)
     finite = rec.data[0][np.isfinite(rec.data[0])]
     np.testing.assert_allclose(x[:5000], finite[:5000], atol=step)
+    # plm's own reader turns the marked gap back into NaN
+    back = plm.read(path, format="edf")
+    assert np.isnan(back.data[:, 5000:6250]).all() and not np.isnan(back.data[:, :5000]).any()
 
 
 def test_edf_accelerometer_in_g(tmp_path):
@@ -267,8 +270,10 @@ def test_edf_without_recording_is_annotations_only_and_reads_back(tmp_path):
     # EDF keeps local clock time without offset: the reader needs the zone
     back = plm.read_events(path, tz="Europe/Berlin")
     assert back.start_time == START
-    assert {(round(o, 3), s) for o, s in zip(back.onset, back.side)} >= {
-        (10.0, "left"), (40.0, "left"), (41.0, "right"), (300.0, "right")}
+    # the scored per-leg LMs exactly, as in the EDF+ with signals (the
+    # unscored 0.3 s movement at 200 s is not annotated)
+    assert [(round(o, 3), s) for o, s in zip(back.onset, back.side)] == [
+        (10.0, "left"), (40.0, "left"), (41.0, "right"), (70.0, "left"), (100.0, "left"), (300.0, "right")]
 
 
 def test_edf_plus_signals_read_back_with_plm_read_keep_offset_and_zone(tmp_path):
@@ -299,8 +304,12 @@ def test_nsrr_xml_round_trip(tmp_path):
     text = path.read_text()
     assert "PLM (Left)" in text and "Limb Movement (Right)" in text
     back = plm.read_events(path)
-    np.testing.assert_allclose(back.onset, EV_ONSET)
-    assert list(back.side) == EV_SIDE
+    # annotation exports carry the scored LMs only (lm_id >= 0): the 0.3 s
+    # movement at 200 s stays in the events TSV with its reason, not here
+    scored = [i for i, lm in enumerate(EV_ID) if lm >= 0]
+    np.testing.assert_allclose(back.onset, [EV_ONSET[i] for i in scored])
+    assert list(back.side) == [EV_SIDE[i] for i in scored]
+    assert 200.0 not in back.onset
 
 
 def test_output_stem_adds_night_date_only_for_multi_night():

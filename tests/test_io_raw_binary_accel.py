@@ -224,3 +224,61 @@ def test_geneactiv_bin(tmp_path):
         rec2 = plm.read(p2)
     assert np.isnan(rec2.data[:, 300:600]).all()
     np.testing.assert_allclose(rec2.data[:, 600:], c[600:].T * 100 / 25548, atol=1e-6)
+
+
+def write_cwa(path: Path, counts: np.ndarray, rate_byte: int = 0x4A, fs: int = 100, per: int = 80,
+              skip_sectors=()) -> Path:
+    """An Axivity .cwa: a 1024-byte "MD" header, then 512-byte "AX" sectors of 80 unpacked int16 x/y/z samples.
+
+    Layout facts from the OpenMovement AX3 technical description (as decoded by actfast): packed
+    local timestamp (year-2000, month, day, hour, minute, second bit fields) for sample `shift`
+    (offset 26); rate byte 0x4A = 100 Hz, 8 g; numAxesBPS 0x32 = 3 axes of 16 bits; scale code 0 =
+    1/256 g; the 256 little-endian words of a sector sum to 0 mod 2**16.
+    """
+    def packed(d):
+        return (d.year - 2000) << 26 | d.month << 22 | d.day << 17 | d.hour << 12 | d.minute << 6 | d.second
+
+    out = bytearray(1024)
+    out[0:2] = b"MD"
+    struct.pack_into("<H", out, 2, 1020)
+    out[36] = rate_byte
+    for k in range(len(counts) // per):
+        if k in skip_sectors:
+            continue
+        sec = bytearray(512)
+        sec[0:2] = b"AX"
+        struct.pack_into("<H", sec, 2, 508)
+        t_k = k * per / fs
+        whole = int(np.ceil(t_k))
+        struct.pack_into("<I", sec, 14, packed(START + dt.timedelta(seconds=whole)))
+        sec[24], sec[25] = rate_byte, 0x32
+        struct.pack_into("<hH", sec, 26, int(round((whole - t_k) * fs)), per)
+        sec[30:30 + per * 6] = counts[k * per:(k + 1) * per].astype("<i2").tobytes()
+        struct.pack_into("<H", sec, 510, (-int(np.frombuffer(bytes(sec[:510]), "<u2").sum())) & 0xFFFF)
+        out += sec
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_axivity_cwa(tmp_path):
+    rng = np.random.default_rng(4)
+    c = np.round(rng.normal(0, 0.3, (800, 3)) * 256).astype(int)
+    p = write_cwa(tmp_path / "s1_left.cwa", c)
+    assert detect_format(p) == ("raw", "binary-accel")
+    with pytest.warns(UserWarning, match="taken as UTC"):
+        rec = plm.read(p)
+    np.testing.assert_allclose(rec.data, c.T / 256.0, atol=1e-7)
+    assert rec.sfreq == 100 and rec.sides == ["left"] and rec.device.startswith("Axivity")
+    rec = plm.read(p, tz="+01:00")
+    assert rec.start_time == dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    # a lost sector (80 samples) is a NaN gap; a damaged checksum is refused
+    gap = write_cwa(tmp_path / "gap_left.cwa", c, skip_sectors=(3,))
+    with pytest.warns(UserWarning, match="80 missing samples"):
+        rec = plm.read(gap, tz="UTC")
+    assert np.isnan(rec.data[:, 240:320]).all() and rec.n_samples == 800
+    bad = tmp_path / "bad_left.cwa"
+    blob = bytearray(p.read_bytes())
+    blob[1024 + 600] ^= 0xFF
+    bad.write_bytes(bytes(blob))
+    with pytest.raises(InputError, match=re.escape(str(bad)) + ".*cannot decode"):
+        plm.read(bad, tz="UTC")

@@ -146,7 +146,7 @@ def test_convert_then_score_gives_identical_json(tmp_path, capsys):
         spec.loader.exec_module(gen)
     finally:
         sys.modules.pop(spec.name, None)
-    rec, truth = gen.make_night("accel", hours=1.0, seed=3)
+    rec, truth = gen.make_night("accel", hours=0.5, seed=3)
     files = [p for p in gen.write_night(tmp_path, "n", rec, truth) if "truth" not in p.name]
     assert main(["score", *map(str, files), "--json"]) == 0
     direct = json.loads(capsys.readouterr().out.strip().splitlines()[0])
@@ -158,3 +158,21 @@ def test_convert_then_score_gives_identical_json(tmp_path, capsys):
     direct.pop("source"), again.pop("source")
     assert direct == again
     assert direct["n_lm"] > 0
+
+
+def test_info_lists_stored_results(ankles, tmp_path, capsys):
+    lp, rp, _, _ = ankles
+    out = tmp_path / "night.h5"
+    assert main(["convert", str(lp), str(rp), str(out)]) == 0
+    result = plm.score(plm.read(out), "pamrl")
+    from plm.io.hdf5 import write_result
+
+    write_result(out, result)
+    capsys.readouterr()
+    assert main(["info", "--json", str(out)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["results"] == [{"key": result.criteria.hash, "criteria": "pamrl", "criteria_hash": result.criteria.hash,
+                                "plm_index": result.measures["plm_index"], "n_plm": result.measures["n_plm"],
+                                "plm_version": plm.__version__}]
+    assert main(["info", str(out)]) == 0
+    assert f"stored result {result.criteria.hash}: pamrl" in capsys.readouterr().out

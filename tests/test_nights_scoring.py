@@ -145,7 +145,7 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_p
     assert [s.physical_dimension for s in header.signals] == ["g", "g"]
     desc = list(mne.read_annotations(edf).description)
     assert desc.count("PLM left") == N_PLM[4] and desc.count("LM right") == 1
-    assert desc.count("BAD_ACQ_SKIP") == 1  # the 2 h gap
+    assert desc.count("plm gap") == 1  # the 2 h gap
 
 
 @needs_detector

@@ -5,16 +5,27 @@ modality and returns monolateral LMs with the recording's context.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..criteria import Criteria
+    from ..events import LegMovements
+    from ..recording import Recording
+
 __all__ = ["detect"]
 
 
-def detect(recording, criteria):
+def detect(recording: Recording, criteria: Criteria, *, chunk_seconds: float | None = None) -> LegMovements:
     """Detect monolateral leg movements in a recording.
 
     Parameters
     ----------
     recording : Recording
+        Leg EMG (uV) or ankle accelerometry (g) with channel sides.
     criteria : Criteria
+    chunk_seconds : float, optional
+        Length of the chunks the signal is processed in (default 30 min;
+        ``math.inf`` for the whole signal at once). Results do not depend on it.
 
     Returns
     -------
@@ -24,4 +35,4 @@ def detect(recording, criteria):
     """
     from .pipeline import detect_recording
 
-    return detect_recording(recording, criteria)
+    return detect_recording(recording, criteria, chunk_seconds=chunk_seconds)

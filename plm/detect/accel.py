@@ -25,7 +25,7 @@ import numpy as np
 from scipy import ndimage
 
 from . import filters
-from .baseline import block_reduce, block_samples
+from .baseline import block_samples
 from .runs import first_index_in, runs
 
 __all__ = ["AccelPlan", "accel_plan", "accel_magnitude", "accel_features", "accel_events"]
@@ -40,6 +40,8 @@ class AccelPlan:
 
     sfreq: float
     sos: np.ndarray
+    decim: int
+    rate: float
     smooth_n: int
     block_n: int
     onset_g: float
@@ -72,6 +74,8 @@ def accel_plan(sfreq: float, criteria) -> AccelPlan:
     return AccelPlan(
         sfreq=float(sfreq),
         sos=sos,
+        decim=1,
+        rate=float(sfreq),
         smooth_n=smooth_n,
         block_n=block_n,
         onset_g=float(criteria.accel_onset_g),
@@ -138,8 +142,3 @@ def accel_events(on: np.ndarray, active: np.ndarray, sfreq: float, criteria) -> 
     min_n = int(round(criteria.lm_min_duration * sfreq))
     keep = (offset - onset) >= min_n
     return onset[keep], offset[keep]
-
-
-def block_peaks(mag: np.ndarray, block_n: int) -> np.ndarray:
-    """Largest value per block (for LM amplitudes after stitching)."""
-    return block_reduce(mag, block_n, "max")

@@ -31,10 +31,10 @@ import numpy as np
 from scipy import ndimage
 
 from . import filters
-from .baseline import block_reduce, block_samples, resting_level
-from .runs import first_index_in, runs
+from .baseline import block_samples, resting_level
+from .runs import first_index_in, runs, runs_to_mask
 
-__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "SPIKE_WIDTH"]
+__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "open_envelope", "SPIKE_WIDTH"]
 
 #: Envelope bumps narrower than this (s) are removed as spikes. QRS complexes
 #: last < 0.12 s and electrode pops are single-sample steps; with the 0.1 s
@@ -46,6 +46,16 @@ SPIKE_WIDTH = 0.4
 RECTIFIED_PER_RMS = 0.6745
 #: Block used for the baseline and for peak amplitudes, s.
 BLOCK = 0.5
+#: Approximate rate of the decision grid, Hz (the RMS envelope is decimated
+#: to it by an integer factor; 10 ms or finer resolution of onsets/offsets).
+FEATURE_RATE = 100.0
+#: Electrode pops: filtered samples above both this (uV) and POP_RATIO x the
+#: opened envelope (+1 uV) are blanked from POP_BLANK[0] s before to
+#: POP_BLANK[1] s after (the 10 Hz high-pass response of a step is centred on
+#: the step; the slow recovery leaks for a further ~0.2 s).
+POP_MIN_UV = 300.0
+POP_RATIO = 20.0
+POP_BLANK = (0.1, 0.3)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class EmgPlan:
     sfreq: float
     sos: np.ndarray
     mains_hz: float | None
+    decim: int
+    rate: float
     smooth_n: int
     spike_n: int
     block_n: int
@@ -94,28 +106,37 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
     if mains_hz is not None:
         top = high if high is not None else 0.48 * sfreq
         sos = np.vstack([sos, filters.notch_sos(sfreq, mains_hz, up_to=top * 1.05)])
+    # The 0.1 s RMS envelope carries nothing above ~10 Hz: every decision after
+    # it is taken on a grid of about FEATURE_RATE Hz (every `decim`-th sample),
+    # which makes the opening, baseline and masks `decim` times cheaper.
+    decim = max(1, int(sfreq // FEATURE_RATE))
+    rate = sfreq / decim
     smooth_n = max(1, int(round(criteria.emg_smoothing * sfreq)))
     spike_w = min(SPIKE_WIDTH, 0.8 * criteria.lm_min_duration) if criteria.lm_min_duration > 0 else 0.0
-    spike_n = max(1, int(round(spike_w * sfreq)))
-    block_n = block_samples(sfreq, BLOCK)
+    spike_n = max(1, int(round(spike_w * rate)))
+    block_n = block_samples(rate, BLOCK)
     morph_n = int(round(criteria.morphology_window * sfreq))
     base_n = int(np.ceil(criteria.baseline_window * sfreq))
     # Each output sample depends on: filter transients (settle), the RMS
-    # window, opening (2 x spike), morphology window, and half the baseline
-    # window plus two blocks (block means and interpolation).
+    # window, opening (2 x spike), morphology window, half the baseline
+    # window plus three blocks (block means and interpolation), pop blanking.
     need = (
         filters.settle_samples(sos)
         + smooth_n
-        + 2 * spike_n
+        + 2 * spike_n * decim
         + morph_n
         + base_n // 2
-        + 3 * block_n
+        + 3 * block_n * decim
+        + int(round(sum(POP_BLANK) * sfreq)) * 2
     )
-    overlap = int(np.ceil(need / block_n)) * block_n
+    grid = block_n * decim
+    overlap = int(np.ceil(need / grid)) * grid
     return EmgPlan(
         sfreq=float(sfreq),
         sos=sos,
         mains_hz=mains_hz,
+        decim=decim,
+        rate=rate,
         smooth_n=smooth_n,
         spike_n=spike_n,
         block_n=block_n,
@@ -146,7 +167,16 @@ def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
 
 
 def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
-    """Filtered EMG and its spike-free RMS envelope.
+    """Filtered EMG and its spike-free RMS envelope on the feature grid.
+
+    Electrode pops are blanked first: a filtered sample larger than both
+    :data:`POP_MIN_UV` and :data:`POP_RATIO` times the (opened) envelope
+    around it cannot be muscle activity, which raises the envelope with it;
+    the filtered signal is set to 0 from :data:`POP_BLANK` ``[0]`` s before
+    to ``[1]`` s after such samples (0.4 s in all, shorter than the 0.5 s of
+    quiet that ends an LM, so a pop inside an LM does not split it). This
+    matters when a pop sits next to a heart beat: each alone is removed by
+    the opening, but together their bumps can outlast its 0.4 s element.
 
     Parameters
     ----------
@@ -156,40 +186,63 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    filtered, envelope : ndarray, shape (n,)
+    filtered : ndarray, shape (n,)
+        Band-passed, notched EMG (pops blanked), uV.
+    envelope : ndarray, shape (ceil(n / plan.decim),)
+        Opened moving-RMS envelope at samples ``0, decim, 2 * decim, ...``.
     """
     xf = filters.zero_phase(x, plan.sos)
-    env = open_envelope(moving_rms(xf, plan.smooth_n), plan.spike_n)
+    k = plan.decim
+    env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
+    limit = POP_RATIO * (np.repeat(env, k)[: len(xf)] + 1.0)
+    np.maximum(limit, POP_MIN_UV, out=limit)
+    big = np.abs(xf) > limit
+    if big.any():
+        n = len(xf)
+        pre, post = (int(round(p * plan.sfreq)) for p in POP_BLANK)
+        s, e = runs(big, bridge=pre + post)
+        blank = runs_to_mask(np.maximum(s - pre, 0), np.minimum(e + post, n), n)
+        xf[blank] = 0.0
+        env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
     return xf, env
 
 
 def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
-    """Per-sample decisions of the EMG detector on one stretch of signal.
+    """Decisions of the EMG detector on one stretch of signal (feature grid).
 
     Parameters
     ----------
     x : array, shape (n,)
-        Raw EMG, uV, NaN already filled.
+        Raw EMG, uV, NaN already filled; ``x[0]`` must lie on the feature
+        grid (a multiple of ``plan.decim`` from the recording start).
     plan : EmgPlan
 
     Returns
     -------
     dict
-        ``on``, ``quiet``, ``morph`` (bool, shape (n,)) and ``excess``
-        (float, envelope minus resting level, uV).
+        ``on``, ``quiet``, ``morph`` (bool) and ``excess`` (envelope minus
+        resting level, uV), each of length ``ceil(n / plan.decim)``.
     """
     xf, env = emg_envelope(x, plan)
-    rest = resting_level(env, plan.sfreq, plan.baseline_window, plan.baseline_percentile, BLOCK)
+    k = plan.decim
+    rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, BLOCK)
     excess = env - rest
     on = excess >= plan.onset_uv
     quiet = excess <= plan.offset_uv
     if plan.morph_n > 0:
-        above = np.abs(xf) >= RECTIFIED_PER_RMS * rest + plan.morph_uv
-        # median(|x|) >= T  <=>  at least half the window is >= T
-        frac = ndimage.uniform_filter1d(above.astype(np.float64), plan.morph_n, mode="constant")
-        morph = frac >= 0.5
+        n = len(xf)
+        thr = np.repeat(RECTIFIED_PER_RMS * rest + plan.morph_uv, k)[:n]
+        above = np.abs(xf) >= thr
+        # median(|x|) >= T  <=>  at least half the window is >= T; window
+        # [c - m//2, c - m//2 + m) around each grid sample c, zero outside.
+        csum = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(above, out=csum[1:])
+        c = np.arange(0, n, k)
+        lo = np.clip(c - plan.morph_n // 2, 0, n)
+        hi = np.clip(c - plan.morph_n // 2 + plan.morph_n, 0, n)
+        morph = 2 * (csum[hi] - csum[lo]) >= plan.morph_n
     else:
-        morph = np.ones(len(x), dtype=bool)
+        morph = np.ones(len(env), dtype=bool)
     return {"on": on, "quiet": quiet, "morph": morph, "excess": excess}
 
 
@@ -239,8 +292,3 @@ def emg_events(
         ok = centres >= 0
         onset, offset = onset[ok], offset[ok]
     return onset, offset
-
-
-def block_peaks(excess: np.ndarray, block_n: int) -> np.ndarray:
-    """Largest value per block (for LM amplitudes after stitching)."""
-    return block_reduce(excess, block_n, "max")

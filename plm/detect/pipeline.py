@@ -24,6 +24,7 @@ from ..events import LegMovements
 from . import accel as _accel
 from . import emg as _emg
 from . import filters
+from .baseline import block_reduce
 from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 
@@ -107,6 +108,8 @@ def detect_leg(
     data = recording.data
     n = recording.n_samples
     sfreq = recording.sfreq
+    if n < 2:
+        raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
         quality = assess_quality(rows, sfreq, modality, source=recording.source, side=side)
@@ -118,44 +121,52 @@ def detect_leg(
     else:
         plan = _accel.accel_plan(sfreq, criteria)
         names = ("on", "active")
-    block = plan.block_n
+    k = plan.decim                     # decisions are taken every k-th sample
+    block = plan.block_n               # in decision-grid samples
+    grid = block * k                   # chunk boundaries: whole blocks of the grid
     if chunk_seconds is None:
         chunk_seconds = DEFAULT_CHUNK_SECONDS
     if math.isinf(chunk_seconds) or chunk_seconds * sfreq >= n:
-        core = -(-n // block) * block
+        core = -(-n // grid) * grid
     else:
         core = max(int(chunk_seconds * sfreq), 4 * plan.overlap)
-        core = max(block, (core // block) * block)
-    masks = {k: np.zeros(n, dtype=bool) for k in names}
-    peaks = np.zeros(-(-n // block))
+        core = max(grid, (core // grid) * grid)
+    nf = -(-n // k)
+    masks = {name: np.zeros(nf, dtype=bool) for name in names}
+    peaks = np.zeros(-(-nf // block))
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
-        seg = np.array(rows[:, ea:eb], dtype=np.float64)
-        quality.fill(seg, ea)
+        seg = rows[:, ea:eb]
+        if seg.dtype != np.float64 or quality.has_gap(ea, eb):
+            seg = quality.fill(np.array(seg, dtype=np.float64), ea)
         if modality == "emg":
             feats = _emg.emg_features(seg[0], plan)
         else:
             feats = _accel.accel_features(seg, plan)
-        for k in names:
-            masks[k][a:b] = feats[k][a - ea:b - ea]
-        peaks[a // block: -(-b // block)] = _emg.block_peaks(feats["excess"][a - ea:b - ea], block)
+        fa, fb = a // k, -(-b // k)          # core on the grid (ea, a are multiples of k)
+        la, lb = (a - ea) // k, (a - ea) // k + fb - fa
+        for name in names:
+            masks[name][fa:fb] = feats[name][la:lb]
+        peaks[fa // block: -(-fb // block)] = block_reduce(feats["excess"][la:lb], block, "max")
         del seg, feats
 
+    rate = sfreq / k
     if modality == "emg":
-        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], sfreq, criteria)
+        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], rate, criteria)
     else:
-        onset, offset = _accel.accel_events(masks["on"], masks["active"], sfreq, criteria)
+        onset, offset = _accel.accel_events(masks["on"], masks["active"], rate, criteria)
+    amplitude = _event_peaks(peaks, onset, offset, block)
+    onset, offset = onset * k, np.minimum(offset * k, n)
 
     # No LM may start inside a gap, non-wear or clipped stretch, nor within
     # the filters' start-up transient next to one or next to either end of
     # the recording (a filter started on hum or on a filled gap rings).
-    guard = filters.settle_samples(plan.sos, 1e-3) + 2 * getattr(plan, "smooth_n", 1)
+    guard = filters.settle_samples(plan.sos, 1e-3) + 2 * plan.smooth_n
     bad = np.vstack([quality.gaps, quality.nonwear, quality.clipped, [[-guard, 0], [n, n + guard]]])
     bad = merge_intervals(bad + np.array([-guard, guard]))
     if len(onset):
         pos = np.searchsorted(bad[:, 0], onset, side="right") - 1
         inside = (pos >= 0) & (onset < bad[np.maximum(pos, 0), 1])
-        onset, offset = onset[~inside], offset[~inside]
-    amplitude = _event_peaks(peaks, onset, offset, block)
+        onset, offset, amplitude = onset[~inside], offset[~inside], amplitude[~inside]
     return onset, offset, amplitude, quality
 
 
@@ -165,13 +176,19 @@ class _Rows:
     def __init__(self, data: np.ndarray, idx: list[int]) -> None:
         self._data = data
         self._idx = list(idx)
+        # consecutive rows (the usual x, y, z or a single EMG row): slicing gives views
+        if all(j - i == 1 for i, j in zip(self._idx, self._idx[1:])):
+            self._rows = slice(self._idx[0], self._idx[-1] + 1)
+        else:
+            self._rows = self._idx
         self.shape = (len(self._idx), data.shape[1])
 
     def __getitem__(self, key):
+        # rows[:, a:b] copies only that stretch; rows[i] and rows[i, a:b] are views
         if isinstance(key, tuple):
             r, c = key
-            if isinstance(r, slice):
-                return self._data[self._idx[r], c] if len(self._idx) > 1 else self._data[self._idx[0]:self._idx[0] + 1, c]
+            if isinstance(r, slice) and r == slice(None):
+                return self._data[self._rows, c]
             return self._data[self._idx[r], c]
         return self._data[self._idx[key]]
 

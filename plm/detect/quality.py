@@ -15,6 +15,7 @@ whole signal so that chunked and whole-signal detection fill identically.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +62,11 @@ class QualityReport:
         both = np.vstack([self.gaps, self.nonwear, self.clipped]).astype(np.float64)
         return merge_intervals(both) / self.sfreq
 
+    def has_gap(self, start: int, stop: int) -> bool:
+        """True when any NaN run overlaps samples ``[start, stop)``."""
+        g = self.gaps
+        return bool(np.any((g[:, 1] > start) & (g[:, 0] < stop))) if len(g) else False
+
     def fill(self, seg: np.ndarray, start: int) -> np.ndarray:
         """Fill the NaN samples of ``seg`` (channels x samples, a copy) in place.
 
@@ -105,7 +111,7 @@ def assess_quality(
     *,
     source: str = "",
     side: str = "",
-    chunk: int = 1 << 22,
+    chunk: int = 1 << 18,
 ) -> QualityReport:
     """Find gaps, non-wear and clipping in one leg's channels.
 
@@ -142,20 +148,25 @@ def assess_quality(
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         seg = np.asarray(rows[:, a:b], dtype=np.float64)
-        nan[:, a:b] = np.isnan(seg)
+        np.isnan(seg, out=nan[:, a:b])
         nb_full = (b - a) // block
         i0 = a // block
-        with np.errstate(invalid="ignore", divide="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                if nb_full:
-                    block_std[:, i0:i0 + nb_full] = np.nanstd(seg[:, : nb_full * block].reshape(k, nb_full, block), axis=2)
-                if (b - a) % block:
-                    block_std[:, i0 + nb_full] = np.nanstd(seg[:, nb_full * block:], axis=1)
-                lo = np.fmin(lo, np.nanmin(seg, axis=1))
-                hi = np.fmax(hi, np.nanmax(seg, axis=1))
+        has_nan = bool(nan[:, a:b].any())
+        if not has_nan and nb_full:
+            # one pass of sums: the usual case, no missing samples
+            blocks = seg[:, : nb_full * block].reshape(k, nb_full, block)
+            mean = blocks.mean(axis=2)
+            var = np.einsum("ijk,ijk->ij", blocks, blocks) / block - mean * mean
+            block_std[:, i0:i0 + nb_full] = np.sqrt(np.maximum(var, 0.0))
+        # all-NaN blocks give NaN (a gap, not a flat block) with a warning we do not need
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if has_nan and nb_full:
+                block_std[:, i0:i0 + nb_full] = np.nanstd(seg[:, : nb_full * block].reshape(k, nb_full, block), axis=2)
+            if (b - a) % block:
+                block_std[:, i0 + nb_full] = np.nanstd(seg[:, nb_full * block:], axis=1)
+            lo = np.fmin(lo, np.nanmin(seg, axis=1) if has_nan else seg.min(axis=1))
+            hi = np.fmax(hi, np.nanmax(seg, axis=1) if has_nan else seg.max(axis=1))
     leg = f"{side} leg" if side else "leg signal"
     if nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")

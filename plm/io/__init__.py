@@ -10,9 +10,13 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..events import LegMovements
+    from ..recording import Recording
 
 __all__ = ["read", "read_events", "detect_format", "RAW_FORMATS", "EVENT_FORMATS"]
 
@@ -103,7 +107,7 @@ def _resolve(format: str, table: dict[str, tuple[str, str]], path) -> tuple[str,
     return table[format]
 
 
-def read(path: str | os.PathLike | Sequence[str | os.PathLike], format: str = "auto", **kwargs):
+def read(path: str | os.PathLike | Sequence[str | os.PathLike], format: str = "auto", **kwargs) -> Recording:
     """Read a raw leg-movement recording.
 
     Parameters
@@ -153,7 +157,7 @@ def _reader_options(reader: Callable, format: str, path, kwargs: dict) -> dict:
     return kwargs
 
 
-def read_events(path: str | os.PathLike, format: str = "auto", **kwargs):
+def read_events(path: str | os.PathLike, format: str = "auto", **kwargs) -> LegMovements:
     """Read already-scored leg movements (and staging/events where present).
 
     Parameters
@@ -161,6 +165,9 @@ def read_events(path: str | os.PathLike, format: str = "auto", **kwargs):
     path : path-like
     format : str
         ``"auto"`` (default) or a key of :data:`EVENT_FORMATS`.
+    **kwargs
+        Passed to the format's reader (e.g. ``tz=`` for clock-time exports,
+        ``hypnogram=`` for a separate RemLogic staging file).
 
     Returns
     -------
@@ -171,4 +178,4 @@ def read_events(path: str | os.PathLike, format: str = "auto", **kwargs):
     else:
         _check_file(path)
     _, reader = _load(_resolve(format, EVENT_FORMATS, path))
-    return reader(path, **kwargs)
+    return reader(path, **_reader_options(reader, format, path, kwargs))

@@ -434,6 +434,20 @@ def _single(path, onset, kind, rownum, name) -> float | None:
 
 
 # ------------------------------------------------------- result context
+def scored_rows(table: dict[str, np.ndarray]) -> np.ndarray:
+    """Indices of the per-leg LMs an annotation export should carry.
+
+    For a NightResult these are the scored LMs (``lm_id >= 0``): movements
+    left out by the scorer (too short, outside lights, excluded time) stay
+    in the events TSV with their ``reason`` but are not annotated, so that
+    annotation counts match the summary. A LegMovements has no ``lm_id``:
+    every row is written.
+    """
+    lm_id = table.get("lm_id")
+    n = len(table["onset"])
+    return np.arange(n) if lm_id is None else np.flatnonzero(np.asarray(lm_id) >= 0)
+
+
 def night_context(obj: Any) -> dict[str, Any]:
     """Context of a NightResult or LegMovements for writers.
 

@@ -34,7 +34,16 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..events import LegMovements
-from ._scored import Rows, build_leg_movements, iter_nonempty, localize, night_context, side_from_text, stage_code
+from ._scored import (
+    Rows,
+    build_leg_movements,
+    iter_nonempty,
+    localize,
+    night_context,
+    scored_rows,
+    side_from_text,
+    stage_code,
+)
 
 __all__ = ["read_edf_annotations", "write_edf_annotations", "sniff", "classify"]
 
@@ -298,7 +307,7 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
     table = ctx["table"]
     anns: list[tuple[float, float | None, str]] = []
     is_plm = table.get("is_plm")
-    for i in range(len(table["onset"])):
+    for i in scored_rows(table):
         prefix = "PLM" if is_plm is not None and bool(is_plm[i]) else "LM"
         anns.append((float(table["onset"][i]), float(table["duration"][i]), f"{prefix} {table['side'][i]}"))
     anns += context_annotations(ctx)

@@ -220,7 +220,9 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
         NightResult with every other column of ``NightResult.events``, e.g.
         ``lm_id, is_clm, is_plm, series``), one ``sleep_stage`` row per
         epoch, and ``apnea``/``hypopnea``/``rera``/``arousal``/``lights_*``
-        rows. ``start_time`` and ``duration_s`` go into ``#`` comment lines.
+        rows. ``start_time`` and ``duration_s`` go into ``#`` comment lines;
+        for a NightResult also ``criteria: <name> <hash>`` and
+        ``plm_version``.
     """
     ctx = night_context(obj)
     table = ctx["table"]
@@ -261,6 +263,11 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
         lines.append(f"# epoch_length: {_cell(hyp.epoch_length)}")
     if ctx.get("source"):
         lines.append(f"# source: {_cell(ctx['source'])}")
+    crit = getattr(obj, "criteria", None)
+    if crit is not None and hasattr(crit, "hash"):
+        # A scored table says how it was scored, like every other output.
+        lines.append(f"# criteria: {crit.name} {crit.hash}")
+        lines.append(f"# plm_version: {getattr(obj, 'version', '')}")
     lines.append("\t".join(header))
     lines.extend("\t".join(cells) for _, _, cells in records)
     with atomic_write(path, "w", newline="") as fh:

@@ -46,7 +46,6 @@ ANNOTATION_LABELS = {
     "lm_right": "LM right",
     "plm_left": "PLM left",
     "plm_right": "PLM right",
-    "gap": "BAD_ACQ_SKIP",
 }
 #: Channel names used for annotations when the result has no recording.
 DEFAULT_LEG_CHANNELS = {"left": ("Leg L",), "right": ("Leg R",)}
@@ -379,32 +378,16 @@ def result_to_annotations(result):
 
 
 # ------------------------------------------------------------ EDF+ with signals
-def _runs(mask: np.ndarray) -> np.ndarray:
-    """(start, stop) sample indices of the True runs of ``mask``."""
-    padded = np.concatenate(([False], mask, [False]))
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return edges.reshape(-1, 2)
-
-
-def _missing_runs(rec) -> np.ndarray:
-    """Sample runs where any channel is NaN, one channel at a time."""
-    missing = np.zeros(rec.n_samples, dtype=bool)
-    if np.asarray(rec.data).dtype.kind == "f":
-        for row in rec.data:
-            missing |= np.isnan(row)
-    return _runs(missing)
-
-
 def write_edf_plus(result, path: str | os.PathLike) -> None:
     """Write the recording's signals plus the scored annotations as EDF+.
 
     The signals go through :func:`plm.io.edf.write_edf` (16-bit, units kept,
     start as local clock time with ``utc_offset=``/``tz=`` in the recording
-    field, NaN written as 0). Annotations: the LM/PLM labels of
-    :func:`result_to_annotations`; the night's sleep stages, respiratory
-    events, arousals and lights off/on with the labels of the
-    annotations-only EDF+; and ``BAD_ACQ_SKIP`` over every NaN gap.
-    Annotations starting outside the signal are left out.
+    field, NaN written as 0 and marked ``plm gap``). Added annotations: the
+    LM/PLM labels of :func:`result_to_annotations`, and the night's sleep
+    stages, respiratory events, arousals and lights off/on with the labels of
+    the annotations-only EDF+. Annotations starting outside the signal are
+    left out.
 
     Parameters
     ----------
@@ -424,14 +407,12 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
     if result.start_time is not None:
         shift = (result.start_time - rec.start_time).total_seconds()
     end = rec.duration
-    anns: list[tuple[float, float | None, str]] = []
-    for a, b in _missing_runs(rec):
-        anns.append((a / rec.sfreq, (b - a) / rec.sfreq, ANNOTATION_LABELS["gap"]))
     onset, duration, texts, _ = _annotation_arrays(result)
-    anns += [(float(o) + shift, float(d), t) for o, d, t in zip(onset, duration, texts)]
+    anns: list[tuple[float, float | None, str]] = [(float(o) + shift, float(d), t) for o, d, t in zip(onset, duration, texts)]
     anns += [(o + shift, d, t) for o, d, t in context_annotations(night_context(result))]
     anns = sorted((a for a in anns if 0.0 <= a[0] <= end), key=lambda a: a[0])
     with warnings.catch_warnings():
-        # The NaN-as-0 warning is answered by the BAD_ACQ_SKIP annotations.
+        # Gaps are marked in the file and counted in the summary's excluded
+        # time; the writer's NaN-as-0 warning would only repeat that.
         warnings.filterwarnings("ignore", message=".*missing \\(NaN\\) samples written as 0")
         write_edf(path, rec, annotations=anns)

@@ -212,14 +212,12 @@ def _check_plm(path: Path, f) -> None:
         raise InputError(path, f"plm HDF5 format version {version} is newer than this plm reads ({FORMAT_VERSION}); update plm")
 
 
-def read_hdf5(path: str | os.PathLike, mmap: bool = False) -> Recording:
+def read_hdf5(path: str | os.PathLike) -> Recording:
     """Read the recording of a ``plm`` HDF5 file.
 
     Parameters
     ----------
     path : path-like
-    mmap : bool
-        Reserved; data are always loaded into memory (they are compressed).
 
     Returns
     -------

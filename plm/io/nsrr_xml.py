@@ -44,6 +44,7 @@ from ._scored import (
     build_leg_movements,
     iter_nonempty,
     night_context,
+    scored_rows,
     parse_float,
     side_from_text,
     stage_code,
@@ -244,7 +245,7 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         if ctx[name] is not None:
             parts.append(_event("Lights|Lights", concept, ctx[name], 0.0))
     is_plm = table.get("is_plm")
-    for i in range(len(table["onset"])):
+    for i in scored_rows(table):
         side = str(table["side"][i])
         leg, Leg = side, side.capitalize()
         if is_plm is not None and bool(is_plm[i]):

@@ -9,10 +9,17 @@ arithmetic. See ``docs/scoring.md``.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..criteria import Criteria
+    from ..events import LegMovements
+    from ..result import NightResult
+
 __all__ = ["score_events"]
 
 
-def score_events(lms, criteria="wasm2016"):
+def score_events(lms: LegMovements, criteria: str | Criteria = "wasm2016") -> NightResult:
     """Score monolateral LMs under ``criteria``.
 
     Parameters
