@@ -18,15 +18,10 @@ __all__ = [
     "zero_phase",
     "mains_frequency",
     "settle_samples",
-    "MAX_EDGE_FRACTION",
 ]
 
-#: Highest usable filter edge as a fraction of the sampling rate (0.45 fs =
-#: 90 % of Nyquist): Butterworth designs closer to Nyquist are ill-conditioned.
-MAX_EDGE_FRACTION = 0.45
 
-
-def cap_band(band: tuple[float, float], sfreq: float) -> tuple[float | None, float | None]:
+def cap_band(band: tuple[float, float], sfreq: float, max_edge: float = 0.45) -> tuple[float | None, float | None]:
     """Clip band edges to what the sampling rate allows.
 
     Parameters
@@ -35,16 +30,20 @@ def cap_band(band: tuple[float, float], sfreq: float) -> tuple[float | None, flo
         Requested edges, Hz; 0 or less means "no edge".
     sfreq : float
         Sampling rate, Hz.
+    max_edge : float
+        Highest usable edge as a fraction of ``sfreq``
+        (``criteria.max_filter_edge``; 0.45 fs = 90 % of Nyquist: Butterworth
+        designs closer to Nyquist are ill-conditioned).
 
     Returns
     -------
     low, high : float or None
         ``None`` where no filter is needed: a high edge at or above
-        ``MAX_EDGE_FRACTION * sfreq`` is dropped (the signal holds nothing
+        ``max_edge * sfreq`` is dropped (the signal holds nothing
         above it anyway) rather than moved.
     """
     lo, hi = float(band[0]), float(band[1])
-    top = MAX_EDGE_FRACTION * sfreq
+    top = max_edge * sfreq
     low = lo if 0 < lo < top else None
     high = hi if 0 < hi < top else None
     if low is not None and high is not None and high <= low:

@@ -112,7 +112,7 @@ def detect_leg(
         raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
-        quality = assess_quality(rows, sfreq, modality, source=recording.source, side=side)
+        quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side)
 
     if modality == "emg":
         mains = mains_frequency(rows[0], sfreq, criteria.mains_hz)
