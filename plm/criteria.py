@@ -482,7 +482,7 @@ def field_descriptions() -> dict[str, str]:
         elif line.strip():
             text.append(line.strip())
     flush()
-    return {f.name: found.get(f.name, "") for f in fields(Criteria)}
+    return {f.name: found.get(f.name, "").replace("``", "`") for f in fields(Criteria)}
 
 
 # ---------------------------------------------------------------- presets
