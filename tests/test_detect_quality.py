@@ -22,7 +22,7 @@ def _accel(data, fs=40.0, source="night_left.csv"):
 @pytest.mark.parametrize("kind", ["accel", "emg"])
 def test_generated_gap_and_nonwear_are_reported_as_excluded(kind):
     rec, truth = night(kind, 2.0, 3, ("gap", "nonwear"))
-    with pytest.warns(UserWarning, match=r"min of flat signal \(non-wear\)"):
+    with pytest.warns(UserWarning, match=r"min of non-wear \(flat, or still at a fixed orientation\)"):
         lms = detect(rec, plm.criteria.get("pamrl" if kind == "accel" else "wasm2016"))
     assert len(truth.excluded) == 2 and len(lms.excluded) == 2
     # the gap (NaN) to the sample; non-wear to the 10 s block grid (its edges lie on it here)

@@ -262,7 +262,7 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
 def quality_notes(q: QualityReport, side: str) -> list[str]:
     """One line per kind of excluded stretch of a leg, for the result's notes."""
     out = []
-    for what, iv in (("missing samples (gap)", q.gaps), ("flat signal (non-wear)", q.nonwear),
+    for what, iv in (("missing samples (gap)", q.gaps), ("non-wear (flat, or still at a fixed orientation)", q.nonwear),
                      ("clipped (saturated) signal", q.clipped)):
         iv = np.asarray(iv).reshape(-1, 2)
         if len(iv):
