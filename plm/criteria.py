@@ -161,6 +161,14 @@ class Criteria:
     clip_min_mad : float
         An extreme value is a rail only when it lies more than this many
         median absolute deviations from the channel's median.
+    filter_order : int
+        Order of each Butterworth band edge (EMG and accelerometer); applied
+        forward and backward, so the attenuation is doubled.
+    notch_q : float
+        Quality factor of the mains notch (-3 dB width = mains frequency / Q).
+    mains_auto_ratio : float
+        With ``mains_hz="auto"`` a 50/60 Hz line is notched when its power is
+        at least this many times the neighbouring spectrum.
     """
 
     name: str = "wasm2016"
@@ -222,6 +230,10 @@ class Criteria:
     nonwear_min_axes: int = 2
     clip_min_duration: float = 1.0
     clip_min_mad: float = 10.0
+    # --- filters
+    filter_order: int = 2
+    notch_q: float = 25.0
+    mains_auto_ratio: float = 5.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -258,11 +270,13 @@ class Criteria:
             raise CriteriaError("accel_offset_g must not exceed accel_onset_g")
         if self.emg_offset_uv > self.emg_onset_uv:
             raise CriteriaError("emg_offset_uv must not exceed emg_onset_uv")
-        for name in ("emg_feature_rate", "detect_block", "quality_block", "emg_pop_ratio"):
+        for name in ("emg_feature_rate", "detect_block", "quality_block", "emg_pop_ratio", "filter_order", "notch_q"):
             if getattr(self, name) <= 0:
                 raise CriteriaError(f"criteria field {name!r} must be positive, got {getattr(self, name)!r}")
         if not 0 < self.max_filter_edge <= 0.5:
             raise CriteriaError(f"max_filter_edge is a fraction of the sampling rate in (0, 0.5], got {self.max_filter_edge!r}")
+        if not isinstance(self.filter_order, int) or isinstance(self.filter_order, bool) or self.filter_order > 8:
+            raise CriteriaError(f"filter_order must be an integer from 1 to 8, got {self.filter_order!r}")
         if self.nonwear_min_axes not in (1, 2, 3):
             raise CriteriaError(f"nonwear_min_axes must be 1, 2 or 3, got {self.nonwear_min_axes!r}")
         if 0 < self.nonwear_window < self.quality_block:

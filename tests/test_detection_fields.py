@@ -29,7 +29,7 @@ NEW_FIELDS = {
     "emg_feature_rate": 100.0, "detect_block": 0.5, "max_filter_edge": 0.45, "quality_block": 10.0,
     "flat_std_g": 1e-3, "flat_std_uv": 0.05, "flat_min_duration": 1800.0, "nonwear_window": 3600.0,
     "nonwear_sd_g": 0.013, "nonwear_range_g": 0.05, "nonwear_min_axes": 2, "clip_min_duration": 1.0,
-    "clip_min_mad": 10.0,
+    "clip_min_mad": 10.0, "filter_order": 2, "notch_q": 25.0, "mains_auto_ratio": 5.0,
 }
 
 
@@ -72,7 +72,7 @@ def test_json_round_trip_with_every_new_field_changed():
                      emg_feature_rate=50, detect_block=1.0, max_filter_edge=0.4, quality_block=5,
                      flat_std_g=2e-3, flat_std_uv=0.1, flat_min_duration=900, nonwear_window=5400,
                      nonwear_sd_g=0.02, nonwear_range_g=0.03, nonwear_min_axes=3, clip_min_duration=2,
-                     clip_min_mad=8)
+                     clip_min_mad=8, filter_order=4, notch_q=35.5, mains_auto_ratio=3)
     back = Criteria.from_json(c.to_json())
     assert back == c and back.hash == c.hash and back.hash != WASM.hash
     # ints given for float fields hash like the floats (they score alike)
@@ -83,6 +83,7 @@ def test_json_round_trip_with_every_new_field_changed():
     {"emg_feature_rate": 0}, {"detect_block": 0}, {"quality_block": 0}, {"emg_pop_ratio": 0},
     {"max_filter_edge": 0.6}, {"max_filter_edge": 0}, {"nonwear_min_axes": 4}, {"nonwear_min_axes": 0},
     {"nonwear_window": 5.0}, {"nonwear_sd_g": -0.01}, {"emg_pop_blank": (0.1,)},
+    {"filter_order": 0}, {"filter_order": 2.5}, {"filter_order": 12}, {"notch_q": 0},
 ])
 def test_bad_values_are_refused(bad):
     with pytest.raises(CriteriaError):
@@ -164,6 +165,48 @@ def test_max_filter_edge_drops_band_edges_above_it():
     lo = emg_mod.emg_plan(256.0, WASM, None).sos
     hi = emg_mod.emg_plan(256.0, WASM.replace(max_filter_edge=0.35), None).sos
     assert len(hi) < len(lo)            # the low-pass sections are gone
+
+
+def test_filter_order_steepens_the_band_edges():
+    # Butterworth high-pass at 0.3 Hz: |H(0.15 Hz)| = 1 / sqrt(1 + 2^(2N)) per
+    # pass, squared by the forward-backward pass: N = 2 -> 1/17, N = 4 -> 1/257.
+    from scipy import signal
+
+    from plm.detect.accel import accel_plan
+
+    def gain(order):
+        sos = accel_plan(40.0, PAMRL.replace(filter_order=order)).sos
+        return abs(signal.sosfreqz(sos, worN=[0.15], fs=40.0)[1][0]) ** 2
+
+    assert gain(2) == pytest.approx(1 / 17, rel=0.02)
+    assert gain(4) == pytest.approx(1 / 257, rel=0.02)
+
+
+def test_notch_q_sets_the_notch_width():
+    # -3 dB width = 50 Hz / Q (one pass): 2 Hz at Q = 25, so 49 Hz is at the
+    # -3 dB edge, |H|^2 = 1/2; 0.5 Hz at Q = 100, so 49 Hz (1 Hz off) is well
+    # outside: |H|^2 ~ 1^2 / (1^2 + 0.25^2) = 0.94.
+    from scipy import signal
+
+    def gain(q):
+        sos = emg_mod.emg_plan(1000.0, WASM.replace(notch_q=q, emg_band=(0.0, 0.0)), 50.0).sos
+        return abs(signal.sosfreqz(sos, worN=[49.0], fs=1000.0)[1][0]) ** 2
+
+    assert gain(25.0) == pytest.approx(0.5, abs=0.02)
+    assert gain(100.0) == pytest.approx(0.94, abs=0.02)
+
+
+def test_mains_auto_ratio_decides_when_to_notch():
+    # A weak 50 Hz line (0.12 uV on 1 uV white noise) stands out ~3-4 fold in
+    # the averaged spectra: notched when 2-fold suffices, not at the default 5.
+    from plm.detect.filters import mains_frequency
+
+    fs = 256.0
+    rng = np.random.default_rng(13)
+    t = np.arange(int(300 * fs)) / fs
+    x = rng.standard_normal(len(t)) + 0.12 * np.sin(2 * np.pi * 50.0 * t)
+    assert mains_frequency(x, fs, "auto", min_ratio=WASM.mains_auto_ratio) is None
+    assert mains_frequency(x, fs, "auto", min_ratio=WASM.replace(mains_auto_ratio=2.0).mains_auto_ratio) == 50.0
 
 
 # ------------------------------------------------------------------ accelerometer

@@ -62,7 +62,7 @@ def accel_plan(sfreq: float, criteria) -> AccelPlan:
     AccelPlan
     """
     low, high = filters.cap_band(criteria.accel_band, sfreq, criteria.max_filter_edge)
-    sos = filters.band_sos(sfreq, low, high, order=2)
+    sos = filters.band_sos(sfreq, low, high, order=criteria.filter_order)
     smooth_n = max(1, int(round(criteria.accel_smoothing * sfreq)))
     # Blocks of ``detect_block`` s: peak amplitudes and chunk alignment.
     block_n = block_samples(sfreq, criteria.detect_block)

@@ -90,10 +90,10 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
     EmgPlan
     """
     low, high = filters.cap_band(criteria.emg_band, sfreq, criteria.max_filter_edge)
-    sos = filters.band_sos(sfreq, low, high, order=2)
+    sos = filters.band_sos(sfreq, low, high, order=criteria.filter_order)
     if mains_hz is not None:
         top = high if high is not None else 0.48 * sfreq
-        sos = np.vstack([sos, filters.notch_sos(sfreq, mains_hz, up_to=top * 1.05)])
+        sos = np.vstack([sos, filters.notch_sos(sfreq, mains_hz, up_to=top * 1.05, q=criteria.notch_q)])
     # The 0.1 s RMS envelope carries nothing above ~10 Hz: every decision after
     # it is taken on a grid of about ``emg_feature_rate`` Hz (every `decim`-th sample),
     # which makes the opening, baseline and masks `decim` times cheaper.

@@ -115,7 +115,7 @@ def detect_leg(
         quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side)
 
     if modality == "emg":
-        mains = mains_frequency(rows[0], sfreq, criteria.mains_hz)
+        mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
         plan = _emg.emg_plan(sfreq, criteria, mains)
         names = ("on", "quiet", "morph")
     else:
