@@ -32,9 +32,10 @@ from scipy import ndimage
 
 from . import filters
 from .baseline import block_samples, resting_level
-from .runs import first_index_in, runs, runs_to_mask
+from .runs import first_index_in, runs
 
-__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "open_envelope"]
+__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
+           "open_envelope"]
 
 #: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
 #: level to the resting level of the rectified signal (morphology rule).
@@ -159,6 +160,134 @@ def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
     return ndimage.maximum_filter1d(ndimage.minimum_filter1d(env, n, mode="nearest"), n, mode="nearest")
 
 
+def _block_sums(sq: np.ndarray, k: int, t: int) -> np.ndarray:
+    """Sum of the first ``t`` samples of each block of ``k`` (``len(sq)`` a multiple of ``k``)."""
+    nb = len(sq) // k
+    if t <= 0:
+        return np.zeros(nb)
+    if k <= 3:  # few strided adds beat a matrix-vector product with a 2-column matrix
+        out = sq[0::k].copy()
+        for j in range(1, t):
+            out += sq[j::k]
+        return out
+    return sq.reshape(nb, k)[:, :t] @ np.ones(t)
+
+
+def grid_rms(x: np.ndarray, n: int, step: int) -> np.ndarray:
+    """Centred moving RMS over ``n`` samples, at every ``step``-th sample only.
+
+    Equals ``moving_rms(x, n)[::step]`` (the window ``[c - n//2, c - n//2 + n)``
+    around each kept sample ``c``, ends repeated as with ``mode="nearest"``)
+    to rounding error, without computing the samples in between. The squares
+    are summed in blocks of ``step`` samples (one pass); each window is then
+    a run of whole blocks (a moving sum at the reduced rate) plus or minus
+    the first samples of its first and last block, which are the same
+    number of samples for every window. Every sum involved is local (no
+    prefix sum over the whole stretch), so precision does not depend on its
+    length.
+
+    Parameters
+    ----------
+    x : array, shape (N,)
+    n : int
+        Window length, samples.
+    step : int
+        Keep samples ``0, step, 2 * step, ...``.
+
+    Returns
+    -------
+    ndarray, shape (ceil(N / step),)
+    """
+    big_n, k = len(x), int(step)
+    if big_n == 0:
+        return np.zeros(0)
+    if n <= 1:
+        return np.abs(x[::k])
+    h = n // 2
+    m = -(-big_n // k)                    # output samples
+    # Pad with copies of the end samples ('nearest') so that every window lies
+    # inside; the front pad is whole blocks so the kept samples stay block starts.
+    front = (-(-h // k) + 1) * k
+    back = (-(-(n - h) // k) + 1) * k
+    padded = np.empty(front + m * k + back)
+    np.square(x, out=padded[front:front + big_n])
+    padded[:front] = x[0] * x[0]
+    padded[front + big_n:] = x[-1] * x[-1]
+    # Window of output j in padded samples: [j*k + front - h, ... + n) =
+    # blocks [j + b_lo, j + b_hi) minus the first t_lo samples of block j + b_lo
+    # plus the first t_hi samples of block j + b_hi.
+    b_lo, t_lo = divmod(front - h, k)
+    b_hi, t_hi = divmod(front - h + n, k)
+    whole = _block_sums(padded, k, k)
+    width = b_hi - b_lo
+    j = np.arange(m)
+    if width > 0:
+        # moving sum over `width` blocks (running sums, as uniform_filter1d does)
+        run = ndimage.uniform_filter1d(whole, width, mode="nearest")
+        total = run[j + b_lo + width // 2] * width
+    else:
+        total = np.zeros(m)
+    if t_lo:
+        total -= _block_sums(padded, k, t_lo)[j + b_lo]
+    if t_hi:
+        total += _block_sums(padded, k, t_hi)[j + b_hi]
+    total /= n
+    np.maximum(total, 0.0, out=total)
+    return np.sqrt(total, out=total)
+
+
+def _pop_blanks(xf: np.ndarray, sq: np.ndarray, env: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals ``[start, stop)`` of filtered samples to blank as electrode pops.
+
+    A sample ``i`` is a pop when ``|xf[i]|`` exceeds the limit of its grid
+    block, ``max(pop_min_uv, pop_ratio * (env[i // decim] + 1))``. The
+    limit is constant over each grid block, so 0.5 s blocks whose largest
+    square stays below their smallest limit are ruled out with one
+    reduction; only the samples of the remaining (rare) blocks are tested.
+    """
+    n, k = len(xf), plan.decim
+    limit = plan.pop_ratio * (env + 1.0)
+    np.maximum(limit, plan.pop_min_uv, out=limit)
+    per = plan.block_n                                       # grid samples per 0.5 s block
+    nblk = -(-len(limit) // per)
+    lim_pad = np.full(nblk * per, np.inf)
+    lim_pad[: len(limit)] = limit
+    lim_min = lim_pad.reshape(nblk, per).min(axis=1)
+    sq_pad = np.zeros(nblk * per * k)
+    sq_pad[:n] = sq
+    peak = sq_pad.reshape(nblk, per * k).max(axis=1)
+    # margin: x**2 and limit**2 are rounded; never rule out a block that may hold a pop
+    cand = np.flatnonzero(peak >= lim_min * lim_min * (1.0 - 1e-9))
+    if cand.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    idx = (cand[:, None] * (per * k) + np.arange(per * k)).reshape(-1)
+    idx = idx[idx < n]
+    idx = idx[np.abs(xf[idx]) > limit[idx // k]]
+    if idx.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pre, post = plan.pop_blank
+    # runs of pop samples, joined across gaps shorter than pre + post (as runs(..., bridge=pre + post))
+    split = np.flatnonzero(np.diff(idx) - 1 >= max(1, pre + post)) + 1
+    starts = idx[np.r_[0, split]]
+    stops = idx[np.r_[split - 1, idx.size - 1]] + 1
+    return np.maximum(starts - pre, 0), np.minimum(stops + post, n)
+
+
+def _envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Filtered EMG, its squares and the opened envelope on the grid (see :func:`emg_envelope`)."""
+    xf = filters.zero_phase(x, plan.sos)
+    k = plan.decim
+    env = open_envelope(grid_rms(xf, plan.smooth_n, k), plan.spike_n)
+    sq = np.square(xf)
+    b0, b1 = _pop_blanks(xf, sq, env, plan)
+    if len(b0):
+        for a, b in zip(b0.tolist(), b1.tolist()):  # one slice per pop (few)
+            xf[a:b] = 0.0
+            sq[a:b] = 0.0
+        env = open_envelope(grid_rms(xf, plan.smooth_n, k), plan.spike_n)
+    return xf, sq, env
+
+
 def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     """Filtered EMG and its spike-free RMS envelope on the feature grid.
 
@@ -170,6 +299,10 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     quiet that ends an LM, so a pop inside an LM does not split it). This
     matters when a pop sits next to a heart beat: each alone is removed by
     the opening, but together their bumps can outlast its 0.4 s element.
+
+    Only the band-pass and the squares run at the full sampling rate: the
+    moving RMS is evaluated on the grid directly (:func:`grid_rms`), and
+    the opening runs on the grid.
 
     Parameters
     ----------
@@ -184,19 +317,7 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     envelope : ndarray, shape (ceil(n / plan.decim),)
         Opened moving-RMS envelope at samples ``0, decim, 2 * decim, ...``.
     """
-    xf = filters.zero_phase(x, plan.sos)
-    k = plan.decim
-    env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
-    limit = plan.pop_ratio * (np.repeat(env, k)[: len(xf)] + 1.0)
-    np.maximum(limit, plan.pop_min_uv, out=limit)
-    big = np.abs(xf) > limit
-    if big.any():
-        n = len(xf)
-        pre, post = plan.pop_blank
-        s, e = runs(big, bridge=pre + post)
-        blank = runs_to_mask(np.maximum(s - pre, 0), np.minimum(e + post, n), n)
-        xf[blank] = 0.0
-        env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
+    xf, _, env = _envelope(x, plan)
     return xf, env
 
 
@@ -216,7 +337,7 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
         ``on``, ``quiet``, ``morph`` (bool) and ``excess`` (envelope minus
         resting level, uV), each of length ``ceil(n / plan.decim)``.
     """
-    xf, env = emg_envelope(x, plan)
+    xf, sq, env = _envelope(x, plan)
     k = plan.decim
     rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block)
     excess = env - rest
@@ -224,11 +345,19 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
     quiet = excess <= plan.offset_uv
     if plan.morph_n > 0:
         n = len(xf)
-        thr = np.repeat(RECTIFIED_PER_RMS * rest + plan.morph_uv, k)[:n]
-        above = np.abs(xf) >= thr
+        # |x| >= T  <=>  x**2 >= T**2 for T >= 0 (T < 0 holds always, as does x**2 >= 0)
+        thr = RECTIFIED_PER_RMS * rest + plan.morph_uv
+        np.maximum(thr, 0.0, out=thr)
+        thr *= thr
+        above = np.empty(n, dtype=bool)
+        nk = n // k
+        np.greater_equal(sq[: nk * k].reshape(nk, k), thr[:nk, None], out=above[: nk * k].reshape(nk, k))
+        if n > nk * k:
+            np.greater_equal(sq[nk * k:], thr[nk], out=above[nk * k:])
+        del sq
         # median(|x|) >= T  <=>  at least half the window is >= T; window
         # [c - m//2, c - m//2 + m) around each grid sample c, zero outside.
-        csum = np.zeros(n + 1, dtype=np.int64)
+        csum = np.zeros(n + 1, dtype=np.int32 if n < 2**31 else np.int64)
         np.cumsum(above, out=csum[1:])
         c = np.arange(0, n, k)
         lo = np.clip(c - plan.morph_n // 2, 0, n)
