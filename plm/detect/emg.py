@@ -32,7 +32,7 @@ from scipy import ndimage
 
 from . import filters
 from .baseline import block_samples, resting_level
-from .runs import first_index_in, runs
+from .runs import first_index_in, runs, runs_to_mask
 
 __all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
            "open_envelope"]
@@ -160,17 +160,104 @@ def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
     return ndimage.maximum_filter1d(ndimage.minimum_filter1d(env, n, mode="nearest"), n, mode="nearest")
 
 
-def _block_sums(sq: np.ndarray, k: int, t: int) -> np.ndarray:
-    """Sum of the first ``t`` samples of each block of ``k`` (``len(sq)`` a multiple of ``k``)."""
-    nb = len(sq) // k
+def _block_sums(flat: np.ndarray, k: int, t: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Sum of the first ``t`` samples of each block of ``k`` (of the blocks ``rows`` if given)."""
+    blocks = flat.reshape(-1, k)
+    if rows is not None:
+        blocks = blocks[rows]
     if t <= 0:
-        return np.zeros(nb)
-    if k <= 3:  # few strided adds beat a matrix-vector product with a 2-column matrix
-        out = sq[0::k].copy()
+        return np.zeros(len(blocks))
+    if k <= 3:  # a few strided adds beat a matrix-vector product with 2 or 3 columns
+        out = blocks[:, 0].copy()
         for j in range(1, t):
-            out += sq[j::k]
+            out += blocks[:, j]
         return out
-    return sq.reshape(nb, k)[:, :t] @ np.ones(t)
+    return blocks[:, :t] @ np.ones(t)
+
+
+class _GridSquares:
+    """Squares of a signal and their centred moving mean at every ``k``-th sample.
+
+    The mean over the window ``[c - n//2, c - n//2 + n)`` around each kept
+    sample ``c = 0, k, 2k, ...`` (ends repeated, as ``mode="nearest"``) is
+    computed without the samples in between: the squares are summed in
+    blocks of ``k`` (one pass); each window is then a run of whole blocks
+    (a running sum at the reduced rate) minus the first ``t_lo`` samples of
+    its first block plus the first ``t_hi`` samples of the block after it,
+    the same numbers for every window. Every sum is local (no prefix sum
+    over the whole stretch), so precision does not depend on its length.
+    When samples are zeroed (pop blanking) only the block sums they touch
+    are recomputed.
+    """
+
+    def __init__(self, x: np.ndarray, n: int, k: int) -> None:
+        size = len(x)
+        self.size, self.n, self.k = size, int(n), int(k)
+        h = self.n // 2
+        self.m = -(-size // k)                         # kept samples
+        # Pads of whole blocks, so every window lies inside and kept samples stay block starts.
+        self.front = (-(-h // k) + 1) * k
+        back = (-(-(self.n - h) // k) + 1) * k
+        self.buf = np.empty(self.front + self.m * k + back)
+        np.square(x, out=self.buf[self.front:self.front + size])
+        self._pad_ends()
+        self.b_lo, self.t_lo = divmod(self.front - h, k)
+        self.b_hi, self.t_hi = divmod(self.front - h + self.n, k)
+        self.parts = {t: _block_sums(self.buf, k, t) for t in {k, self.t_lo, self.t_hi} if t > 0}
+
+    @property
+    def squares(self) -> np.ndarray:
+        """``x ** 2`` (a view: zeroed together with :meth:`zero`)."""
+        return self.buf[self.front:self.front + self.size]
+
+    def _pad_ends(self) -> None:
+        f, size = self.front, self.size
+        self.buf[:f] = self.buf[f]
+        self.buf[f + size:] = self.buf[f + size - 1]
+
+    def mean(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Moving mean of the squares at kept samples ``start .. stop - 1`` (default: all)."""
+        stop = self.m if stop is None else stop
+        j = np.arange(start, stop)
+        width = self.b_hi - self.b_lo
+        if width > 0:
+            # running sum over `width` blocks (as uniform_filter1d computes it), over the blocks needed only
+            first = start + self.b_lo
+            whole = self.parts[self.k][first:stop + self.b_lo + width]
+            run = ndimage.uniform_filter1d(whole, width, mode="nearest")
+            total = run[j - start + width // 2] * width
+        else:
+            total = np.zeros(len(j))
+        if self.t_lo:
+            total -= self.parts[self.t_lo][j + self.b_lo]
+        if self.t_hi:
+            total += self.parts[self.t_hi][j + self.b_hi]
+        total /= self.n
+        return total
+
+    def zero(self, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Set the squares of samples ``[starts[i], stops[i])`` to 0 (sorted, disjoint).
+
+        Only the block sums they touch are recomputed. Returns the ranges
+        ``[start, stop)`` of kept samples whose window they touch (whose mean
+        changed).
+        """
+        f, k, h = self.front, self.k, self.n // 2
+        for a, b in zip(starts.tolist(), stops.tolist()):  # one slice per stretch (few)
+            self.buf[f + a:f + b] = 0.0
+        p0, p1 = f + np.asarray(starts, np.int64), f + np.asarray(stops, np.int64)  # padded samples
+        if starts[0] == 0 or stops[-1] == self.size:       # an end sample changed: so did its pad
+            self._pad_ends()
+            p0 = np.where(np.asarray(starts) == 0, 0, p0)
+            p1 = np.where(np.asarray(stops) == self.size, len(self.buf), p1)
+        nblocks = len(self.buf) // k
+        rows = np.flatnonzero(runs_to_mask(p0 // k, -(-p1 // k), nblocks))
+        for t, part in self.parts.items():
+            part[rows] = _block_sums(self.buf, k, t, rows)
+        # kept sample j's window is [j*k + f - h, ... + n) in padded samples
+        j0 = np.clip((p0 - f + h - self.n) // k + 1, 0, self.m)
+        j1 = np.clip(-(-(p1 - f + h) // k), 0, self.m)
+        return runs(runs_to_mask(j0, j1, self.m))
 
 
 def grid_rms(x: np.ndarray, n: int, step: int) -> np.ndarray:
@@ -178,13 +265,8 @@ def grid_rms(x: np.ndarray, n: int, step: int) -> np.ndarray:
 
     Equals ``moving_rms(x, n)[::step]`` (the window ``[c - n//2, c - n//2 + n)``
     around each kept sample ``c``, ends repeated as with ``mode="nearest"``)
-    to rounding error, without computing the samples in between. The squares
-    are summed in blocks of ``step`` samples (one pass); each window is then
-    a run of whole blocks (a moving sum at the reduced rate) plus or minus
-    the first samples of its first and last block, which are the same
-    number of samples for every window. Every sum involved is local (no
-    prefix sum over the whole stretch), so precision does not depend on its
-    length.
+    to rounding error, without computing the samples in between (see
+    :class:`_GridSquares`).
 
     Parameters
     ----------
@@ -198,73 +280,46 @@ def grid_rms(x: np.ndarray, n: int, step: int) -> np.ndarray:
     -------
     ndarray, shape (ceil(N / step),)
     """
-    big_n, k = len(x), int(step)
-    if big_n == 0:
+    if len(x) == 0:
         return np.zeros(0)
     if n <= 1:
-        return np.abs(x[::k])
-    h = n // 2
-    m = -(-big_n // k)                    # output samples
-    # Pad with copies of the end samples ('nearest') so that every window lies
-    # inside; the front pad is whole blocks so the kept samples stay block starts.
-    front = (-(-h // k) + 1) * k
-    back = (-(-(n - h) // k) + 1) * k
-    padded = np.empty(front + m * k + back)
-    np.square(x, out=padded[front:front + big_n])
-    padded[:front] = x[0] * x[0]
-    padded[front + big_n:] = x[-1] * x[-1]
-    # Window of output j in padded samples: [j*k + front - h, ... + n) =
-    # blocks [j + b_lo, j + b_hi) minus the first t_lo samples of block j + b_lo
-    # plus the first t_hi samples of block j + b_hi.
-    b_lo, t_lo = divmod(front - h, k)
-    b_hi, t_hi = divmod(front - h + n, k)
-    whole = _block_sums(padded, k, k)
-    width = b_hi - b_lo
-    j = np.arange(m)
-    if width > 0:
-        # moving sum over `width` blocks (running sums, as uniform_filter1d does)
-        run = ndimage.uniform_filter1d(whole, width, mode="nearest")
-        total = run[j + b_lo + width // 2] * width
-    else:
-        total = np.zeros(m)
-    if t_lo:
-        total -= _block_sums(padded, k, t_lo)[j + b_lo]
-    if t_hi:
-        total += _block_sums(padded, k, t_hi)[j + b_hi]
-    total /= n
-    np.maximum(total, 0.0, out=total)
-    return np.sqrt(total, out=total)
+        return np.abs(x[::step])
+    return _rms(_GridSquares(x, n, step).mean())
+
+
+def _rms(mean_square: np.ndarray) -> np.ndarray:
+    np.maximum(mean_square, 0.0, out=mean_square)
+    return np.sqrt(mean_square, out=mean_square)
 
 
 def _pop_blanks(xf: np.ndarray, sq: np.ndarray, env: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     """Intervals ``[start, stop)`` of filtered samples to blank as electrode pops.
 
     A sample ``i`` is a pop when ``|xf[i]|`` exceeds the limit of its grid
-    block, ``max(pop_min_uv, pop_ratio * (env[i // decim] + 1))``. The
-    limit is constant over each grid block, so 0.5 s blocks whose largest
-    square stays below their smallest limit are ruled out with one
-    reduction; only the samples of the remaining (rare) blocks are tested.
+    block, ``max(pop_min_uv, pop_ratio * (env[i // decim] + 1))``. No limit
+    is below ``pop_min_uv``, so a stretch without a square that large has
+    no pop (one reduction, the usual case); otherwise 0.5 s blocks whose
+    largest square stays below their smallest limit are ruled out, and only
+    the samples of the remaining (rare) blocks are tested.
     """
+    none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     n, k = len(xf), plan.decim
+    # margin: x**2 and limit**2 are rounded; never rule out a block that may hold a pop
+    margin = 1.0 - 1e-9
+    if n == 0 or sq.max() < plan.pop_min_uv ** 2 * margin:
+        return none
     limit = plan.pop_ratio * (env + 1.0)
     np.maximum(limit, plan.pop_min_uv, out=limit)
     per = plan.block_n                                       # grid samples per 0.5 s block
-    nblk = -(-len(limit) // per)
-    lim_pad = np.full(nblk * per, np.inf)
-    lim_pad[: len(limit)] = limit
-    lim_min = lim_pad.reshape(nblk, per).min(axis=1)
-    sq_pad = np.zeros(nblk * per * k)
-    sq_pad[:n] = sq
-    peak = sq_pad.reshape(nblk, per * k).max(axis=1)
-    # margin: x**2 and limit**2 are rounded; never rule out a block that may hold a pop
-    cand = np.flatnonzero(peak >= lim_min * lim_min * (1.0 - 1e-9))
-    if cand.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    nfull = min(n // (per * k), len(limit) // per)
+    lim_min = limit[: nfull * per].reshape(nfull, per).min(axis=1)
+    peak = sq[: nfull * per * k].reshape(nfull, per * k).max(axis=1)
+    cand = np.flatnonzero(peak >= lim_min * lim_min * margin)
     idx = (cand[:, None] * (per * k) + np.arange(per * k)).reshape(-1)
-    idx = idx[idx < n]
+    idx = np.r_[idx, np.arange(nfull * per * k, n)]          # the last, partial block: test all
     idx = idx[np.abs(xf[idx]) > limit[idx // k]]
     if idx.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return none
     pre, post = plan.pop_blank
     # runs of pop samples, joined across gaps shorter than pre + post (as runs(..., bridge=pre + post))
     split = np.flatnonzero(np.diff(idx) - 1 >= max(1, pre + post)) + 1
@@ -273,19 +328,50 @@ def _pop_blanks(xf: np.ndarray, sq: np.ndarray, env: np.ndarray, plan: EmgPlan) 
     return np.maximum(starts - pre, 0), np.minimum(stops + post, n)
 
 
+def _reopen(opened: np.ndarray, raw: np.ndarray, starts: np.ndarray, stops: np.ndarray, n: int) -> None:
+    """Redo the opening (width ``n``) of ``raw`` in place where ``raw[starts[i]:stops[i]]`` changed.
+
+    An opened sample depends on the raw ones at most ``n`` away on either
+    side (a running minimum, then a running maximum), so each changed
+    stretch is redone with ``2 n`` samples of context and only its middle,
+    ``n`` beyond the change on each side, is kept: equal to opening all of
+    ``raw`` (minimum and maximum are exact).
+    """
+    m = len(raw)
+    s, e = runs(runs_to_mask(starts, stops, m), bridge=4 * n)
+    for a, b in zip(s.tolist(), e.tolist()):  # one stretch per group of pops (few)
+        lo, hi = max(0, a - 2 * n), min(m, b + 2 * n)
+        keep_lo, keep_hi = max(0, a - n), min(m, b + n)
+        opened[keep_lo:keep_hi] = open_envelope(raw[lo:hi], n)[keep_lo - lo:keep_hi - lo]
+
+
 def _envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Filtered EMG, its squares and the opened envelope on the grid (see :func:`emg_envelope`)."""
     xf = filters.zero_phase(x, plan.sos)
     k = plan.decim
-    env = open_envelope(grid_rms(xf, plan.smooth_n, k), plan.spike_n)
-    sq = np.square(xf)
-    b0, b1 = _pop_blanks(xf, sq, env, plan)
+    if len(xf) == 0 or plan.smooth_n <= 1:  # degenerate settings: the plain path
+        sq = np.square(xf)
+        env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
+        b0, b1 = _pop_blanks(xf, sq, env, plan)
+        if len(b0):
+            for a, b in zip(b0.tolist(), b1.tolist()):
+                xf[a:b] = 0.0
+            sq = np.square(xf)
+            env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
+        return xf, sq, env
+    grid = _GridSquares(xf, plan.smooth_n, k)
+    raw = _rms(grid.mean())
+    env = open_envelope(raw, plan.spike_n)
+    b0, b1 = _pop_blanks(xf, grid.squares, env, plan)
     if len(b0):
         for a, b in zip(b0.tolist(), b1.tolist()):  # one slice per pop (few)
             xf[a:b] = 0.0
-            sq[a:b] = 0.0
-        env = open_envelope(grid_rms(xf, plan.smooth_n, k), plan.spike_n)
-    return xf, sq, env
+        # only the grid samples whose RMS window holds a blanked sample change
+        j0, j1 = grid.zero(b0, b1)
+        for a, b in zip(j0.tolist(), j1.tolist()):
+            raw[a:b] = _rms(grid.mean(a, b))
+        _reopen(env, raw, j0, j1, plan.spike_n)
+    return xf, grid.squares, env
 
 
 def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
@@ -354,7 +440,6 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
         np.greater_equal(sq[: nk * k].reshape(nk, k), thr[:nk, None], out=above[: nk * k].reshape(nk, k))
         if n > nk * k:
             np.greater_equal(sq[nk * k:], thr[nk], out=above[nk * k:])
-        del sq
         # median(|x|) >= T  <=>  at least half the window is >= T; window
         # [c - m//2, c - m//2 + m) around each grid sample c, zero outside.
         csum = np.zeros(n + 1, dtype=np.int32 if n < 2**31 else np.int64)
