@@ -86,3 +86,39 @@ def test_one_sample_recording_is_refused_and_short_ones_give_no_lm():
     rng = np.random.default_rng(3)
     lms = detect(_accel(0.05 * rng.standard_normal((3, 7))), plm.criteria.get("pamrl"))
     assert len(lms) == 0 and lms.duration_s == pytest.approx(7 / 40.0)
+
+
+def _pinned_runs_by_definition(x, rail, min_len):
+    # every run of >= min_len consecutive samples equal to the rail, from a full-length mask
+    m = np.r_[False, x == rail, False]
+    d = np.diff(m.astype(np.int8))
+    s, e = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    keep = (e - s) >= min_len
+    return s[keep], e[keep]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_clipping_found_from_block_extremes_equals_the_full_mask(seed):
+    # EMG-like noise at 50 Hz with stretches pinned at +-400 uV: some longer than 1 s
+    # (50 samples), some shorter, some across 10 s block and 2**12-sample chunk edges,
+    # and NaN gaps; `assess_quality` looks only in blocks whose extreme is the rail.
+    from plm.detect.quality import assess_quality, merge_intervals
+    rng = np.random.default_rng(seed)
+    fs, n = 50.0, 30_000
+    x = 5.0 * rng.standard_normal(n)
+    want = []
+    for start in rng.choice(n - 200, size=12, replace=False):
+        length = int(rng.choice([20, 49, 50, 51, 120]))
+        x[start:start + length] = rng.choice([-400.0, 400.0])
+    x[[499, 500, 4095, 4096]] = 400.0                     # short touches at block / chunk edges
+    x[2950:3060] = 400.0                                  # 110 samples across the block edge at 3000
+    x[rng.choice(n, 30)] = np.nan
+    crit = plm.criteria.get("wasm2016")
+    q = assess_quality(x[None, :], fs, "emg", crit, chunk=4096)
+    clip_n = int(round(crit.clip_min_duration * fs))
+    for rail in (-400.0, 400.0):
+        s, e = _pinned_runs_by_definition(x, rail, clip_n)
+        want.extend(zip(s.tolist(), e.tolist()))
+    assert len(want) >= 3
+    # the report merges stretches that touch (a -400 stretch right after a +400 one)
+    np.testing.assert_array_equal(q.clipped, merge_intervals(np.array(want)).astype(np.int64))

@@ -203,40 +203,58 @@ def assess_quality(
     k, n = rows.shape
     block = max(1, int(round(criteria.quality_block * sfreq)))
     chunk = max(block, (chunk // block) * block)
-    nan = np.zeros((k, n), dtype=bool)
+    nan = None  # (k, n) mask of missing samples, made at the first NaN (most recordings have none)
     nblocks = -(-n // block)
     block_std = np.full((k, nblocks), np.nan)
     block_mean = np.full((k, nblocks), np.nan)
-    lo = np.full(k, np.inf)
-    hi = np.full(k, -np.inf)
+    block_min = np.full((k, nblocks), np.nan)  # block extremes: where a channel can sit at its rail
+    block_max = np.full((k, nblocks), np.nan)
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         seg = np.asarray(rows[:, a:b], dtype=np.float64)
-        np.isnan(seg, out=nan[:, a:b])
         nb_full = (b - a) // block
         i0 = a // block
-        has_nan = bool(nan[:, a:b].any())
+        full = seg[:, : nb_full * block].reshape(k, nb_full, block)
+        total = full.sum(axis=2)
+        # a NaN makes its block's sum NaN: look for NaN samples only then (no full-rate mask otherwise)
+        has_nan = bool(np.isnan(total).any()) or ((b - a) % block > 0 and bool(np.isnan(seg[:, nb_full * block:]).any()))
+        if has_nan:
+            seg_nan = np.isnan(seg)
+            has_nan = bool(seg_nan.any())
+            if has_nan:
+                if nan is None:
+                    nan = np.zeros((k, n), dtype=bool)
+                nan[:, a:b] = seg_nan
+            del seg_nan
         if not has_nan and nb_full:
             # one pass of sums: the usual case, no missing samples
-            blocks = seg[:, : nb_full * block].reshape(k, nb_full, block)
-            mean = blocks.mean(axis=2)
-            var = np.einsum("ijk,ijk->ij", blocks, blocks) / block - mean * mean
+            mean = total / block  # = full.mean(axis=2)
+            var = np.einsum("ijk,ijk->ij", full, full) / block - mean * mean
             block_std[:, i0:i0 + nb_full] = np.sqrt(np.maximum(var, 0.0))
             block_mean[:, i0:i0 + nb_full] = mean
+            block_min[:, i0:i0 + nb_full] = full.min(axis=2)
+            block_max[:, i0:i0 + nb_full] = full.max(axis=2)
         # all-NaN blocks give NaN (a gap, not a flat block) with a warning we do not need
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if has_nan and nb_full:
-                blocks = seg[:, : nb_full * block].reshape(k, nb_full, block)
-                block_std[:, i0:i0 + nb_full] = np.nanstd(blocks, axis=2)
-                block_mean[:, i0:i0 + nb_full] = np.nanmean(blocks, axis=2)
+                block_std[:, i0:i0 + nb_full] = np.nanstd(full, axis=2)
+                block_mean[:, i0:i0 + nb_full] = np.nanmean(full, axis=2)
+                block_min[:, i0:i0 + nb_full] = np.nanmin(full, axis=2)
+                block_max[:, i0:i0 + nb_full] = np.nanmax(full, axis=2)
             if (b - a) % block:
-                block_std[:, i0 + nb_full] = np.nanstd(seg[:, nb_full * block:], axis=1)
-                block_mean[:, i0 + nb_full] = np.nanmean(seg[:, nb_full * block:], axis=1)
-            lo = np.fmin(lo, np.nanmin(seg, axis=1) if has_nan else seg.min(axis=1))
-            hi = np.fmax(hi, np.nanmax(seg, axis=1) if has_nan else seg.max(axis=1))
+                tail = seg[:, nb_full * block:]
+                block_std[:, i0 + nb_full] = np.nanstd(tail, axis=1)
+                block_mean[:, i0 + nb_full] = np.nanmean(tail, axis=1)
+                block_min[:, i0 + nb_full] = np.nanmin(tail, axis=1)
+                block_max[:, i0 + nb_full] = np.nanmax(tail, axis=1)
+        del seg, full
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a channel with no valid sample: NaN
+        lo = np.nanmin(block_min, axis=1)
+        hi = np.nanmax(block_max, axis=1)
     leg = f"{side} leg" if side else "leg signal"
-    if nan.all():
+    if nan is not None and nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")
     valid_block = ~np.isnan(block_std).any(axis=0)
     flat_std = {"accel": criteria.flat_std_g, "emg": criteria.flat_std_uv}.get(modality, 0.0)
@@ -247,8 +265,7 @@ def assess_quality(
             f"{leg}: the signal is flat from start to end (sensor off or not connected); nothing to detect",
         )
 
-    any_nan = nan.any(axis=0)
-    gaps = _pairs(*find_runs(any_nan))
+    gaps = _pairs(*find_runs(nan.any(axis=0))) if nan is not None else np.zeros((0, 2), np.int64)
 
     min_blocks = int(np.ceil(criteria.flat_min_duration / criteria.quality_block))
     fb0, fb1 = runs(flat_block, min_length=min_blocks)
@@ -271,19 +288,20 @@ def assess_quality(
         sub = sub[~np.isnan(sub)]
         med = np.median(sub)
         mad = np.median(np.abs(sub - med))
-        for rail in (lo[ch], hi[ch]):
+        for rail, reached in ((lo[ch], block_min[ch]), (hi[ch], block_max[ch])):
             if not np.isfinite(rail) or abs(rail - med) <= criteria.clip_min_mad * mad or mad == 0:
                 continue
-            pinned = np.zeros(n, dtype=bool)
-            for a in range(0, n, chunk):
-                b = min(n, a + chunk)
-                pinned[a:b] = np.asarray(rows[ch, a:b]) == rail
-            s, e = runs(pinned, min_length=clip_n)
+            # only blocks whose extreme is the rail can hold samples pinned at it
+            pos = _positions_equal(rows, ch, rail, np.flatnonzero(reached == rail), block, n)
+            s, e = _consecutive_runs(pos, clip_n)
             clip_parts.append(_pairs(s, e))
     clipped = merge_intervals(np.vstack(clip_parts)).astype(np.int64) if clip_parts else np.zeros((0, 2), np.int64)
 
     fills = []
     for ch in range(k):
+        if nan is None:
+            fills.append((np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)))
+            continue
         s, e = find_runs(nan[ch])
         vals = np.zeros(len(s))
         if len(s):
@@ -295,3 +313,25 @@ def assess_quality(
                 vals[use_after] = np.asarray(rows[ch][e[use_after]], dtype=np.float64)
         fills.append((s, e, vals))
     return QualityReport(n_samples=n, sfreq=float(sfreq), gaps=gaps, nonwear=nonwear, clipped=clipped, fills=fills)
+
+
+def _positions_equal(rows, ch: int, value: float, blocks: np.ndarray, block: int, n: int,
+                     group: int = 64) -> np.ndarray:
+    """Sorted indices of the samples of channel ``ch`` equal to ``value`` within the given blocks."""
+    out = []
+    for g in range(0, len(blocks), group):  # bounded memory however many blocks there are
+        idx = (blocks[g:g + group, None] * block + np.arange(block)).reshape(-1)
+        idx = idx[idx < n]
+        out.append(idx[np.asarray(rows[ch][idx]) == value])
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _consecutive_runs(pos: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs ``[start, stop)`` of consecutive integers in sorted ``pos`` with at least ``min_length`` of them."""
+    if pos.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    brk = np.flatnonzero(np.diff(pos) != 1) + 1
+    starts = pos[np.r_[0, brk]].astype(np.int64)
+    stops = pos[np.r_[brk - 1, pos.size - 1]].astype(np.int64) + 1
+    keep = (stops - starts) >= min_length
+    return starts[keep], stops[keep]
