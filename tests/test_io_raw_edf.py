@@ -345,3 +345,36 @@ def test_gaps_survive_the_edf_round_trip(tmp_path):
     np.testing.assert_array_equal(np.isnan(back.data), np.isnan(x))
     assert back.meta["gap_samples_restored"] == 612
     assert "lm_annotations" not in back.meta  # 'plm gap' is not a leg-movement label
+
+
+def test_clipping_count_spans_search_blocks_and_the_tail(tmp_path):
+    # The reader looks for range-limit samples only in 4096-sample blocks whose min or max
+    # reaches the limit. Stuck stretches across a block edge (4000-4200: 200 samples), in the
+    # last, partial block (25000-25300: 300) and short touches (2 samples, not counted) must
+    # all be counted as a full scan would: 500 of 25600 samples = 1.95% -> "2%".
+    x = emg(25600, 9)
+    clipped = x.copy()
+    clipped[4000:4200] = 200.0
+    clipped[25000:25300] = -200.0
+    clipped[[8191, 8192, 12000]] = 200.0
+    sigs = [edfio.EdfSignal(clipped, 256, label="Leg L", physical_dimension="uV", physical_range=(-200, 200)),
+            edfio.EdfSignal(x, 256, label="Leg R", physical_dimension="uV", physical_range=(-200, 200))]
+    p = tmp_path / "clip2.edf"
+    edfio.Edf(sigs, starttime=dt.time(22, 0)).write(p)
+    with pytest.warns(UserWarning, match=r"'Leg L': 2% of samples at the recording range limit"):
+        read_edf(p, tz="UTC")
+    # The threshold is 0.1% of the samples (25.6 of 25600): 200 + 299 stuck samples (1.95%) -> "1.9%";
+    # 25 stuck samples in the partial last block only -> no note, 26 -> a note ("0.1%").
+    for stuck, note in (((slice(4000, 4200), slice(25000, 25299)), r"'Leg L': 1.9% of samples"),
+                        ((slice(25500, 25525),), None), ((slice(25500, 25526),), r"'Leg L': 0.1% of samples")):
+        y = x.copy()
+        for s in stuck:
+            y[s] = -200.0
+        sigs[0] = edfio.EdfSignal(y, 256, label="Leg L", physical_dimension="uV", physical_range=(-200, 200))
+        edfio.Edf(sigs, starttime=dt.time(22, 0)).write(p)
+        if note:
+            with pytest.warns(UserWarning, match=note):
+                read_edf(p, tz="UTC")
+        else:
+            rec = read_edf(p, tz="UTC")
+            assert not any("range limit" in w for w in rec.meta.get("warnings", []))

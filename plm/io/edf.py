@@ -359,11 +359,21 @@ def _note_clipping(x: np.ndarray, label: str, hdr: EdfHeader, i: int, notes: lis
         return
     half_lsb = 0.5 * abs(hi - lo) / (dhi - dlo)
     lo, hi = min(lo, hi), max(lo, hi)
-    # Cheap test first (two reductions): most channels never reach either limit.
-    if np.nanmin(x) > lo + half_lsb and np.nanmax(x) < hi - half_lsb:
+    # Two reductions per block of samples: most channels never reach either limit, and those
+    # whose range is the data's own min/max reach it in a few blocks only; look inside those.
+    block = 4096
+    nfull = x.size // block
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block
+        parts = [x[: nfull * block].reshape(nfull, block), x[nfull * block:][None, :]]
+        reach = np.concatenate([(np.nanmin(p, axis=1) <= lo + half_lsb) | (np.nanmax(p, axis=1) >= hi - half_lsb)
+                                for p in parts if p.size])
+    if not reach.any():
         return
-    # Work on the few samples near a limit only (files whose range is the data's min/max reach it).
-    idx = np.flatnonzero((x <= lo + half_lsb) | (x >= hi - half_lsb))
+    idx = (np.flatnonzero(reach)[:, None] * block + np.arange(block)).reshape(-1)
+    idx = idx[idx < x.size]
+    near = x[idx]
+    idx = idx[(near <= lo + half_lsb) | (near >= hi - half_lsb)]
     near = x[idx]
     idx = idx[(np.abs(near - lo) <= half_lsb) | (np.abs(near - hi) <= half_lsb)]
     # Saturation is flat: count samples in runs of >= 3 at the limit, so that files whose range is
