@@ -93,3 +93,14 @@ def test_envelope_with_pops_equals_the_full_rate_definition(fs):
     env_ref = open_envelope(moving_rms(ref, plan.smooth_n)[::k], plan.spike_n)
     np.testing.assert_array_equal(xf, ref)
     np.testing.assert_allclose(env ** 2, env_ref ** 2, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(size=st.integers(1, 600), n=st.integers(1, 130), seed=st.integers(0, 1000))
+def test_running_extremes_equal_scipy_exactly(size, n, seed):
+    from scipy import ndimage
+
+    from plm.detect.emg import running_extreme
+    x = np.random.default_rng(seed).standard_normal(size).cumsum()
+    np.testing.assert_array_equal(running_extreme(x, n, np.minimum), ndimage.minimum_filter1d(x, n, mode="nearest"))
+    np.testing.assert_array_equal(running_extreme(x, n, np.maximum), ndimage.maximum_filter1d(x, n, mode="nearest"))

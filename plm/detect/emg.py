@@ -153,11 +153,50 @@ def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(ms, out=ms)
 
 
+def running_extreme(x: np.ndarray, n: int, op=np.minimum) -> np.ndarray:
+    """Running minimum (``op=np.minimum``) or maximum over ``n`` samples, ends repeated.
+
+    Equals ``scipy.ndimage.minimum_filter1d(x, n, mode="nearest")`` (window
+    ``[i - n//2, i - n//2 + n)``), exactly: extremes over ``2, 4, 8, ...``
+    samples are built by doubling, and each window is covered by two
+    overlapping power-of-two stretches (``log2(n) + 1`` vectorised passes).
+    """
+    size = len(x)
+    if n <= 1 or size == 0:
+        return np.array(x, dtype=np.float64)
+    h = n // 2
+    p = np.empty(size + n - 1)
+    p[:h] = x[0]
+    p[h:h + size] = x
+    p[h + size:] = x[-1]
+    span = 1
+    while 2 * span <= n:
+        p = op(p[:-span], p[span:])
+        span *= 2
+    return op(p[:size], p[n - span:n - span + size])
+
+
 def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
     """Grey-scale opening: removes bumps narrower than ``n`` samples."""
     if n <= 1:
         return env
-    return ndimage.maximum_filter1d(ndimage.minimum_filter1d(env, n, mode="nearest"), n, mode="nearest")
+    return running_extreme(running_extreme(env, n, np.minimum), n, np.maximum)
+
+
+def _window_sums(a: np.ndarray, width: int, count: int) -> np.ndarray:
+    """``a[i:i + width].sum()`` for ``i < count``: sums over 1, 2, 4, ... samples, one per set bit of ``width``."""
+    out = None
+    offset, p, span = 0, a, 1
+    while width:
+        if width & 1:
+            part = p[offset:offset + count]
+            out = part.copy() if out is None else out + part
+            offset += span
+        width >>= 1
+        if width:
+            p = p[:-span] + p[span:]
+            span *= 2
+    return out
 
 
 def _block_sums(flat: np.ndarray, k: int, t: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -182,7 +221,7 @@ class _GridSquares:
     sample ``c = 0, k, 2k, ...`` (ends repeated, as ``mode="nearest"``) is
     computed without the samples in between: the squares are summed in
     blocks of ``k`` (one pass); each window is then a run of whole blocks
-    (a running sum at the reduced rate) minus the first ``t_lo`` samples of
+    (a moving sum at the reduced rate) minus the first ``t_lo`` samples of
     its first block plus the first ``t_hi`` samples of the block after it,
     the same numbers for every window. Every sum is local (no prefix sum
     over the whole stretch), so precision does not depend on its length.
@@ -218,20 +257,17 @@ class _GridSquares:
     def mean(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Moving mean of the squares at kept samples ``start .. stop - 1`` (default: all)."""
         stop = self.m if stop is None else stop
-        j = np.arange(start, stop)
+        count = stop - start
         width = self.b_hi - self.b_lo
+        lo, hi = start + self.b_lo, start + self.b_hi  # block indices of the first window
         if width > 0:
-            # running sum over `width` blocks (as uniform_filter1d computes it), over the blocks needed only
-            first = start + self.b_lo
-            whole = self.parts[self.k][first:stop + self.b_lo + width]
-            run = ndimage.uniform_filter1d(whole, width, mode="nearest")
-            total = run[j - start + width // 2] * width
+            total = _window_sums(self.parts[self.k][lo:stop + self.b_lo + width], width, count)
         else:
-            total = np.zeros(len(j))
+            total = np.zeros(count)
         if self.t_lo:
-            total -= self.parts[self.t_lo][j + self.b_lo]
+            total -= self.parts[self.t_lo][lo:lo + count]
         if self.t_hi:
-            total += self.parts[self.t_hi][j + self.b_hi]
+            total += self.parts[self.t_hi][hi:hi + count]
         total /= self.n
         return total
 
@@ -442,12 +478,19 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
             np.greater_equal(sq[nk * k:], thr[nk], out=above[nk * k:])
         # median(|x|) >= T  <=>  at least half the window is >= T; window
         # [c - m//2, c - m//2 + m) around each grid sample c, zero outside.
-        csum = np.zeros(n + 1, dtype=np.int32 if n < 2**31 else np.int64)
-        np.cumsum(above, out=csum[1:])
-        c = np.arange(0, n, k)
-        lo = np.clip(c - plan.morph_n // 2, 0, n)
-        hi = np.clip(c - plan.morph_n // 2 + plan.morph_n, 0, n)
-        morph = 2 * (csum[hi] - csum[lo]) >= plan.morph_n
+        # Counts from cumulative sums, padded (0 before, the total after) so that
+        # every window's ends are read with one strided slice.
+        m, h = plan.morph_n, plan.morph_n // 2
+        pad = h + k
+        csum = np.empty(pad + n + 1 + m + k, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        csum[: pad + 1] = 0
+        np.cumsum(above, out=csum[pad + 1: pad + 1 + n])
+        csum[pad + 1 + n:] = csum[pad + n]
+        count = len(env)
+        # csum[pad + i] = number of true samples before sample i, for -pad <= i < n + m + k
+        hi = csum[pad - h + m::k][:count]
+        lo = csum[pad - h::k][:count]
+        morph = 2 * (hi - lo) >= m
     else:
         morph = np.ones(len(env), dtype=bool)
     return {"on": on, "quiet": quiet, "morph": morph, "excess": excess}
