@@ -86,8 +86,9 @@ def combine(
         used, and they replace those of the main file.
     tz : str or tzinfo, optional
         Time zone of the clock times (IANA name or ``+HH:MM``); without it
-        ``start_time`` is None and the clock time of second 0 is kept in
-        ``metadata["start_clock_time"]``.
+        the UTC offset the main file's times carry (``info["utc_offset"]``,
+        LM lists), if any, is used; else ``start_time`` is None and the clock
+        time of second 0 is kept in ``metadata["start_clock_time"]``.
     unknown_side : str
         See :func:`plm.io._scored.resolve_sides`.
     """
@@ -109,6 +110,9 @@ def combine(
     rows = Rows()
     scored: set[str] = set()
     info: dict[str, Any] = dict(main.info)
+    offset = info.pop("utc_offset", None)
+    if offset is not None and tz is None:
+        tz = _dt.timezone(offset)
     for part, kinds in parts:
         onset, duration, kind, value, rownum = part.rows.arrays()
         keep = ~np.isin(kind, list(replaced)) if kinds is None else np.isin(kind, list(kinds))
