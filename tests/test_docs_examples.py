@@ -13,10 +13,14 @@ user following it:
 - A block whose info string has ``file=NAME`` (e.g. ```` ```text
   file=remlogic_export.txt ````) is written to ``NAME`` first, so later
   examples can read it.
+- A ```` ```text output ```` block is the printed output of the single
+  ``plm`` command of the shell block just before it, and must equal it.
 """
 from __future__ import annotations
 
+import contextlib
 import doctest
+import io
 import os
 import re
 import shlex
@@ -36,7 +40,8 @@ def fenced_blocks(text: str) -> list[tuple[int, str, dict[str, str], str]]:
     for m in FENCE.finditer(text):
         info = m.group(1).split()
         lang = info[0] if info else ""
-        attrs = dict(item.split("=", 1) for item in info[1:] if "=" in item)
+        attrs: dict = dict(item.split("=", 1) for item in info[1:] if "=" in item)
+        attrs["_flags"] = tuple(item for item in info[1:] if "=" not in item)
         out.append((text.count("\n", 0, m.start()) + 1, lang, attrs, m.group(2)))
     return out
 
@@ -66,10 +71,17 @@ def run_document(doc: Path) -> dict[str, int]:
     globs: dict = {"__name__": f"docs_{doc.stem}"}
     parser = doctest.DocTestParser()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE | doctest.FAIL_FAST)
-    ran = {"doctest": 0, "python": 0, "plm": 0, "files": 0}
-    for lineno, lang, attrs, body in fenced_blocks(doc.read_text(encoding="utf-8")):
+    ran = {"doctest": 0, "python": 0, "plm": 0, "files": 0, "outputs": 0}
+    last_output = None  # stdout of the previous block when it was a single plm command
+    for lineno, lang, info, body in fenced_blocks(doc.read_text(encoding="utf-8")):
         where = f"{name}:{lineno}"
-        if "file" in attrs:
+        attrs = {k: v for k, v in info.items() if k != "_flags"}
+        printed, last_output = last_output, None
+        if "output" in info.get("_flags", ()):
+            assert printed is not None, f"{where}: an output block must follow a block with one plm command"
+            assert printed == body, f"{where}: the documented output differs from what plm prints:\n{printed}"
+            ran["outputs"] += 1
+        elif "file" in attrs:
             Path(attrs["file"]).write_text(body, encoding="utf-8")
             ran["files"] += 1
         elif lang == "python" and ">>>" in body:
@@ -82,13 +94,17 @@ def run_document(doc: Path) -> dict[str, int]:
             exec(compile(body, where, "exec"), globs)
             ran["python"] += 1
         elif lang in SHELL:
-            for cmd in shell_commands(body):
-                if cmd.startswith(LEFT_TO_CI):
-                    continue
+            commands = [c for c in shell_commands(body) if not c.startswith(LEFT_TO_CI)]
+            for cmd in commands:
                 argv = shlex.split(cmd, comments=True)
                 assert argv[0] == "plm", f"{where}: the docs test cannot run {cmd!r}"
-                assert main(argv[1:]) == 0, f"{where}: {cmd!r} failed"
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out):
+                    rc = main(argv[1:])
+                assert rc == 0, f"{where}: {cmd!r} failed"
                 ran["plm"] += 1
+                if len(commands) == 1:
+                    last_output = out.getvalue()
     return ran
 
 
@@ -102,7 +118,8 @@ def workdir(tmp_path, monkeypatch):
 def test_fence_parsing():
     text = "a\n```text file=x.txt\nhello\n```\n```bash\nplm score a \\\n  --json  # c\n```\n"
     blocks = fenced_blocks(text)
-    assert [(b[0], b[1], b[2]) for b in blocks] == [(2, "text", {"file": "x.txt"}), (5, "bash", {})]
+    assert [(b[0], b[1], b[2]) for b in blocks] == [(2, "text", {"file": "x.txt", "_flags": ()}),
+                                                    (5, "bash", {"_flags": ()})]
     assert shell_commands(blocks[1][3]) == ["plm score a --json  # c"]
     assert shlex.split(shell_commands(blocks[1][3])[0], comments=True) == ["plm", "score", "a", "--json"]
 
@@ -112,7 +129,7 @@ def test_index_examples_run(workdir):
     pytest.importorskip("pandas")
     ran = run_document(ROOT / "docs" / "index.md")
     # Guard against a change of fence syntax silently running nothing.
-    assert ran["doctest"] >= 30 and ran["plm"] >= 15 and ran["files"] == 2, ran
+    assert ran["doctest"] >= 30 and ran["plm"] >= 15 and ran["files"] == 2 and ran["outputs"] >= 2, ran
     # Files the guide says the commands wrote.
     for rel in ("results/pamrl_events.tsv", "results/pamrl_summary.json", "results/pamrl_summary.csv",
                 "results/night_events.tsv", "batch_out/nightly_indices.csv", "batch_out/failures.csv",
