@@ -131,11 +131,16 @@ def read(path: str | os.PathLike | Sequence[str | os.PathLike], format: str = "a
         from .combine import combine_recordings
 
         return combine_recordings([read(p, format=format, **kwargs) for p in paths])
+    return _read_as(path, format, "raw", kwargs)
+
+
+def _read_as(path, format: str, kind: str, kwargs: dict):
+    """Detect (``format="auto"``) or check the file, then call the format's reader with ``kwargs``."""
     if format == "auto":
-        _, format = detect_format(path, kind="raw")
+        _, format = detect_format(path, kind=kind)
     else:
         _check_file(path)
-    _, reader = _load(_resolve(format, RAW_FORMATS, path))
+    _, reader = _load(_resolve(format, RAW_FORMATS if kind == "raw" else EVENT_FORMATS, path))
     return reader(path, **_reader_options(reader, format, path, kwargs))
 
 
@@ -173,9 +178,4 @@ def read_events(path: str | os.PathLike, format: str = "auto", **kwargs) -> LegM
     -------
     LegMovements
     """
-    if format == "auto":
-        _, format = detect_format(path, kind="events")
-    else:
-        _check_file(path)
-    _, reader = _load(_resolve(format, EVENT_FORMATS, path))
-    return reader(path, **_reader_options(reader, format, path, kwargs))
+    return _read_as(path, format, "events", kwargs)
