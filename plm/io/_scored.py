@@ -96,15 +96,20 @@ def side_from_text(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+#: Numeric stage codes (Rechtschaffen & Kales numbering, stage 4 -> N3; 6 movement time,
+#: 7 and 9 unscored) as NSRR/Profusion XML and Stanford ``.STA`` files write them.
+NUMERIC_STAGES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "N3", 5: "R", 6: "?", 7: "?", 9: "?"}
+
 _STAGE_WORDS = {
-    "w": "W", "wake": "W", "awake": "W", "s0": "W", "0": "W", "stage 0": "W", "sleep stage w": "W",
-    "n1": "N1", "s1": "N1", "1": "N1", "stage 1": "N1", "stage 1 sleep": "N1",
-    "n2": "N2", "s2": "N2", "2": "N2", "stage 2": "N2", "stage 2 sleep": "N2",
-    "n3": "N3", "s3": "N3", "3": "N3", "stage 3": "N3", "stage 3 sleep": "N3",
-    "n4": "N3", "s4": "N3", "4": "N3", "stage 4": "N3", "stage 4 sleep": "N3",
-    "r": "R", "rem": "R", "5": "R", "stage r": "R", "rem sleep": "R", "stage rem": "R",
+    "w": "W", "wake": "W", "awake": "W", "s0": "W", "stage 0": "W", "sleep stage w": "W",
+    "n1": "N1", "s1": "N1", "stage 1": "N1", "stage 1 sleep": "N1",
+    "n2": "N2", "s2": "N2", "stage 2": "N2", "stage 2 sleep": "N2",
+    "n3": "N3", "s3": "N3", "stage 3": "N3", "stage 3 sleep": "N3",
+    "n4": "N3", "s4": "N3", "stage 4": "N3", "stage 4 sleep": "N3",
+    "r": "R", "rem": "R", "stage r": "R", "rem sleep": "R", "stage rem": "R",
     "?": "?", "u": "?", "unscored": "?", "unknown": "?", "uns": "?", "movement": "?", "mt": "?",
-    "artifact": "?", "artefact": "?", "6": "?", "7": "?", "9": "?",
+    "artifact": "?", "artefact": "?",
+    **{str(code): stage for code, stage in NUMERIC_STAGES.items()},
 }
 
 

@@ -40,6 +40,7 @@ from ..errors import InputError
 from .atomic import atomic_write
 from ..events import Hypnogram, LegMovements
 from ._scored import (
+    NUMERIC_STAGES,
     Rows,
     build_leg_movements,
     iter_nonempty,
@@ -52,7 +53,7 @@ from ._scored import (
 
 __all__ = ["read_nsrr_xml", "write_nsrr_xml", "sniff"]
 
-_NUMERIC_STAGES = {"0": "W", "1": "N1", "2": "N2", "3": "N3", "4": "N3", "5": "R", "6": "?", "7": "?", "9": "?"}
+_NUMERIC_STAGES = {str(code): stage for code, stage in NUMERIC_STAGES.items()}
 _STAGE_CONCEPT = {"W": "Wake|0", "N1": "Stage 1 sleep|1", "N2": "Stage 2 sleep|2", "N3": "Stage 3 sleep|3",
                   "R": "REM sleep|5", "?": "Unscored|9"}
 _RESP_CONCEPT = {"apnea": "Apnea|Apnea", "hypopnea": "Hypopnea|Hypopnea", "rera": "RERA|RERA"}
