@@ -130,15 +130,24 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~")
 
 
+# Documentation, code and pictures that sit beside recordings in a study
+# folder; no recording or event format plm reads uses these extensions.
+_NOT_INPUT_EXTENSIONS = frozenset({".md", ".rst", ".py", ".pyc", ".ipynb", ".png", ".jpg", ".jpeg", ".pdf", ".html"})
+
+
+def _is_input_candidate(name: str) -> bool:
+    return not _is_hidden(name) and split_ext(Path(name))[1] not in _NOT_INPUT_EXTENSIONS
+
+
 def _walk(folder: Path, skip: Path | None) -> list[Path]:
-    """Files under ``folder``, recursively, hidden files and ``skip`` left out."""
+    """Files under ``folder``, recursively; hidden files, documentation/code files and ``skip`` left out."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(
             d for d in dirnames if not _is_hidden(d) and (skip is None or (here / d).resolve() != skip)
         )
-        found.extend(here / f for f in sorted(filenames) if not _is_hidden(f))
+        found.extend(here / f for f in sorted(filenames) if _is_input_candidate(f))
     return _drop_sidecars(found)
 
 

@@ -72,8 +72,8 @@ def _add_study(sub) -> None:
         "study", help="per-subject and before/after outcomes from a manifest",
         description="MANIFEST is a CSV with columns subject, visit, night, path (visits in order, several "
                     "nights per visit allowed). Writes DIR/subjects.csv, DIR/summary.json and DIR/nights.csv.")
-    p.add_argument("manifest", metavar="MANIFEST")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("manifest", metavar="MANIFEST", help="CSV with columns subject, visit, night, path (docs/study.md)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_criteria_args(p)
     p.add_argument("--index", default="auto", choices=("auto", "plms_index", "plm_index"),
                    help="nightly index (auto: PLMS index when every night has staging)")
@@ -132,8 +132,8 @@ def _add_report(sub) -> None:
                     "`plm batch`): a PNG and a self-contained HTML page with the leg-movement raster, IMI "
                     "histogram, hypnogram and measures. A study output folder (with summary.json and "
                     "subjects.csv) gives the before/after study report. Needs matplotlib (plm[report]).")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="recordings or event files (one night report each), or a plm study output folder")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_criteria_args(p)
     p.set_defaults(func=_cmd_report)
 

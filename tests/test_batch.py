@@ -62,6 +62,18 @@ def test_group_files_pairs_left_right_and_keeps_others(tmp_path):
     assert all(g.error is None for k, g in groups.items() if k != "P05")
 
 
+def test_folder_search_skips_docs_and_code_but_not_unknown_data(tmp_path):
+    for name in ["P01.edf", "README.md", "generate.py", "plot.png", "notes.txt", "P02_truth.tsv"]:
+        _touch(tmp_path / name)
+    files, _, problems = collect_inputs([tmp_path])
+    assert problems == []
+    # notes.txt could be a lab's event export: it stays an input (and fails if it is not one)
+    assert sorted(f.name for f in files) == ["P01.edf", "P02_truth.tsv", "notes.txt"]
+    # a documentation file named explicitly is still an input
+    files, _, _ = collect_inputs([tmp_path / "README.md"])
+    assert [f.name for f in files] == ["README.md"]
+
+
 def test_collect_inputs_globs_and_missing(tmp_path):
     _touch(tmp_path / "a" / "n1.tsv")
     _touch(tmp_path / "a" / "n2.tsv")

@@ -506,10 +506,8 @@ def read_edf(
     for lab, r in rates.items():
         check_sfreq(path, r, MAX_EMG_HZ, what=f"sampling rate of {lab!r}")
 
-    try:
-        import mne
-    except ImportError:  # pragma: no cover - core dependency
-        raise MissingDependencyError("reading EDF/BDF", "mne", "mne") from None
+    import mne  # a core dependency: its absence is a broken installation, not user input
+
     reader = mne.io.read_raw_bdf if hdr.bytes_per_sample == 3 else mne.io.read_raw_edf
     # Read channels of equal rate together; MNE would upsample mixed rates to the fastest one.
     signals: dict[str, np.ndarray] = {}
