@@ -453,6 +453,16 @@ def scored_rows(table: dict[str, np.ndarray]) -> np.ndarray:
     return np.arange(n) if lm_id is None else np.flatnonzero(np.asarray(lm_id) >= 0)
 
 
+def scored_lms(table: dict[str, np.ndarray]) -> list[tuple[float, float, str, bool]]:
+    """``(onset, duration, side, is_plm)`` of each LM an annotation export carries (see :func:`scored_rows`).
+
+    ``is_plm`` is False when the table has no ``is_plm`` column (a LegMovements).
+    """
+    is_plm = table.get("is_plm")
+    return [(float(table["onset"][i]), float(table["duration"][i]), str(table["side"][i]),
+             is_plm is not None and bool(is_plm[i])) for i in scored_rows(table)]
+
+
 def night_context(obj: Any) -> dict[str, Any]:
     """Context of a NightResult or LegMovements for writers.
 

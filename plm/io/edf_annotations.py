@@ -40,7 +40,7 @@ from ._scored import (
     iter_nonempty,
     localize,
     night_context,
-    scored_rows,
+    scored_lms,
     side_from_text,
     stage_code,
 )
@@ -306,12 +306,8 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
     except ImportError:
         raise MissingDependencyError("EDF+ annotation export", "edfio", "export") from None
     ctx = night_context(obj)
-    table = ctx["table"]
-    anns: list[tuple[float, float | None, str]] = []
-    is_plm = table.get("is_plm")
-    for i in scored_rows(table):
-        prefix = "PLM" if is_plm is not None and bool(is_plm[i]) else "LM"
-        anns.append((float(table["onset"][i]), float(table["duration"][i]), f"{prefix} {table['side'][i]}"))
+    anns: list[tuple[float, float | None, str]] = [
+        (t, d, f"{'PLM' if plm else 'LM'} {side}") for t, d, side, plm in scored_lms(ctx["table"])]
     anns += context_annotations(ctx)
     if ctx["duration_s"] is not None:
         anns.append((float(ctx["duration_s"]), None, "Recording end"))

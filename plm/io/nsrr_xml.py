@@ -45,7 +45,7 @@ from ._scored import (
     build_leg_movements,
     iter_nonempty,
     night_context,
-    scored_rows,
+    scored_lms,
     parse_float,
     side_from_text,
     stage_code,
@@ -218,7 +218,6 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         (``NightResult.events["is_plm"]``).
     """
     ctx = night_context(obj)
-    table = ctx["table"]
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', "<PSGAnnotation>",
              f"<SoftwareVersion>plm {escape(__version__)}</SoftwareVersion>"]
     hyp = ctx["hypnogram"]
@@ -245,16 +244,13 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
     for name, concept in (("lights_off", "Lights off|Lights off"), ("lights_on", "Lights on|Lights on")):
         if ctx[name] is not None:
             parts.append(_event("Lights|Lights", concept, ctx[name], 0.0))
-    is_plm = table.get("is_plm")
-    for i in scored_rows(table):
-        side = str(table["side"][i])
-        leg, Leg = side, side.capitalize()
-        if is_plm is not None and bool(is_plm[i]):
+    for t, d, leg, plm in scored_lms(ctx["table"]):
+        Leg = leg.capitalize()
+        if plm:
             concept = f"Periodic leg movement - {leg}|PLM ({Leg})"
         else:
             concept = f"Limb movement - {leg}|Limb Movement ({Leg})"
-        parts.append(_event("Limb Movement|Limb Movement", concept, float(table["onset"][i]),
-                            float(table["duration"][i])))
+        parts.append(_event("Limb Movement|Limb Movement", concept, t, d))
     parts += ["</ScoredEvents>", "</PSGAnnotation>"]
     with atomic_write(path, "w", newline="") as fh:
         fh.write("\n".join(parts) + "\n")
