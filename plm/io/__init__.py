@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import InputError
+from ._rawfiles import read_file
 
 if TYPE_CHECKING:
     from ..events import LegMovements
@@ -77,11 +78,7 @@ def detect_format(path: str | os.PathLike, kind: str = "any") -> tuple[str, str]
         :data:`RAW_FORMATS` or :data:`EVENT_FORMATS`.
     """
     p = _check_file(path)
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(_HEAD_BYTES)
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror})") from None
+    head = read_file(p, _HEAD_BYTES)
     tables = []
     if kind in ("any", "raw"):
         tables.append(("raw", RAW_FORMATS))

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..events import LegMovements
+from ._rawfiles import read_file
 from ._scored import Rows, build_leg_movements, localize
 
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -53,11 +54,7 @@ def load_clock_rows(path: str | os.PathLike) -> ClockRows:
     """Parse any clock-time event file plm knows (RemLogic export or LM list)."""
     from . import lm_list, remlogic
 
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    head = read_file(path, 65536)
     if remlogic.sniff(path, head):
         return remlogic.parse_remlogic(path)
     if lm_list.sniff(path, head):

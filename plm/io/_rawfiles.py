@@ -43,14 +43,19 @@ def text_head(head: bytes) -> bytes:
         return b""
 
 
+def read_file(path: str | os.PathLike, size: int = -1) -> bytes:
+    """The first ``size`` bytes of a file (all of it by default); an unreadable file is an InputError."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+
+
 def read_bytes(path: str | os.PathLike) -> bytes:
     """Whole file content, decompressed when it is gzip (by magic bytes)."""
     p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror})") from None
+    raw = read_file(p)
     if not raw:
         raise InputError(p, "file is empty")
     if not is_gzip(raw):

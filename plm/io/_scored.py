@@ -14,13 +14,13 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 from ..errors import InputError
 from ..events import Hypnogram, LegMovements, ScoredEvents
+from ._rawfiles import read_file
 
 #: Canonical respiratory labels (``ScoredEvents.label``) used by every reader.
 RESPIRATORY_LABELS = ("apnea", "hypopnea", "rera")
@@ -43,11 +43,7 @@ def decode_text(path: str | os.PathLike, data: bytes) -> str:
 
 def read_text(path: str | os.PathLike) -> str:
     """Whole text file, decoded as :func:`decode_text`; empty files are an error."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
-    text = decode_text(path, data)
+    text = decode_text(path, read_file(path))
     if not text.strip():
         raise InputError(path, "file is empty; expected scored events")
     return text

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..events import LegMovements
+from ._rawfiles import read_file
 from ._scored import (
     Rows,
     build_leg_movements,
@@ -152,11 +153,7 @@ def read_edf_annotations(
     LegMovements
     """
     p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(256 + 16 * 512)
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror})") from None
+    head = read_file(p, 256 + 16 * 512)
     if not head:
         raise InputError(p, "file is empty; expected an EDF+ file")
     h = _header(head)

@@ -39,6 +39,7 @@ from .._version import __version__
 from ..errors import InputError
 from .atomic import atomic_write
 from ..events import Hypnogram, LegMovements
+from ._rawfiles import read_file
 from ._scored import (
     NUMERIC_STAGES,
     Rows,
@@ -71,11 +72,7 @@ def sniff(path: str | os.PathLike, head: bytes) -> bool:
 
 
 def _parse(path: str | os.PathLike) -> ET.Element:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    data = read_file(path)
     if not data.strip():
         raise InputError(path, "file is empty; expected NSRR XML annotations")
     if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, flags=re.IGNORECASE):
