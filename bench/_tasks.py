@@ -112,3 +112,23 @@ def psgscoring_per_leg(path: str) -> dict:
     for side, x in (("left", left), ("right", right)):
         onsets[side] = [e["onset_s"] for e in _detect_lm_channel(x, sfreq, unit="uV", time_base_fix=True)]
     return {"onsets": onsets}
+
+
+def plm_cli(path: str | list) -> dict:
+    """``plm score PATH... --json`` in-process: reading, night splitting, detection, scoring, output."""
+    import contextlib
+    import io
+    import json
+
+    from plm.cli import main
+
+    paths = [path] if isinstance(path, str) else list(path)
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["score", *paths, "--json"])
+    t1 = time.perf_counter()
+    if code != 0:
+        raise RuntimeError(f"plm score exited with {code}")
+    nights = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    return {"t_total": t1 - t0, "n_nights": len(nights), "n_plm": [n.get("n_plm") for n in nights]}

@@ -85,7 +85,7 @@ GROWTH = ["emg-512-1h", "emg-512-8h", "emg-512-24h", "accel-40-1h", "accel-40-8h
 QUICK = ["emg-256-1h", "emg-512-1h", "accel-40-1h"]
 
 
-def run_dataset(name: str, repeat: int, with_peer: bool) -> dict:
+def run_dataset(name: str, repeat: int, with_peer: bool, with_cli: bool = False) -> dict:
     kind, kw = DATASETS[name]
     print(f"[{name}] generating/measuring ...", file=sys.stderr, flush=True)
     files, _ = _data.generated_night(**kw)
@@ -97,6 +97,8 @@ def run_dataset(name: str, repeat: int, with_peer: bool) -> dict:
     row["raw_bytes"] = row["floor"].payload.get("raw_f64_bytes", math.nan)
     row["f1_plm"] = (event_f1(row["plm"].payload["onsets"], truth)["f1"]
                      if row["plm"].error is None else math.nan)
+    if with_cli:
+        row["cli"] = measure("plm_cli", path, repeat=repeat)
     if with_peer and kind == "edf":
         row["psg"] = measure("psgscoring_end_to_end", path, repeat=repeat)
         per_leg = run_isolated("_tasks", "psgscoring_per_leg", path)
@@ -128,8 +130,19 @@ def print_rows(rows: list[dict]) -> None:
             fmt(_ratio(pl.rss_added, r["raw_bytes"]) if pl.error is None else math.nan),
         ])
     print_table(header, out)
+    cli_rows = [r for r in rows if r.get("cli") is not None]
+    if cli_rows:
+        print("\n`plm score PATH... --json` (CLI in-process: multi-night files are split into nights)\n")
+        print_table(
+            ["dataset", "nights", "CLI s", "peak RSS MiB", "added MiB", "added / raw"],
+            [[r["name"], str(r["cli"].payload.get("n_nights", "-")), fmt(_t(r["cli"])),
+              mib(r["cli"].rss_peak if r["cli"].error is None else None),
+              mib(r["cli"].rss_added if r["cli"].error is None else None),
+              fmt(_ratio(r["cli"].rss_added, r["raw_bytes"]) if r["cli"].error is None else math.nan)]
+             for r in cli_rows],
+        )
     for r in rows:
-        for key in ("floor", "plm", "psg"):
+        for key in ("floor", "plm", "psg", "cli"):
             m = r.get(key)
             if m is not None and m.error is not None:
                 print(f"  note: {r['name']} {key} failed: {m.error}")
@@ -141,6 +154,7 @@ def main(argv=None) -> int:
     ap.add_argument("--datasets", nargs="*", choices=sorted(DATASETS), help="run only these")
     ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is kept")
     ap.add_argument("--no-peer", action="store_true", help="skip psgscoring")
+    ap.add_argument("--cli", action="store_true", help="also measure `plm score --json` (night splitting)")
     args = ap.parse_args(argv)
     with_peer = not args.no_peer and _have_psgscoring()
     if not args.no_peer and not with_peer:
@@ -156,7 +170,7 @@ def main(argv=None) -> int:
         rows = []
         for name in names:
             if name not in done:
-                done[name] = run_dataset(name, args.repeat, with_peer)
+                done[name] = run_dataset(name, args.repeat, with_peer, args.cli)
             rows.append(done[name])
         print(f"\n## {title}\n")
         print_rows(rows)

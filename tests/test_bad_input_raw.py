@@ -100,8 +100,10 @@ def test_edf_header_too_short(capsys, edf_file):
         (168, "99.99.99", ["start date"]),  # impossible date
         (236, "abc     ", ["number of data records"]),
         (184, "999     ", ["header size"]),
+        (236, "inf     ", ["number of data records", "finite"]),  # float() would accept these
+        (244, "nan     ", ["data record duration", "finite"]),
     ],
-    ids=["n-signals", "start-date", "n-records", "header-size"],
+    ids=["n-signals", "start-date", "n-records", "header-size", "n-records-inf", "duration-nan"],
 )
 def test_edf_wrong_header_fields(capsys, edf_file, offset, text, fragments):
     _patch(edf_file, offset, text)

@@ -159,9 +159,31 @@ def hdf5_bytes() -> bytes:
         return p.read_bytes()
 
 
+def edf_plus_bytes() -> bytes:
+    """EDF+ written by plm: staging annotations, a NaN gap (``plm gap``), UTC offset in the header."""
+    from plm import Channel, Recording
+    from plm.io.edf import write_edf
+
+    rng = np.random.default_rng(7)
+    data = rng.normal(0, 2, (2, 64 * 90))
+    data[:, 64 * 40 : 64 * 45] = np.nan
+    rec = Recording(
+        data=data,
+        sfreq=64.0,
+        channels=(Channel("Leg L", "uV", "emg", "left"), Channel("Leg R", "uV", "emg", "right")),
+        start_time=dt.datetime(2024, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    )
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "seed.edf"
+        write_edf(p, rec, annotations=[(0.0, 30.0, "Sleep stage N2"), (30.0, 30.0, "Sleep stage W"),
+                                       (60.0, 30.0, "Sleep stage R")])
+        return p.read_bytes()
+
+
 #: file suffix -> maker of a small valid file of that format
 VALID = {
     ".edf": edf_bytes,
+    "_plus.edf": edf_plus_bytes,
     ".tsv": events_tsv_bytes,
     "_accel.csv": accel_csv_bytes,
     "_L.csv": actigraph_csv_bytes,

@@ -127,9 +127,12 @@ def read_edf_header(path: str | os.PathLike) -> EdfHeader:
 
     def num(text: str, what: str) -> float:
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise InputError(path, f"EDF header: {what} {text!r} is not a number") from None
+        if not math.isfinite(value):  # float() accepts 'nan' and 'inf'
+            raise InputError(path, f"EDF header: {what} {text!r} is not a finite number")
+        return value
 
     labels = field(0, 16)
     units = field(16 + 80, 8)
