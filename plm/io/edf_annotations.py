@@ -319,8 +319,9 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
     anns: list[tuple[float, float | None, str]] = [
         (t, d, f"{'PLM' if plm else 'LM'} {side}") for t, d, side, plm in scored_lms(ctx["table"])]
     anns += context_annotations(ctx)
-    if criteria_label(obj):
-        anns.append((0.0, None, criteria_label(obj)))
+    label = criteria_label(obj)
+    if label:
+        anns.append((0.0, None, label))
     if ctx["duration_s"] is not None:
         anns.append((float(ctx["duration_s"]), None, "Recording end"))
     if any(t < 0 for t, _, _ in anns):
