@@ -185,7 +185,10 @@ def test_edf_plus_signals_and_annotations_round_trip(tmp_path):
 
     for ann in (raw.annotations, mne.read_annotations(path)):
         desc = list(ann.description)
-        lm_like = [(d, round(float(o), 3)) for d, o in zip(desc, ann.onset) if d != "plm gap"]
+        # the criteria and version travel as an annotation at second 0
+        assert desc[0] == f"Scoring criteria: wasm2016 {criteria.get('wasm2016').hash}, plm {plm.__version__}"
+        assert ann.onset[0] == 0.0
+        lm_like = [(d, round(float(o), 3)) for d, o in zip(desc[1:], ann.onset[1:]) if d != "plm gap"]
         assert lm_like == [("PLM left", 10.0), ("PLM left", 40.0), ("PLM right", 41.0), ("PLM left", 70.0),
                            ("PLM left", 100.0), ("LM right", 300.0)]
         assert "plm gap" not in desc  # no gaps in this recording
@@ -390,8 +393,10 @@ def test_write_night_outputs_writes_the_file_set(tmp_path):
                      "night1_2026-03-01_result.h5"]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary files left
     assert json.loads((out / names[1]).read_text())["n_plm"] == 4
-    # the 60 s recording holds the LMs at 10, 40 and 41 s (all in the PLM series)
+    # the 60 s recording holds the LMs at 10, 40 and 41 s (all in the PLM series),
+    # after the criteria record at second 0
     assert list(_read_raw_edf(out / names[3]).annotations.description) == [
+        f"Scoring criteria: wasm2016 {criteria.get('wasm2016').hash}, plm {plm.__version__}",
         "PLM left", "PLM left", "PLM right"]
 
 
@@ -480,3 +485,20 @@ def test_cli_unwritable_output_folder_is_one_line_error(tmp_path, capsys, monkey
     assert rc == 1
     assert err == f"plm: error: {out}: output folder is not writable; choose another folder or fix its permissions\n"
     assert list(out.iterdir()) == []
+
+
+def test_annotation_exports_record_criteria_and_version(tmp_path):
+    res = make_result()
+    res.save(tmp_path / "a.edf")  # annotations-only EDF+
+    import mne
+
+    ann = mne.read_annotations(tmp_path / "a.edf")
+    label = f"Scoring criteria: wasm2016 {res.criteria.hash}, plm {plm.__version__}"
+    assert label in list(ann.description)
+    # the record is not read back as an event
+    back = plm.read_events(tmp_path / "a.edf", tz="Europe/Berlin")
+    assert len(back) == 6
+    res.save(tmp_path / "a.xml")
+    text = (tmp_path / "a.xml").read_text()
+    assert f"hash {res.criteria.hash}" in text and res.criteria.to_json().replace("--", "- -") in text
+    assert len(plm.read_events(tmp_path / "a.xml")) == 6

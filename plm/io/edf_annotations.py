@@ -97,8 +97,8 @@ def classify(label: str) -> tuple[str, str] | None:
     """``(kind, value)`` of an annotation label, or None when plm does not use it."""
     low = " ".join(re.split(r"[\s_\-]+", label.strip().lower()))
     words = re.split(r"[^a-z0-9?]+", low)
-    if not low or low.isdigit():
-        return None
+    if not low or low.isdigit() or low.startswith("scoring criteria"):
+        return None  # the criteria record plm writes (criteria_label) is not an event
     code = stage_code(low)
     if code is not None:
         return "stage", code
@@ -255,6 +255,19 @@ _STAGE_LABEL = {"W": "Sleep stage W", "N1": "Sleep stage N1", "N2": "Sleep stage
                 "R": "Sleep stage R", "?": "Sleep stage ?"}
 
 
+def criteria_label(obj: Any) -> str | None:
+    """Annotation text recording the criteria and plm version of a scored night.
+
+    ``"Scoring criteria: wasm2016 ba953d1020a5, plm 0.1.0"``; None for
+    LegMovements, which were not scored. EDF+ has no header field long
+    enough for it, so it travels as an annotation at second 0.
+    """
+    crit = getattr(obj, "criteria", None)
+    if crit is None:
+        return None
+    return f"Scoring criteria: {crit.name} {crit.hash}, plm {getattr(obj, 'version', '')}".strip()
+
+
 def context_annotations(ctx: dict[str, Any]) -> list[tuple[float, float | None, str]]:
     """EDF+ annotations of a night's context: stages, respiratory events, arousals, lights.
 
@@ -311,6 +324,8 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
         prefix = "PLM" if is_plm is not None and bool(is_plm[i]) else "LM"
         anns.append((float(table["onset"][i]), float(table["duration"][i]), f"{prefix} {table['side'][i]}"))
     anns += context_annotations(ctx)
+    if criteria_label(obj):
+        anns.append((0.0, None, criteria_label(obj)))
     if ctx["duration_s"] is not None:
         anns.append((float(ctx["duration_s"]), None, "Recording end"))
     if any(t < 0 for t, _, _ in anns):

@@ -401,7 +401,7 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
                                "(use format='edf-annotations')")
     from ._scored import night_context
     from .edf import write_edf
-    from .edf_annotations import context_annotations
+    from .edf_annotations import context_annotations, criteria_label
 
     shift = 0.0
     if result.start_time is not None:
@@ -410,6 +410,7 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
     onset, duration, texts, _ = _annotation_arrays(result)
     anns: list[tuple[float, float | None, str]] = [(float(o) + shift, float(d), t) for o, d, t in zip(onset, duration, texts)]
     anns += [(o + shift, d, t) for o, d, t in context_annotations(night_context(result))]
+    anns.append((0.0, None, criteria_label(result)))
     anns = sorted((a for a in anns if 0.0 <= a[0] <= end), key=lambda a: a[0])
     with warnings.catch_warnings():
         # Gaps are marked in the file and counted in the summary's excluded

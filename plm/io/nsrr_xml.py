@@ -220,6 +220,11 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
     table = ctx["table"]
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', "<PSGAnnotation>",
              f"<SoftwareVersion>plm {escape(__version__)}</SoftwareVersion>"]
+    crit = getattr(obj, "criteria", None)
+    if crit is not None:
+        # A comment keeps NSRR readers, which know no criteria element, working.
+        parts.append(f"<!-- plm scoring criteria: {crit.to_json().replace('--', '- -')} "
+                     f"(name {escape(crit.name)}, hash {crit.hash}) -->")
     hyp = ctx["hypnogram"]
     parts.append(f"<EpochLength>{_num(hyp.epoch_length) if hyp is not None else '30'}</EpochLength>")
     parts.append("<ScoredEvents>")
