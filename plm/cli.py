@@ -7,6 +7,7 @@ traceback instead.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -140,12 +141,24 @@ def _add_criteria(sub) -> None:
     p.add_argument("name", nargs="?", help="preset to print as JSON")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="change one field of the printed preset (repeatable), e.g. --set imi_min=5")
+    p.add_argument("--fields", action="store_true",
+                   help="list every criteria field with its type, value (wasm2016, or NAME's) and meaning")
     p.set_defaults(func=_cmd_criteria)
 
 
 def _cmd_criteria(args: argparse.Namespace) -> int:
     from . import criteria as _criteria
 
+    if args.fields:
+        crit = _criteria.get(args.name or "wasm2016").replace(**_criteria.parse_overrides(args.overrides))
+        rows = [(f.name, str(f.type), json.dumps(value), text)
+                for f, value, text in zip(dataclasses.fields(crit), crit.to_dict().values(),
+                                          _criteria.field_descriptions().values())]
+        head = ("field", "type", crit.name, "description")
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
+        for r in [head, *rows]:
+            print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3])
+        return EXIT_OK
     if not args.name:
         for name in _criteria.names():
             c = _criteria.get(name)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import CriteriaError
 
-__all__ = ["Criteria", "get", "names", "PRESETS", "parse_overrides"]
+__all__ = ["Criteria", "get", "names", "PRESETS", "parse_overrides", "field_descriptions"]
 
 # Allowed values of the enumerated fields; checked in Criteria.__post_init__.
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -115,6 +115,60 @@ class Criteria:
         Drop-outs shorter than this inside a movement are bridged, s.
     accel_smoothing : float
         Window of the moving RMS of the vector magnitude, s.
+    emg_spike_width : float
+        EMG envelope bumps narrower than this are removed as spikes (QRS,
+        pops) by a grey-scale opening, s; capped at 0.8 x ``lm_min_duration``.
+    emg_pop_min_uv : float
+        Electrode pop: a filtered EMG sample above this, uV, and above
+        ``emg_pop_ratio`` x (envelope + 1 uV) is blanked.
+    emg_pop_ratio : float
+        Electrode pop: ratio of a filtered sample to the envelope (+1 uV)
+        above which it cannot be muscle activity.
+    emg_pop_blank : tuple of float
+        (before, after) an electrode pop that is blanked, s.
+    emg_feature_rate : float
+        Approximate rate of the EMG decision grid, Hz (the RMS envelope is
+        decimated to it by an integer factor; sets onset/offset resolution).
+    detect_block : float
+        Block length of the EMG resting-level block means and of the block
+        maxima from which LM peak amplitudes are taken, s.
+    max_filter_edge : float
+        Highest usable filter edge as a fraction of the sampling rate; band
+        edges at or above it are dropped.
+    quality_block : float
+        Block length of the flatness and non-wear statistics, s.
+    flat_std_g : float
+        Accelerometer block standard deviation at or below which a channel is
+        flat, g.
+    flat_std_uv : float
+        EMG block standard deviation at or below which a channel is flat, uV.
+    flat_min_duration : float
+        Shortest stretch with every channel of a leg flat that is non-wear, s.
+    nonwear_window : float
+        Accelerometer non-wear window (van Hees 2013: 60 min), s; 0 disables
+        the rule (the flat rule still applies).
+    nonwear_sd_g : float
+        Non-wear: every quality block's standard deviation of an axis stays
+        below this in the window, g (van Hees 2013: 13 mg).
+    nonwear_range_g : float
+        Non-wear: range of an axis' quality-block means in the window stays
+        below this, g (van Hees 2011/2013 value range: 50 mg).
+    nonwear_min_axes : int
+        Non-wear: fewest axes (of 3) meeting both conditions (van Hees: 2).
+    clip_min_duration : float
+        Shortest stretch pinned at a channel's extreme value that is
+        clipped, s.
+    clip_min_mad : float
+        An extreme value is a rail only when it lies more than this many
+        median absolute deviations from the channel's median.
+    filter_order : int
+        Order of each Butterworth band edge (EMG and accelerometer); applied
+        forward and backward, so the attenuation is doubled.
+    notch_q : float
+        Quality factor of the mains notch (-3 dB width = mains frequency / Q).
+    mains_auto_ratio : float
+        With ``mains_hz="auto"`` a 50/60 Hz line is notched when its power is
+        at least this many times the neighbouring spectrum.
     """
 
     name: str = "wasm2016"
@@ -157,6 +211,29 @@ class Criteria:
     accel_offset_g: float = 0.1
     accel_bridge_gap: float = 0.5
     accel_smoothing: float = 0.1
+    # --- detection internals that change results (docs/detection.md)
+    emg_spike_width: float = 0.4
+    emg_pop_min_uv: float = 300.0
+    emg_pop_ratio: float = 20.0
+    emg_pop_blank: tuple[float, float] = (0.1, 0.3)
+    emg_feature_rate: float = 100.0
+    detect_block: float = 0.5
+    max_filter_edge: float = 0.45
+    # --- signal quality: flat signal, non-wear, clipping
+    quality_block: float = 10.0
+    flat_std_g: float = 1e-3
+    flat_std_uv: float = 0.05
+    flat_min_duration: float = 1800.0
+    nonwear_window: float = 3600.0
+    nonwear_sd_g: float = 0.013
+    nonwear_range_g: float = 0.05
+    nonwear_min_axes: int = 2
+    clip_min_duration: float = 1.0
+    clip_min_mad: float = 10.0
+    # --- filters
+    filter_order: int = 2
+    notch_q: float = 25.0
+    mains_auto_ratio: float = 5.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -193,6 +270,17 @@ class Criteria:
             raise CriteriaError("accel_offset_g must not exceed accel_onset_g")
         if self.emg_offset_uv > self.emg_onset_uv:
             raise CriteriaError("emg_offset_uv must not exceed emg_onset_uv")
+        for name in ("emg_feature_rate", "detect_block", "quality_block", "emg_pop_ratio", "filter_order", "notch_q"):
+            if getattr(self, name) <= 0:
+                raise CriteriaError(f"criteria field {name!r} must be positive, got {getattr(self, name)!r}")
+        if not 0 < self.max_filter_edge <= 0.5:
+            raise CriteriaError(f"max_filter_edge is a fraction of the sampling rate in (0, 0.5], got {self.max_filter_edge!r}")
+        if not isinstance(self.filter_order, int) or isinstance(self.filter_order, bool) or self.filter_order > 8:
+            raise CriteriaError(f"filter_order must be an integer from 1 to 8, got {self.filter_order!r}")
+        if self.nonwear_min_axes not in (1, 2, 3):
+            raise CriteriaError(f"nonwear_min_axes must be 1, 2 or 3, got {self.nonwear_min_axes!r}")
+        if 0 < self.nonwear_window < self.quality_block:
+            raise CriteriaError("nonwear_window must be 0 (off) or at least quality_block")
 
     # ------------------------------------------------------------------ API
     def replace(self, **changes: Any) -> "Criteria":
@@ -366,9 +454,49 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if not sep or not key:
             raise CriteriaError(f"--set expects key=value, got {item!r}")
         if key not in _FIELD_TYPES:
-            raise CriteriaError(f"unknown criteria field {key!r}; `plm criteria wasm2016` lists the fields")
+            raise CriteriaError(f"unknown criteria field {key!r}; `plm criteria --fields` lists the fields")
         out[key] = value.strip()
     return out
+
+
+def field_descriptions() -> dict[str, str]:
+    """One-line description of every field, from the ``Criteria`` docstring.
+
+    The numpydoc Parameters section of :class:`Criteria` is the single
+    source: an entry ``a, b : type`` describes both fields; the first
+    sentence of its text is the description.
+
+    Returns
+    -------
+    dict
+        Field name to description, in field order (``""`` for a field the
+        docstring does not describe).
+    """
+    import inspect
+    import re
+
+    doc = inspect.cleandoc(Criteria.__doc__ or "")
+    section = doc.split("Parameters\n----------\n", 1)[-1]
+    found: dict[str, str] = {}
+    names_now: list[str] = []
+    text: list[str] = []
+
+    def flush() -> None:
+        if names_now:
+            joined = " ".join(text).strip()
+            first = re.split(r"(?<=\.)\s+(?=[A-Z(`])", joined, maxsplit=1)[0] if joined else ""
+            for nm in names_now:
+                found[nm] = first
+    for line in section.splitlines():
+        head = re.match(r"^([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)\s*:", line)
+        if head and not line.startswith(" "):
+            flush()
+            names_now = [n.strip() for n in head.group(1).split(",")]
+            text = []
+        elif line.strip():
+            text.append(line.strip())
+    flush()
+    return {f.name: found.get(f.name, "").replace("``", "`") for f in fields(Criteria)}
 
 
 # ---------------------------------------------------------------- presets

@@ -23,7 +23,14 @@ Impairments (``--impairments``, comma separated):
   complexes of 40-80 uV at 55-95 beats/min);
 * accelerometer: ``noise`` (0.01 g sensor noise per axis), ``quantisation``
   (1/64 g steps, an 8-bit +-2 g sensor), ``gravity_drift`` (the gravity
-  direction wanders by tens of degrees over hours);
+  direction wanders by tens of degrees over hours), ``offankle`` (75 min
+  with the device taken off and lying on a table: the same sensor noise and
+  quantisation, a fixed orientation reached by a slow 20 s turn, and a
+  sensor offset drifting by 30 mg on one axis as the device cools; excluded
+  time in the ground truth), ``still_sleep`` (75 min of worn, motionless
+  sleep: no LM, the posture kept, the leg's orientation wandering by
+  2-5 degrees and small sub-threshold twitches of 0.04-0.07 g every 1-5 min;
+  NOT excluded);
 * both: ``gap`` (a 5 min run of missing samples), ``nonwear`` (a 40 min flat
   stretch: device taken off).
 
@@ -71,13 +78,15 @@ __all__ = [
 ]
 
 EMG_IMPAIRMENTS = ("drift", "mains", "pops", "cardiac")
-ACCEL_IMPAIRMENTS = ("noise", "quantisation", "gravity_drift")
+ACCEL_IMPAIRMENTS = ("noise", "quantisation", "gravity_drift", "offankle", "still_sleep")
 COMMON_IMPAIRMENTS = ("gap", "nonwear")
 START = _dt.datetime(2026, 3, 1, 22, 30, tzinfo=_dt.timezone(_dt.timedelta(hours=1)))
 TIMEZONE = "Europe/Berlin"
 
 GAP_DURATION = 300.0
 NONWEAR_DURATION = 2400.0
+OFFANKLE_DURATION = 4500.0
+STILL_DURATION = 4500.0
 
 
 @dataclass
@@ -221,13 +230,28 @@ def design_schedule(hours: float, rng: np.random.Generator, reserved: list[tuple
 
 
 def _reserved(hours: float, impairments: tuple[str, ...]) -> list[tuple[float, float]]:
+    return [(a, b) for a, b, _ in _reserved_named(hours, impairments)]
+
+
+#: Impairments whose stretch is excluded time in the ground truth.
+EXCLUDED_KINDS = ("gap", "nonwear", "offankle")
+
+
+def _reserved_named(hours: float, impairments: tuple[str, ...]) -> list[tuple[float, float, str]]:
+    """Stretches kept free of movements: (start, stop, impairment), s."""
     total = hours * 3600.0
     out = []
     if "gap" in impairments:
-        out.append((0.3 * total, 0.3 * total + GAP_DURATION))
+        out.append((0.3 * total, 0.3 * total + GAP_DURATION, "gap"))
     if "nonwear" in impairments:
         a = 0.6 * total
-        out.append((a, min(a + NONWEAR_DURATION, total - 200.0)))
+        out.append((a, min(a + NONWEAR_DURATION, total - 200.0), "nonwear"))
+    if "offankle" in impairments:
+        a = 0.05 * total
+        out.append((a, min(a + OFFANKLE_DURATION, total - 200.0), "offankle"))
+    if "still_sleep" in impairments:
+        a = max(0.55 * total, out[-1][1] + 600.0) if out and out[-1][2] == "offankle" else 0.55 * total
+        out.append((a, min(a + STILL_DURATION, total - 200.0), "still_sleep"))
     return out
 
 
@@ -394,7 +418,10 @@ def make_accel_night(
     imp = _check_impairments(impairments, ACCEL_IMPAIRMENTS)
     sev = float(severity)
     rng = np.random.default_rng(seed)
+    named = _reserved_named(hours, imp)
     truth = design_schedule(hours, rng, _reserved(hours, imp))
+    # still_sleep is reserved (no LM) but worn: not excluded time
+    truth.excluded = np.array([(a, b) for a, b, k in named if k in EXCLUDED_KINDS], dtype=float).reshape(-1, 2)
     n = int(round(hours * 3600.0 * sfreq))
     t = np.arange(n) / sfreq
     total = hours * 3600.0
@@ -408,7 +435,14 @@ def make_accel_night(
         else:
             theta = np.full(n, theta0)
             phi = np.full(n, phi0)
+        extra = np.zeros((3, n))
+        for a, b, kind in named:
+            if kind == "still_sleep":
+                theta, extra = _still_sleep(np.random.default_rng([seed, 20 + leg]), theta, extra, a, b, sfreq)
         grav = np.stack([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)])
+        for a, b, kind in named:
+            if kind == "offankle":
+                _off_ankle(np.random.default_rng([seed, 30 + leg]), grav, a, b, sfreq)
         on, du = truth.leg(side)
         m = truth.short_side == side
         amps = leg_rng.uniform(0.4, 1.0, size=len(on))
@@ -418,6 +452,8 @@ def make_accel_night(
         move = _bandnoise(leg_rng, (3, n), sfreq, 1.0, 6.0) / np.sqrt(3.0) * env
         sigma = 0.01 * sev if "noise" in imp else 0.002
         x = grav + move + sigma * leg_rng.standard_normal((3, n))
+        if extra.any():
+            x += extra
         step = sev / 64.0 if "quantisation" in imp else 0.001
         x = np.round(x / step) * step
         data[3 * leg:3 * leg + 3] = x
@@ -427,6 +463,58 @@ def make_accel_night(
     rec = Recording(data=data, sfreq=sfreq, channels=channels, start_time=START, timezone=TIMEZONE,
                     device="PAM-RL (synthetic)", source=f"generated accel seed={seed} {','.join(imp) or 'clean'}")
     return rec, truth
+
+
+def _still_sleep(rng, theta: np.ndarray, extra: np.ndarray, a: float, b: float, sfreq: float):
+    """Worn, motionless sleep in ``[a, b)`` s: orientation wander and twitches.
+
+    The posture stays but the tilt ``theta`` wanders smoothly by 2-5 degrees
+    (2 or 3 slow excursions that start and end at the posture's own tilt), and small twitches (band noise of 0.04-0.07 g,
+    1-2 s, every 1-5 min) stay below the detector's 0.1 g offset threshold.
+    Returns the new ``theta`` and ``extra`` (added acceleration, g).
+    """
+    i0, i1 = int(round(a * sfreq)), int(round(b * sfreq))
+    theta = theta.copy()
+    m = i1 - i0
+    tt = np.arange(m) / sfreq
+    amp = np.deg2rad(rng.uniform(2.0, 5.0))
+    cycles = int(rng.integers(2, 4))
+    theta[i0:i1] += amp * np.sin(np.pi * cycles * tt / max(tt[-1], 1.0)) ** 2
+    t = a + rng.uniform(10.0, 60.0)
+    onsets, durs = [], []
+    while t < b - 5.0:
+        onsets.append(t)
+        durs.append(rng.uniform(1.0, 2.0))
+        t += rng.uniform(60.0, 300.0)
+    env = _envelope(len(theta), sfreq, onsets, durs, rng.uniform(0.04, 0.07, size=len(onsets)), ramp=0.2)
+    extra = extra + _bandnoise(rng, (3, len(theta)), sfreq, 1.0, 6.0) / np.sqrt(3.0) * env
+    return theta, extra
+
+
+def _off_ankle(rng, grav: np.ndarray, a: float, b: float, sfreq: float) -> None:
+    """Device lying on a table in ``[a, b)`` s, written into ``grav`` in place.
+
+    The gravity vector turns in 20 s from the worn orientation to a fixed
+    table orientation and back at the end (slow turns, no LM); while off, one
+    axis' offset drifts by 30 mg with a 10 min time constant (a MEMS sensor
+    cooling from skin to room temperature).
+    """
+    i0, i1 = int(round(a * sfreq)), int(round(b * sfreq))
+    turn = int(round(20.0 * sfreq))
+    table = np.array([rng.uniform(-0.2, 0.2), rng.uniform(-0.2, 0.2), 1.0])
+    table /= np.linalg.norm(table)
+    w = np.ones(i1 - i0)
+    ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(turn) + 0.5) / turn)
+    w[:turn] = ramp
+    w[-turn:] = ramp[::-1]
+    before, after = grav[:, i0].copy(), grav[:, i1 - 1].copy()
+    edge = np.where(np.arange(i1 - i0) < (i1 - i0) // 2, 0.0, 1.0)
+    worn = before[:, None] * (1 - edge) + after[:, None] * edge
+    g = worn * (1 - w) + table[:, None] * w
+    g /= np.linalg.norm(g, axis=0)
+    tt = np.arange(i1 - i0) / sfreq
+    g[int(rng.integers(3))] += 0.03 * (1 - np.exp(-tt / 600.0)) * w
+    grav[:, i0:i1] = g
 
 
 def _apply_common(rows: np.ndarray, imp, truth: GroundTruth, sfreq: float, flat_value) -> None:

@@ -169,7 +169,7 @@ def test_clipped_emg_is_reported(capsys, tmp_path, emg_rec):
 
 def test_flat_emg_is_non_wear_excluded(capsys, tmp_path):
     # 2 h at 128 Hz with a 40 min flat stretch (electrodes off): excluded, reported.
-    # (Non-wear needs >= 30 min flat, plm.detect.quality.NONWEAR_MIN_DURATION.)
+    # (Non-wear needs >= 30 min flat, criteria field flat_min_duration.)
     rec, truth = generate.make_emg_night(hours=2.0, seed=12, sfreq=128.0, impairments=("nonwear",))
     p = _write_edf(tmp_path / "flat.edf", rec)
     s, _ = cli_summary(capsys, ["score", str(p)])

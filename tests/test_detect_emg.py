@@ -104,7 +104,7 @@ def test_cardiac_spikes_and_pops_alone_make_no_lm():
     assert lms.onset.tolist() == pytest.approx([150.0, 150.0], abs=0.2)
 
 
-def test_spike_rejection_is_what_removes_cardiac_artefact(monkeypatch):
+def test_spike_rejection_is_what_removes_cardiac_artefact():
     """Without the opening step the same cardiac night gives false LMs (the test can fail)."""
     from generated_nights import generator, night
 
@@ -112,9 +112,7 @@ def test_spike_rejection_is_what_removes_cardiac_artefact(monkeypatch):
     good = detect(rec, WASM)
     f1 = generator().lm_f1(truth.leg("left")[0], good.onset[good.side == "left"])[0]
     assert f1 >= 0.95
-    import plm.detect.emg as emg_mod
-
-    monkeypatch.setattr(emg_mod, "SPIKE_WIDTH", 0.0)
-    bad = detect(rec, WASM)
+    # emg_spike_width = 0 turns the opening off
+    bad = detect(rec, WASM.replace(emg_spike_width=0.0))
     f1_bad = generator().lm_f1(truth.leg("left")[0], bad.onset[bad.side == "left"])[0]
     assert f1_bad < 0.9

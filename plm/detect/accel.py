@@ -30,10 +30,6 @@ from .runs import first_index_in, runs
 
 __all__ = ["AccelPlan", "accel_plan", "accel_magnitude", "accel_features", "accel_events"]
 
-#: Block used for peak amplitudes and chunk alignment, s.
-BLOCK = 0.5
-
-
 @dataclass(frozen=True)
 class AccelPlan:
     """Filters, windows and overlap for accelerometer detection (see :func:`accel_plan`)."""
@@ -65,10 +61,11 @@ def accel_plan(sfreq: float, criteria) -> AccelPlan:
     -------
     AccelPlan
     """
-    low, high = filters.cap_band(criteria.accel_band, sfreq)
-    sos = filters.band_sos(sfreq, low, high, order=2)
+    low, high = filters.cap_band(criteria.accel_band, sfreq, criteria.max_filter_edge)
+    sos = filters.band_sos(sfreq, low, high, order=criteria.filter_order)
     smooth_n = max(1, int(round(criteria.accel_smoothing * sfreq)))
-    block_n = block_samples(sfreq, BLOCK)
+    # Blocks of ``detect_block`` s: peak amplitudes and chunk alignment.
+    block_n = block_samples(sfreq, criteria.detect_block)
     need = filters.settle_samples(sos) + 2 * smooth_n + 2 * block_n
     overlap = int(np.ceil(need / block_n)) * block_n
     return AccelPlan(

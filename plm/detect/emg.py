@@ -6,7 +6,7 @@ Steps (see ``docs/detection.md`` for the sources and the reasons):
    Nyquist) and mains notch (50 or 60 Hz and harmonics in the band);
 2. envelope: moving RMS over ``criteria.emg_smoothing`` (0.1 s);
 3. spike rejection: a grey-scale opening of the envelope (running minimum
-   then running maximum over :data:`SPIKE_WIDTH` s) removes every bump
+   then running maximum over ``criteria.emg_spike_width`` s) removes every bump
    narrower than that, i.e. QRS complexes of cardiac artefact and electrode
    pops, while any activity lasting >= 0.5 s (the shortest LM) is kept;
 4. resting level: a low percentile of the envelope in a sliding window
@@ -34,28 +34,12 @@ from . import filters
 from .baseline import block_samples, resting_level
 from .runs import first_index_in, runs, runs_to_mask
 
-__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "open_envelope", "SPIKE_WIDTH"]
+__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "open_envelope"]
 
-#: Envelope bumps narrower than this (s) are removed as spikes. QRS complexes
-#: last < 0.12 s and electrode pops are single-sample steps; with the 0.1 s
-#: RMS window and the filters' ringing their bumps stay below ~0.35 s, while
-#: an LM lasts >= 0.5 s. Capped at 0.8 x ``lm_min_duration``.
-SPIKE_WIDTH = 0.4
 #: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
 #: level to the resting level of the rectified signal (morphology rule).
+#: A property of the normal distribution, not a tunable parameter.
 RECTIFIED_PER_RMS = 0.6745
-#: Block used for the baseline and for peak amplitudes, s.
-BLOCK = 0.5
-#: Approximate rate of the decision grid, Hz (the RMS envelope is decimated
-#: to it by an integer factor; 10 ms or finer resolution of onsets/offsets).
-FEATURE_RATE = 100.0
-#: Electrode pops: filtered samples above both this (uV) and POP_RATIO x the
-#: opened envelope (+1 uV) are blanked from POP_BLANK[0] s before to
-#: POP_BLANK[1] s after (the 10 Hz high-pass response of a step is centred on
-#: the step; the slow recovery leaks for a further ~0.2 s).
-POP_MIN_UV = 300.0
-POP_RATIO = 20.0
-POP_BLANK = (0.1, 0.3)
 
 
 @dataclass(frozen=True)
@@ -80,6 +64,10 @@ class EmgPlan:
     offset_uv: float
     morph_n: int
     morph_uv: float
+    block: float
+    pop_min_uv: float
+    pop_ratio: float
+    pop_blank: tuple[int, int]
     overlap: int
 
     def __hash__(self) -> int:  # sos array is not hashable; plans are not dict keys
@@ -101,20 +89,21 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
     -------
     EmgPlan
     """
-    low, high = filters.cap_band(criteria.emg_band, sfreq)
-    sos = filters.band_sos(sfreq, low, high, order=2)
+    low, high = filters.cap_band(criteria.emg_band, sfreq, criteria.max_filter_edge)
+    sos = filters.band_sos(sfreq, low, high, order=criteria.filter_order)
     if mains_hz is not None:
         top = high if high is not None else 0.48 * sfreq
-        sos = np.vstack([sos, filters.notch_sos(sfreq, mains_hz, up_to=top * 1.05)])
+        sos = np.vstack([sos, filters.notch_sos(sfreq, mains_hz, up_to=top * 1.05, q=criteria.notch_q)])
     # The 0.1 s RMS envelope carries nothing above ~10 Hz: every decision after
-    # it is taken on a grid of about FEATURE_RATE Hz (every `decim`-th sample),
+    # it is taken on a grid of about ``emg_feature_rate`` Hz (every `decim`-th sample),
     # which makes the opening, baseline and masks `decim` times cheaper.
-    decim = max(1, int(sfreq // FEATURE_RATE))
+    decim = max(1, int(sfreq // criteria.emg_feature_rate))
     rate = sfreq / decim
     smooth_n = max(1, int(round(criteria.emg_smoothing * sfreq)))
-    spike_w = min(SPIKE_WIDTH, 0.8 * criteria.lm_min_duration) if criteria.lm_min_duration > 0 else 0.0
+    spike_w = min(criteria.emg_spike_width, 0.8 * criteria.lm_min_duration) if criteria.lm_min_duration > 0 else 0.0
     spike_n = max(1, int(round(spike_w * rate)))
-    block_n = block_samples(rate, BLOCK)
+    block_n = block_samples(rate, criteria.detect_block)
+    pop_blank = tuple(int(round(p * sfreq)) for p in criteria.emg_pop_blank)
     morph_n = int(round(criteria.morphology_window * sfreq))
     base_n = int(np.ceil(criteria.baseline_window * sfreq))
     # Each output sample depends on: filter transients (settle), the RMS
@@ -127,7 +116,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         + morph_n
         + base_n // 2
         + 3 * block_n * decim
-        + int(round(sum(POP_BLANK) * sfreq)) * 2
+        + sum(pop_blank) * 2
     )
     grid = block_n * decim
     overlap = int(np.ceil(need / grid)) * grid
@@ -146,6 +135,10 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         offset_uv=float(criteria.emg_offset_uv),
         morph_n=morph_n,
         morph_uv=float(criteria.morphology_uv),
+        block=float(criteria.detect_block),
+        pop_min_uv=float(criteria.emg_pop_min_uv),
+        pop_ratio=float(criteria.emg_pop_ratio),
+        pop_blank=pop_blank,
         overlap=overlap,
     )
 
@@ -170,10 +163,10 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     """Filtered EMG and its spike-free RMS envelope on the feature grid.
 
     Electrode pops are blanked first: a filtered sample larger than both
-    :data:`POP_MIN_UV` and :data:`POP_RATIO` times the (opened) envelope
-    around it cannot be muscle activity, which raises the envelope with it;
-    the filtered signal is set to 0 from :data:`POP_BLANK` ``[0]`` s before
-    to ``[1]`` s after such samples (0.4 s in all, shorter than the 0.5 s of
+    ``plan.pop_min_uv`` and ``plan.pop_ratio`` times the (opened) envelope
+    (+1 uV) around it cannot be muscle activity, which raises the envelope
+    with it; the filtered signal is set to 0 from ``plan.pop_blank[0]``
+    samples before to ``[1]`` after such samples (by default 0.4 s in all, shorter than the 0.5 s of
     quiet that ends an LM, so a pop inside an LM does not split it). This
     matters when a pop sits next to a heart beat: each alone is removed by
     the opening, but together their bumps can outlast its 0.4 s element.
@@ -194,12 +187,12 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     xf = filters.zero_phase(x, plan.sos)
     k = plan.decim
     env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
-    limit = POP_RATIO * (np.repeat(env, k)[: len(xf)] + 1.0)
-    np.maximum(limit, POP_MIN_UV, out=limit)
+    limit = plan.pop_ratio * (np.repeat(env, k)[: len(xf)] + 1.0)
+    np.maximum(limit, plan.pop_min_uv, out=limit)
     big = np.abs(xf) > limit
     if big.any():
         n = len(xf)
-        pre, post = (int(round(p * plan.sfreq)) for p in POP_BLANK)
+        pre, post = plan.pop_blank
         s, e = runs(big, bridge=pre + post)
         blank = runs_to_mask(np.maximum(s - pre, 0), np.minimum(e + post, n), n)
         xf[blank] = 0.0
@@ -225,7 +218,7 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
     """
     xf, env = emg_envelope(x, plan)
     k = plan.decim
-    rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, BLOCK)
+    rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block)
     excess = env - rest
     on = excess >= plan.onset_uv
     quiet = excess <= plan.offset_uv

@@ -18,15 +18,10 @@ __all__ = [
     "zero_phase",
     "mains_frequency",
     "settle_samples",
-    "MAX_EDGE_FRACTION",
 ]
 
-#: Highest usable filter edge as a fraction of the sampling rate (0.45 fs =
-#: 90 % of Nyquist): Butterworth designs closer to Nyquist are ill-conditioned.
-MAX_EDGE_FRACTION = 0.45
 
-
-def cap_band(band: tuple[float, float], sfreq: float) -> tuple[float | None, float | None]:
+def cap_band(band: tuple[float, float], sfreq: float, max_edge: float = 0.45) -> tuple[float | None, float | None]:
     """Clip band edges to what the sampling rate allows.
 
     Parameters
@@ -35,16 +30,20 @@ def cap_band(band: tuple[float, float], sfreq: float) -> tuple[float | None, flo
         Requested edges, Hz; 0 or less means "no edge".
     sfreq : float
         Sampling rate, Hz.
+    max_edge : float
+        Highest usable edge as a fraction of ``sfreq``
+        (``criteria.max_filter_edge``; 0.45 fs = 90 % of Nyquist: Butterworth
+        designs closer to Nyquist are ill-conditioned).
 
     Returns
     -------
     low, high : float or None
         ``None`` where no filter is needed: a high edge at or above
-        ``MAX_EDGE_FRACTION * sfreq`` is dropped (the signal holds nothing
+        ``max_edge * sfreq`` is dropped (the signal holds nothing
         above it anyway) rather than moved.
     """
     lo, hi = float(band[0]), float(band[1])
-    top = MAX_EDGE_FRACTION * sfreq
+    top = max_edge * sfreq
     low = lo if 0 < lo < top else None
     high = hi if 0 < hi < top else None
     if low is not None and high is not None and high <= low:
@@ -145,7 +144,12 @@ def settle_samples(sos: np.ndarray, tol: float = 1e-13) -> int:
 
 
 def mains_frequency(
-    x: np.ndarray, sfreq: float, setting: str = "auto", n_segments: int = 12, seg_seconds: float = 4.0
+    x: np.ndarray,
+    sfreq: float,
+    setting: str = "auto",
+    n_segments: int = 12,
+    seg_seconds: float = 4.0,
+    min_ratio: float = 5.0,
 ) -> float | None:
     """Mains frequency to notch: 50, 60 or ``None``.
 
@@ -153,7 +157,7 @@ def mains_frequency(
     neighbouring spectrum in ``n_segments`` short segments spread evenly over
     the whole signal (so the choice is the same however the signal is later
     cut into chunks); the stronger line is notched if it stands out at least
-    5-fold.
+    ``min_ratio``-fold (``criteria.mains_auto_ratio``).
 
     Parameters
     ----------
@@ -161,6 +165,10 @@ def mains_frequency(
         Raw signal (NaN allowed: treated as 0).
     sfreq : float
     setting : {"auto", "50", "60", "none"}
+    n_segments, seg_seconds : int, float
+        Number and length (s) of the segments whose spectra are averaged.
+    min_ratio : float
+        Power at the line over the median power 3-12 Hz away needed to notch.
 
     Returns
     -------
@@ -181,7 +189,7 @@ def mains_frequency(
     segs -= segs.mean(axis=1, keepdims=True)
     power = np.mean(np.abs(np.fft.rfft(segs * np.hanning(seg), axis=1)) ** 2, axis=0)
     freqs = np.fft.rfftfreq(seg, 1.0 / sfreq)
-    best, best_ratio = None, 5.0
+    best, best_ratio = None, float(min_ratio)
     for f in (50.0, 60.0):
         if f >= 0.48 * sfreq:
             continue

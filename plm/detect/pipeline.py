@@ -112,10 +112,10 @@ def detect_leg(
         raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
-        quality = assess_quality(rows, sfreq, modality, source=recording.source, side=side)
+        quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side)
 
     if modality == "emg":
-        mains = mains_frequency(rows[0], sfreq, criteria.mains_hz)
+        mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
         plan = _emg.emg_plan(sfreq, criteria, mains)
         names = ("on", "quiet", "morph")
     else:
@@ -262,7 +262,7 @@ def detect_recording(recording, criteria, *, chunk_seconds: float | None = None)
 def quality_notes(q: QualityReport, side: str) -> list[str]:
     """One line per kind of excluded stretch of a leg, for the result's notes."""
     out = []
-    for what, iv in (("missing samples (gap)", q.gaps), ("flat signal (non-wear)", q.nonwear),
+    for what, iv in (("missing samples (gap)", q.gaps), ("non-wear (flat, or still at a fixed orientation)", q.nonwear),
                      ("clipped (saturated) signal", q.clipped)):
         iv = np.asarray(iv).reshape(-1, 2)
         if len(iv):

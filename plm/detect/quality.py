@@ -1,12 +1,24 @@
 """Signal quality: gaps, non-wear and clipping, reported as excluded time.
 
 * **gap**: samples that are NaN in any channel of the leg (missing data);
-* **non-wear**: at least :data:`NONWEAR_MIN_DURATION` (30 min) in which every
-  channel is flat (standard deviation in 10 s blocks at or below
-  :data:`FLAT_STD`): a sensor lying still on a table or switched off;
-* **clipped**: at least :data:`CLIP_MIN_DURATION` s pinned at the channel's
+* **non-wear**, either of
+
+  - *flat*: at least ``criteria.flat_min_duration`` (30 min) in which every
+    channel is flat (standard deviation in ``quality_block`` (10 s) blocks at
+    or below ``flat_std_g`` / ``flat_std_uv``): a sensor switched off or
+    disconnected;
+  - *still and fixed* (accelerometers; after van Hees et al. 2011/2013,
+    adapted to ankle devices): every ``nonwear_window`` (60 min) window in
+    which, on at least ``nonwear_min_axes`` (2) of the 3 axes, every 10 s
+    block's standard deviation stays below ``nonwear_sd_g`` (13 mg: nothing
+    but sensor noise) and the 10 s block means stay within a range of
+    ``nonwear_range_g`` (50 mg: the orientation does not change): a device
+    lying on a table;
+
+* **clipped**: at least ``clip_min_duration`` s pinned at the channel's
   extreme value (the rail of the amplifier or sensor range), when that value
-  lies far outside the usual signal (> 10 median absolute deviations).
+  lies far outside the usual signal (> ``clip_min_mad`` median absolute
+  deviations).
 
 These stretches are excluded from analysis time (``LegMovements.excluded``)
 and no LM may start inside them. NaN samples are filled before filtering by
@@ -23,17 +35,7 @@ import numpy as np
 from ..errors import InputError
 from .runs import find_runs, runs
 
-__all__ = ["QualityReport", "assess_quality", "merge_intervals", "FLAT_STD", "NONWEAR_MIN_DURATION"]
-
-#: Block standard deviation at or below which a channel counts as flat.
-#: Accelerometers carry ~0.01 g sensor noise while worn; EMG amplifiers ~1 uV.
-FLAT_STD = {"accel": 1e-3, "emg": 0.05}
-#: Block length of the flatness test, s.
-FLAT_BLOCK = 10.0
-#: Shortest flat stretch reported as non-wear, s.
-NONWEAR_MIN_DURATION = 30 * 60.0
-#: Shortest stretch pinned at the extreme value reported as clipped, s.
-CLIP_MIN_DURATION = 1.0
+__all__ = ["QualityReport", "assess_quality", "merge_intervals", "still_fixed_blocks"]
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,64 @@ def _pairs(s: np.ndarray, e: np.ndarray) -> np.ndarray:
     return np.column_stack([s, e]).astype(np.int64).reshape(-1, 2)
 
 
+def still_fixed_blocks(
+    block_std: np.ndarray,
+    block_mean: np.ndarray,
+    window: int,
+    sd_max: float,
+    range_max: float,
+    min_axes: int,
+) -> np.ndarray:
+    """Blocks covered by a window in which the device is still and fixed.
+
+    A window of ``window`` consecutive blocks qualifies when, on at least
+    ``min_axes`` axes, every block's standard deviation is below ``sd_max``
+    (no movement beyond sensor noise) and the block means span less than
+    ``range_max`` (no change of orientation). Every block of a qualifying
+    window is covered (windows slide by one block). Blocks with NaN
+    statistics (missing data) never qualify.
+
+    Parameters
+    ----------
+    block_std, block_mean : ndarray, shape (n_axes, n_blocks)
+        Per-axis standard deviation and mean of consecutive blocks, g.
+    window : int
+        Window length in blocks (>= 1).
+    sd_max, range_max : float
+        Thresholds, g (strict "<").
+    min_axes : int
+        Fewest axes that must meet both conditions.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_blocks,)
+    """
+    k, nb = block_std.shape
+    covered = np.zeros(nb, dtype=bool)
+    if nb < window or window < 1 or k < min_axes:
+        return covered
+    with np.errstate(invalid="ignore"):
+        quiet = block_std < sd_max                       # NaN -> False
+    noisy = np.zeros((k, nb + 1), dtype=np.int64)
+    np.cumsum(~quiet, axis=1, out=noisy[:, 1:])
+    all_quiet = (noisy[:, window:] - noisy[:, :-window]) == 0
+    view = np.lib.stride_tricks.sliding_window_view(block_mean, window, axis=1)
+    with np.errstate(invalid="ignore"):
+        fixed = (view.max(axis=2) - view.min(axis=2)) < range_max   # NaN -> False
+    ok = (all_quiet & fixed).sum(axis=0) >= min_axes     # per window start
+    # block j is covered when a qualifying window starts in [j - window + 1, j]
+    starts = np.zeros(nb + 1, dtype=np.int64)
+    np.cumsum(np.r_[ok, np.zeros(window - 1, dtype=bool)], out=starts[1:])
+    j = np.arange(nb)
+    covered = (starts[j + 1] - starts[np.maximum(j + 1 - window, 0)]) > 0
+    return covered
+
+
 def assess_quality(
     rows: np.ndarray,
     sfreq: float,
     modality: str,
+    criteria=None,
     *,
     source: str = "",
     side: str = "",
@@ -121,12 +177,15 @@ def assess_quality(
         The leg's raw channels (a view into the recording; read in chunks).
     sfreq : float
     modality : {"emg", "accel"}
+    criteria : Criteria, optional
+        ``quality_block``, ``flat_*``, ``nonwear_*`` and ``clip_*`` are used
+        (default: the ``wasm2016`` preset's values).
     source : str
         File name for error messages.
     side : str
         Leg name for error messages.
     chunk : int
-        Samples processed at a time (memory bound).
+        Samples processed at a time (memory bound; results do not depend on it).
 
     Returns
     -------
@@ -137,12 +196,17 @@ def assess_quality(
     InputError
         When the leg has no valid sample, or is flat from start to end.
     """
+    if criteria is None:
+        from ..criteria import Criteria
+
+        criteria = Criteria()
     k, n = rows.shape
-    block = max(1, int(round(FLAT_BLOCK * sfreq)))
+    block = max(1, int(round(criteria.quality_block * sfreq)))
     chunk = max(block, (chunk // block) * block)
     nan = np.zeros((k, n), dtype=bool)
     nblocks = -(-n // block)
     block_std = np.full((k, nblocks), np.nan)
+    block_mean = np.full((k, nblocks), np.nan)
     lo = np.full(k, np.inf)
     hi = np.full(k, -np.inf)
     for a in range(0, n, chunk):
@@ -158,20 +222,25 @@ def assess_quality(
             mean = blocks.mean(axis=2)
             var = np.einsum("ijk,ijk->ij", blocks, blocks) / block - mean * mean
             block_std[:, i0:i0 + nb_full] = np.sqrt(np.maximum(var, 0.0))
+            block_mean[:, i0:i0 + nb_full] = mean
         # all-NaN blocks give NaN (a gap, not a flat block) with a warning we do not need
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if has_nan and nb_full:
-                block_std[:, i0:i0 + nb_full] = np.nanstd(seg[:, : nb_full * block].reshape(k, nb_full, block), axis=2)
+                blocks = seg[:, : nb_full * block].reshape(k, nb_full, block)
+                block_std[:, i0:i0 + nb_full] = np.nanstd(blocks, axis=2)
+                block_mean[:, i0:i0 + nb_full] = np.nanmean(blocks, axis=2)
             if (b - a) % block:
                 block_std[:, i0 + nb_full] = np.nanstd(seg[:, nb_full * block:], axis=1)
+                block_mean[:, i0 + nb_full] = np.nanmean(seg[:, nb_full * block:], axis=1)
             lo = np.fmin(lo, np.nanmin(seg, axis=1) if has_nan else seg.min(axis=1))
             hi = np.fmax(hi, np.nanmax(seg, axis=1) if has_nan else seg.max(axis=1))
     leg = f"{side} leg" if side else "leg signal"
     if nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")
     valid_block = ~np.isnan(block_std).any(axis=0)
-    flat_block = valid_block & (block_std <= FLAT_STD.get(modality, 0.0)).all(axis=0)
+    flat_std = {"accel": criteria.flat_std_g, "emg": criteria.flat_std_uv}.get(modality, 0.0)
+    flat_block = valid_block & (block_std <= flat_std).all(axis=0)
     if not (valid_block & ~flat_block).any():
         raise InputError(
             source or None,
@@ -181,12 +250,21 @@ def assess_quality(
     any_nan = nan.any(axis=0)
     gaps = _pairs(*find_runs(any_nan))
 
-    min_blocks = int(np.ceil(NONWEAR_MIN_DURATION / FLAT_BLOCK))
+    min_blocks = int(np.ceil(criteria.flat_min_duration / criteria.quality_block))
     fb0, fb1 = runs(flat_block, min_length=min_blocks)
     nonwear = _pairs(fb0 * block, np.minimum(fb1 * block, n))
+    if modality == "accel" and criteria.nonwear_window > 0:
+        window = max(1, int(round(criteria.nonwear_window / criteria.quality_block)))
+        still = still_fixed_blocks(block_std, block_mean, window, criteria.nonwear_sd_g,
+                                   criteria.nonwear_range_g, criteria.nonwear_min_axes)
+        if still.any():
+            s0, s1 = find_runs(still)
+            nonwear = merge_intervals(
+                np.vstack([nonwear, _pairs(s0 * block, np.minimum(s1 * block, n))])
+            ).astype(np.int64)
 
     clip_parts = []
-    clip_n = max(1, int(round(CLIP_MIN_DURATION * sfreq)))
+    clip_n = max(1, int(round(criteria.clip_min_duration * sfreq)))
     step = max(1, n // 200_000)
     for ch in range(k):
         sub = np.asarray(rows[ch, ::step], dtype=np.float64)
@@ -194,7 +272,7 @@ def assess_quality(
         med = np.median(sub)
         mad = np.median(np.abs(sub - med))
         for rail in (lo[ch], hi[ch]):
-            if not np.isfinite(rail) or abs(rail - med) <= 10 * mad or mad == 0:
+            if not np.isfinite(rail) or abs(rail - med) <= criteria.clip_min_mad * mad or mad == 0:
                 continue
             pinned = np.zeros(n, dtype=bool)
             for a in range(0, n, chunk):

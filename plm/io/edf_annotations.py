@@ -257,7 +257,7 @@ _STAGE_LABEL = {"W": "Sleep stage W", "N1": "Sleep stage N1", "N2": "Sleep stage
 def criteria_label(obj: Any) -> str | None:
     """Annotation text recording the criteria and plm version of a scored night.
 
-    ``"Scoring criteria: wasm2016 21e01f5b64eb, plm 0.1.0"``; None for
+    ``"Scoring criteria: wasm2016 ba953d1020a5, plm 0.1.0"``; None for
     LegMovements, which were not scored. EDF+ has no header field long
     enough for it, so it travels as an annotation at second 0.
     """
