@@ -460,15 +460,8 @@ def localize_zone(naive: _dt.datetime, zone: _dt.tzinfo, path=None) -> _dt.datet
 
 
 def local_start(naive: _dt.datetime, tz, path=None) -> tuple[_dt.datetime, str | None]:
-    """Device clock time ``naive`` placed in ``tz`` (see :func:`parse_tz`).
-
-    Returns
-    -------
-    start : datetime
-        With the fixed UTC offset in force at that time.
-    tz_name : str or None
-        The IANA name when ``tz`` is one, else None.
-    """
+    """``(start, tz_name)``: device clock time ``naive`` placed in ``tz`` (see :func:`parse_tz`),
+    with the fixed UTC offset in force then, and the IANA name when ``tz`` is one (else None)."""
     zone = parse_tz(tz, path)
     return localize_zone(naive, zone, path), getattr(zone, "key", None)
 

@@ -41,17 +41,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..recording import Channel, Recording
-from ._rawfiles import (
-    TextSource,
-    check_sfreq,
-    check_signal,
-    local_start,
-    parse_tz,
-    pick_side,
-    read_numeric_table,
-    side_from_filename,
-    text_head,
-)
+from ._rawfiles import (TextSource, check_sfreq, check_signal, local_start, parse_tz, pick_side,
+                        read_numeric_table, side_from_filename, text_head)
 from .accel_csv import MAX_ACCEL_HZ
 
 __all__ = ["read_actigraph_csv", "sniff", "side_from_filename", "parse_tz"]
