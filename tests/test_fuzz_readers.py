@@ -37,6 +37,9 @@ PREFIXES = [
     b"<?xml version='1.0'?><PSGAnnotation><ScoredEvents>",
     b"\x89HDF\r\n\x1a\n",
     b"------------ Data File Created By ActiGraph",
+    b"PK\x03\x04\x14\x00\x00\x00\x08\x00log.bin",  # .gt3x (zip)
+    b"MD\xfc\x03",  # Axivity .cwa
+    b"Device Identity\r\nDevice Unique Serial Code:",  # GENEActiv .bin
 ]
 
 
