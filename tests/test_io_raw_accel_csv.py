@@ -15,6 +15,8 @@ from plm.errors import InputError
 from plm.io import detect_format
 from plm.io.accel_csv import read_accel_csv, write_accel_csv
 
+from hide_imports import hide_modules
+
 START = dt.datetime.fromisoformat("2026-03-01T22:30:00+01:00")
 
 GOOD_HEADER = (
@@ -201,16 +203,7 @@ def test_numpy_fallback_matches_pandas(tmp_path, monkeypatch):
     x = rng.normal(0, 1, (3, 2000))
     p = write_accel_csv(tmp_path / "p.csv", x, 40, START, side="left", decimals=9)
     with_pd = read_accel_csv(p).data
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_pandas(name, *a, **k):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas hidden for this test")
-        return real_import(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    hide_modules(monkeypatch, "pandas")
     without = read_accel_csv(p).data
     np.testing.assert_array_equal(with_pd, without)
     bad = write_text(tmp_path, "bad.csv", GOOD_HEADER + "x,y,z\n0,0,1\n1,x,2\n")

@@ -15,6 +15,8 @@ from plm.errors import InputError
 from plm.io import detect_format
 from plm.io.actigraph_csv import read_actigraph_csv, side_from_filename
 
+from hide_imports import hide_modules
+
 
 def actilife_text(x: np.ndarray, rate=30, start=dt.datetime(2026, 3, 1, 22, 30), timestamps=True,
                   column_header=True, date_fmt="M/d/yyyy", epoch="00:00:00") -> str:
@@ -203,19 +205,10 @@ def test_bad_tz_and_dst_gap(tmp_path, signal):
 
 def test_without_pandas(tmp_path, signal, monkeypatch):
     # The numpy fallback reads the same numbers and still checks first/last timestamps.
-    import builtins
-
     p = _write(tmp_path, "a_L.csv", actilife_text(signal))
     expected = read_actigraph_csv(p, tz="UTC").data
     bad = _write(tmp_path, "b_L.csv", _drop_rows(actilife_text(signal), 30, 5))
-    real_import = builtins.__import__
-
-    def no_pandas(name, *a, **k):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas hidden for this test")
-        return real_import(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    hide_modules(monkeypatch, "pandas")
     np.testing.assert_array_equal(read_actigraph_csv(p, tz="UTC").data, expected)
     with pytest.raises(InputError, match=re.escape(str(bad)) + ".*sample grid"):
         read_actigraph_csv(bad, tz="UTC")

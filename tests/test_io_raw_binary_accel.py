@@ -9,7 +9,6 @@ site-packages of actfast 1.3 and pygt3x 0.7), and tests do not download.
 """
 from __future__ import annotations
 
-import builtins
 import datetime as dt
 import hashlib
 import re
@@ -23,6 +22,8 @@ import pytest
 import plm
 from plm.errors import InputError, MissingDependencyError
 from plm.io import detect_format
+
+from hide_imports import hide_modules
 
 actfast = pytest.importorskip("actfast")
 
@@ -136,14 +137,7 @@ def test_gt3x_without_parameters_uses_pygt3x_or_refuses(tmp_path, counts, monkey
         rec = plm.read(p)
     assert rec.sfreq == 40
     np.testing.assert_allclose(rec.data, counts[: 40 * 30].T / 256.0, atol=1e-6)
-    real_import = builtins.__import__
-
-    def no_pygt3x(name, *a, **k):
-        if name.startswith("pygt3x"):
-            raise ImportError("hidden")
-        return real_import(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_pygt3x)
+    hide_modules(monkeypatch, "pygt3x")
     with pytest.raises(InputError, match=re.escape(str(p)) + ".*no PARAMETERS record.*install pygt3x"):
         plm.read(p)
 
@@ -151,14 +145,7 @@ def test_gt3x_without_parameters_uses_pygt3x_or_refuses(tmp_path, counts, monkey
 def test_missing_actfast_names_the_extra(tmp_path, counts, monkeypatch):
     p = tmp_path / "x_L.cwa"
     p.write_bytes(b"MD" + b"\x00" * 1022)
-    real_import = builtins.__import__
-
-    def no_actfast(name, *a, **k):
-        if name == "actfast" or name.startswith("pygt3x"):
-            raise ImportError("hidden")
-        return real_import(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_actfast)
+    hide_modules(monkeypatch, "actfast", "pygt3x")
     with pytest.raises(MissingDependencyError, match=re.escape("pip install 'plm[accel]'")):
         plm.read(p)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import InputError
+from ._rawfiles import read_file
 
 if TYPE_CHECKING:
     from ..events import LegMovements
@@ -77,11 +78,7 @@ def detect_format(path: str | os.PathLike, kind: str = "any") -> tuple[str, str]
         :data:`RAW_FORMATS` or :data:`EVENT_FORMATS`.
     """
     p = _check_file(path)
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(_HEAD_BYTES)
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror})") from None
+    head = read_file(p, _HEAD_BYTES)
     tables = []
     if kind in ("any", "raw"):
         tables.append(("raw", RAW_FORMATS))
@@ -131,11 +128,16 @@ def read(path: str | os.PathLike | Sequence[str | os.PathLike], format: str = "a
         from .combine import combine_recordings
 
         return combine_recordings([read(p, format=format, **kwargs) for p in paths])
+    return _read_as(path, format, "raw", kwargs)
+
+
+def _read_as(path, format: str, kind: str, kwargs: dict):
+    """Detect (``format="auto"``) or check the file, then call the format's reader with ``kwargs``."""
     if format == "auto":
-        _, format = detect_format(path, kind="raw")
+        _, format = detect_format(path, kind=kind)
     else:
         _check_file(path)
-    _, reader = _load(_resolve(format, RAW_FORMATS, path))
+    _, reader = _load(_resolve(format, RAW_FORMATS if kind == "raw" else EVENT_FORMATS, path))
     return reader(path, **_reader_options(reader, format, path, kwargs))
 
 
@@ -173,9 +175,4 @@ def read_events(path: str | os.PathLike, format: str = "auto", **kwargs) -> LegM
     -------
     LegMovements
     """
-    if format == "auto":
-        _, format = detect_format(path, kind="events")
-    else:
-        _check_file(path)
-    _, reader = _load(_resolve(format, EVENT_FORMATS, path))
-    return reader(path, **_reader_options(reader, format, path, kwargs))
+    return _read_as(path, format, "events", kwargs)

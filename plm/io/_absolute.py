@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..events import LegMovements
+from ._rawfiles import read_file
 from ._scored import Rows, build_leg_movements, localize
 
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -53,11 +54,7 @@ def load_clock_rows(path: str | os.PathLike) -> ClockRows:
     """Parse any clock-time event file plm knows (RemLogic export or LM list)."""
     from . import lm_list, remlogic
 
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    head = read_file(path, 65536)
     if remlogic.sniff(path, head):
         return remlogic.parse_remlogic(path)
     if lm_list.sniff(path, head):
@@ -86,8 +83,9 @@ def combine(
         used, and they replace those of the main file.
     tz : str or tzinfo, optional
         Time zone of the clock times (IANA name or ``+HH:MM``); without it
-        ``start_time`` is None and the clock time of second 0 is kept in
-        ``metadata["start_clock_time"]``.
+        the UTC offset the main file's times carry (``info["utc_offset"]``,
+        LM lists), if any, is used; else ``start_time`` is None and the clock
+        time of second 0 is kept in ``metadata["start_clock_time"]``.
     unknown_side : str
         See :func:`plm.io._scored.resolve_sides`.
     """
@@ -109,6 +107,9 @@ def combine(
     rows = Rows()
     scored: set[str] = set()
     info: dict[str, Any] = dict(main.info)
+    offset = info.pop("utc_offset", None)
+    if offset is not None and tz is None:
+        tz = _dt.timezone(offset)
     for part, kinds in parts:
         onset, duration, kind, value, rownum = part.rows.arrays()
         keep = ~np.isin(kind, list(replaced)) if kinds is None else np.isin(kind, list(kinds))

@@ -2,7 +2,9 @@
 
 Gzip-transparent reading, a partial decompression of a file head for
 ``sniff()``, numeric-table parsing with line-accurate error messages,
-start-time and sampling-rate checks. Output files go through
+start-time and sampling-rate checks, the leg of a one-ankle device (``side=``
+or the file name) and its local clock placed in a time zone (``tz=``).
+Output files go through
 :mod:`plm.io.atomic`.
 """
 from __future__ import annotations
@@ -13,8 +15,10 @@ import gzip
 import io
 import math
 import os
+import re
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,14 +43,19 @@ def text_head(head: bytes) -> bytes:
         return b""
 
 
+def read_file(path: str | os.PathLike, size: int = -1) -> bytes:
+    """The first ``size`` bytes of a file (all of it by default); an unreadable file is an InputError."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+
+
 def read_bytes(path: str | os.PathLike) -> bytes:
     """Whole file content, decompressed when it is gzip (by magic bytes)."""
     p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror})") from None
+    raw = read_file(p)
     if not raw:
         raise InputError(p, "file is empty")
     if not is_gzip(raw):
@@ -391,3 +400,84 @@ def check_signal(path, data: np.ndarray) -> None:
         raise InputError(path, "no samples")
     if np.isnan(data).all():
         raise InputError(path, "every sample is missing (nan); there is no signal to score")
+
+
+# ------------------------------------------------- leg and device clock
+_LEFT = {"left", "l", "lt", "links"}
+_RIGHT = {"right", "r", "rt", "rechts"}
+
+
+def side_from_filename(path: str | os.PathLike) -> str | None:
+    """Leg named by a file name, or None.
+
+    The stem (name without ``.csv``/``.gz``) is split at ``_``, ``-``, ``.``
+    and spaces; a token ``left``/``l``/``lt`` (or ``right``/``r``/``rt``),
+    case-insensitive, names the leg, as does the word ``left``/``right``
+    anywhere in the stem (``leftankle``). Both legs named -> None.
+    """
+    name = Path(path).name.lower()
+    for ext in (".gz", ".csv", ".txt"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+    tokens = set(re.split(r"[_\-.\s]+", name))
+    left = bool(tokens & _LEFT) or "left" in name
+    right = bool(tokens & _RIGHT) or "right" in name
+    if left == right:
+        return None
+    return "left" if left else "right"
+
+
+def parse_tz(value: Any, path=None) -> _dt.tzinfo:
+    """A tzinfo from an IANA name, ``"UTC"``, ``"+01:00"``-style offset or tzinfo."""
+    if isinstance(value, _dt.tzinfo):
+        return value
+    text = str(value).strip()
+    m = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2}):?(\d{2})?", text)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        delta = _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        if delta > _dt.timedelta(hours=14):
+            raise InputError(path, f"tz={text!r}: UTC offsets range from -12:00 to +14:00")
+        return _dt.timezone(sign * delta)
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return _dt.timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(path, f"tz={text!r} is neither an IANA time-zone name (e.g. Europe/Berlin) nor an offset like +01:00") from None
+
+
+def localize_zone(naive: _dt.datetime, zone: _dt.tzinfo, path=None) -> _dt.datetime:
+    """Attach ``zone`` and return a datetime with a fixed UTC offset."""
+    aware = naive.replace(tzinfo=zone)
+    # Round-trip through UTC: a nonexistent local time (DST gap) shows up as a changed wall clock.
+    back = aware.astimezone(_dt.timezone.utc).astimezone(zone)
+    if back.replace(tzinfo=None) != naive:
+        raise InputError(path, f"start {naive} does not exist in {zone} (daylight-saving gap)")
+    return aware.astimezone(_dt.timezone(aware.utcoffset()))
+
+
+def local_start(naive: _dt.datetime, tz, path=None) -> tuple[_dt.datetime, str | None]:
+    """``(start, tz_name)``: device clock time ``naive`` placed in ``tz`` (see :func:`parse_tz`),
+    with the fixed UTC offset in force then, and the IANA name when ``tz`` is one (else None)."""
+    zone = parse_tz(tz, path)
+    return localize_zone(naive, zone, path), getattr(zone, "key", None)
+
+
+def pick_side(path, side: str | None) -> str:
+    """Leg from ``side=`` (left/right), else from the file name, else an InputError."""
+    if side is not None:
+        v = str(side).strip().lower()
+        if v in _LEFT:
+            return "left"
+        if v in _RIGHT:
+            return "right"
+        raise InputError(path, f"side={side!r}; expected left or right")
+    found = side_from_filename(path)
+    if found is None:
+        raise InputError(
+            path, "which leg? ActiLife files do not say: pass side='left'/'right' or name the file *_L.csv / *_R.csv"
+        )
+    return found

@@ -14,13 +14,13 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 from ..errors import InputError
 from ..events import Hypnogram, LegMovements, ScoredEvents
+from ._rawfiles import read_file
 
 #: Canonical respiratory labels (``ScoredEvents.label``) used by every reader.
 RESPIRATORY_LABELS = ("apnea", "hypopnea", "rera")
@@ -43,11 +43,7 @@ def decode_text(path: str | os.PathLike, data: bytes) -> str:
 
 def read_text(path: str | os.PathLike) -> str:
     """Whole text file, decoded as :func:`decode_text`; empty files are an error."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
-    text = decode_text(path, data)
+    text = decode_text(path, read_file(path))
     if not text.strip():
         raise InputError(path, "file is empty; expected scored events")
     return text
@@ -96,15 +92,20 @@ def side_from_text(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+#: Numeric stage codes (Rechtschaffen & Kales numbering, stage 4 -> N3; 6 movement time,
+#: 7 and 9 unscored) as NSRR/Profusion XML and Stanford ``.STA`` files write them.
+NUMERIC_STAGES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "N3", 5: "R", 6: "?", 7: "?", 9: "?"}
+
 _STAGE_WORDS = {
-    "w": "W", "wake": "W", "awake": "W", "s0": "W", "0": "W", "stage 0": "W", "sleep stage w": "W",
-    "n1": "N1", "s1": "N1", "1": "N1", "stage 1": "N1", "stage 1 sleep": "N1",
-    "n2": "N2", "s2": "N2", "2": "N2", "stage 2": "N2", "stage 2 sleep": "N2",
-    "n3": "N3", "s3": "N3", "3": "N3", "stage 3": "N3", "stage 3 sleep": "N3",
-    "n4": "N3", "s4": "N3", "4": "N3", "stage 4": "N3", "stage 4 sleep": "N3",
-    "r": "R", "rem": "R", "5": "R", "stage r": "R", "rem sleep": "R", "stage rem": "R",
+    "w": "W", "wake": "W", "awake": "W", "s0": "W", "stage 0": "W", "sleep stage w": "W",
+    "n1": "N1", "s1": "N1", "stage 1": "N1", "stage 1 sleep": "N1",
+    "n2": "N2", "s2": "N2", "stage 2": "N2", "stage 2 sleep": "N2",
+    "n3": "N3", "s3": "N3", "stage 3": "N3", "stage 3 sleep": "N3",
+    "n4": "N3", "s4": "N3", "stage 4": "N3", "stage 4 sleep": "N3",
+    "r": "R", "rem": "R", "stage r": "R", "rem sleep": "R", "stage rem": "R",
     "?": "?", "u": "?", "unscored": "?", "unknown": "?", "uns": "?", "movement": "?", "mt": "?",
-    "artifact": "?", "artefact": "?", "6": "?", "7": "?", "9": "?",
+    "artifact": "?", "artefact": "?",
+    **{str(code): stage for code, stage in NUMERIC_STAGES.items()},
 }
 
 
@@ -446,6 +447,16 @@ def scored_rows(table: dict[str, np.ndarray]) -> np.ndarray:
     lm_id = table.get("lm_id")
     n = len(table["onset"])
     return np.arange(n) if lm_id is None else np.flatnonzero(np.asarray(lm_id) >= 0)
+
+
+def scored_lms(table: dict[str, np.ndarray]) -> list[tuple[float, float, str, bool]]:
+    """``(onset, duration, side, is_plm)`` of each LM an annotation export carries (see :func:`scored_rows`).
+
+    ``is_plm`` is False when the table has no ``is_plm`` column (a LegMovements).
+    """
+    is_plm = table.get("is_plm")
+    return [(float(table["onset"][i]), float(table["duration"][i]), str(table["side"][i]),
+             is_plm is not None and bool(is_plm[i])) for i in scored_rows(table)]
 
 
 def night_context(obj: Any) -> dict[str, Any]:

@@ -41,7 +41,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..recording import Channel, Recording
-from ._rawfiles import TextSource, check_sfreq, check_signal, read_numeric_table, text_head
+from ._rawfiles import (TextSource, check_sfreq, check_signal, local_start, parse_tz, pick_side,
+                        read_numeric_table, side_from_filename, text_head)
 from .accel_csv import MAX_ACCEL_HZ
 
 __all__ = ["read_actigraph_csv", "sniff", "side_from_filename", "parse_tz"]
@@ -50,56 +51,12 @@ TITLE_MARK = "Data File Created By ActiGraph"
 N_HEADER_LINES = 10
 _RATE_RE = re.compile(r"\bat\s+([0-9]+(?:\.[0-9]+)?)\s*Hz", re.IGNORECASE)
 _DATEFMT_RE = re.compile(r"date format\s+(\S+)", re.IGNORECASE)
-_LEFT = {"left", "l", "lt", "links"}
-_RIGHT = {"right", "r", "rt", "rechts"}
 
 
 def sniff(path: str | os.PathLike, head: bytes) -> bool:
     """True for an ActiLife CSV export (its dashed title line)."""
     first = text_head(head).lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     return first.startswith(b"----") and TITLE_MARK.encode() in first
-
-
-def side_from_filename(path: str | os.PathLike) -> str | None:
-    """Leg named by a file name, or None.
-
-    The stem (name without ``.csv``/``.gz``) is split at ``_``, ``-``, ``.``
-    and spaces; a token ``left``/``l``/``lt`` (or ``right``/``r``/``rt``),
-    case-insensitive, names the leg, as does the word ``left``/``right``
-    anywhere in the stem (``leftankle``). Both legs named -> None.
-    """
-    name = Path(path).name.lower()
-    for ext in (".gz", ".csv", ".txt"):
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-    tokens = set(re.split(r"[_\-.\s]+", name))
-    left = bool(tokens & _LEFT) or "left" in name
-    right = bool(tokens & _RIGHT) or "right" in name
-    if left == right:
-        return None
-    return "left" if left else "right"
-
-
-def parse_tz(value: Any, path=None) -> _dt.tzinfo:
-    """A tzinfo from an IANA name, ``"UTC"``, ``"+01:00"``-style offset or tzinfo."""
-    if isinstance(value, _dt.tzinfo):
-        return value
-    text = str(value).strip()
-    m = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2}):?(\d{2})?", text)
-    if m:
-        sign = 1 if m.group(1) == "+" else -1
-        delta = _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
-        if delta > _dt.timedelta(hours=14):
-            raise InputError(path, f"tz={text!r}: UTC offsets range from -12:00 to +14:00")
-        return _dt.timezone(sign * delta)
-    if text.upper() in ("UTC", "Z", "GMT"):
-        return _dt.timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(path, f"tz={text!r} is neither an IANA time-zone name (e.g. Europe/Berlin) nor an offset like +01:00") from None
 
 
 def _strptime_format(actilife: str) -> str:
@@ -178,16 +135,12 @@ def read_actigraph_csv(
 
         meta_warnings: list[str] = []
         if tz is None:
-            zone: _dt.tzinfo = _dt.timezone.utc
             msg = "ActiLife CSV has no UTC offset; the device clock was taken as UTC (pass tz= to set it)"
             meta_warnings.append(msg)
             warnings.warn(f"{path}: {msg}", UserWarning, stacklevel=2)
-        else:
-            zone = parse_tz(tz, path)
-        start = _localize(naive, zone, path)
-        tz_name = getattr(zone, "key", None)
+        start, tz_name = local_start(naive, _dt.timezone.utc if tz is None else tz, path)
 
-        leg = _pick_side(path, side)
+        leg = pick_side(path, side)
 
         # Column header line (optional in ActiLife exports).
         col_line = lines[N_HEADER_LINES] if len(lines) > N_HEADER_LINES else ""
@@ -248,32 +201,6 @@ def _header_fields(path, lines: list[str]) -> dict[str, str]:
                     fields["Mode"] = mode.strip(" =")
                 fields[key.rstrip(":")] = value.strip()
     return fields
-
-
-def _localize(naive: _dt.datetime, zone: _dt.tzinfo, path=None) -> _dt.datetime:
-    """Attach ``zone`` and return a datetime with a fixed UTC offset."""
-    aware = naive.replace(tzinfo=zone)
-    # Round-trip through UTC: a nonexistent local time (DST gap) shows up as a changed wall clock.
-    back = aware.astimezone(_dt.timezone.utc).astimezone(zone)
-    if back.replace(tzinfo=None) != naive:
-        raise InputError(path, f"start {naive} does not exist in {zone} (daylight-saving gap)")
-    return aware.astimezone(_dt.timezone(aware.utcoffset()))
-
-
-def _pick_side(path, side: str | None) -> str:
-    if side is not None:
-        v = str(side).strip().lower()
-        if v in _LEFT:
-            return "left"
-        if v in _RIGHT:
-            return "right"
-        raise InputError(path, f"side={side!r}; expected left or right")
-    found = side_from_filename(path)
-    if found is None:
-        raise InputError(
-            path, "which leg? ActiLife files do not say: pass side='left'/'right' or name the file *_L.csv / *_R.csv"
-        )
-    return found
 
 
 def _looks_numeric_row(line: str) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..recording import Channel, Recording
-from ._rawfiles import check_sfreq
+from ._rawfiles import check_sfreq, local_start, pick_side
 from .accel_csv import MAX_ACCEL_HZ
 
 __all__ = ["read_binary_accel", "sniff"]
@@ -78,13 +78,11 @@ def read_binary_accel(
     Recording
         Three ``accel`` channels in g on a regular time grid.
     """
-    from .actigraph_csv import _localize, _pick_side, parse_tz
-
     path = Path(path)
     with open(path, "rb") as fh:
         head = fh.read(64)
     kind = _kind(path, head)
-    leg = _pick_side(path, side)
+    leg = pick_side(path, side)
     notes: list[str] = []
     t_ns, acc, meta_src, sfreq_meta = _read_actfast(path, kind, notes)
     if t_ns.size == 0:
@@ -111,12 +109,10 @@ def read_binary_accel(
                      f"when placing the data on the {sfreq:g} Hz grid")
 
     naive = _dt.datetime(1970, 1, 1) + _dt.timedelta(microseconds=int(t_ns[0]) // 1000)
-    tz_name = None
     if tz is not None:
-        zone = parse_tz(tz, path)
-        start = _localize(naive, zone, path)
-        tz_name = getattr(zone, "key", None)
+        start, tz_name = local_start(naive, tz, path)
     else:
+        tz_name = None
         offset = _file_utc_offset(meta_src)
         if offset is None:
             offset = _dt.timezone.utc

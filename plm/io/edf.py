@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..recording import Channel, Recording
-from ._rawfiles import check_sfreq
+from ._rawfiles import check_sfreq, local_start
 from .atomic import atomic_path
 
 __all__ = [
@@ -585,13 +585,8 @@ def read_edf(
 
     # Start time: the header clock has no UTC offset; EDF+ keeps a sub-second start in the first TAL.
     clock = hdr.start + _dt.timedelta(seconds=_first_record_offset(path, hdr))
-    tz_name = None
     if tz is not None:
-        from .actigraph_csv import _localize, parse_tz
-
-        zone = parse_tz(tz, path)
-        start = _localize(clock, zone, path)
-        tz_name = getattr(zone, "key", None)
+        start, tz_name = local_start(clock, tz, path)
     else:
         zone, tz_name = _tz_from_recording_id(hdr.recording_id)
         if zone is None:

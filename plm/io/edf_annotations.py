@@ -34,13 +34,14 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..events import LegMovements
+from ._rawfiles import read_file
 from ._scored import (
     Rows,
     build_leg_movements,
     iter_nonempty,
     localize,
     night_context,
-    scored_rows,
+    scored_lms,
     side_from_text,
     stage_code,
 )
@@ -152,11 +153,7 @@ def read_edf_annotations(
     LegMovements
     """
     p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(256 + 16 * 512)
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror})") from None
+    head = read_file(p, 256 + 16 * 512)
     if not head:
         raise InputError(p, "file is empty; expected an EDF+ file")
     h = _header(head)
@@ -164,7 +161,8 @@ def read_edf_annotations(
         raise InputError(p, "is not an EDF/BDF file (bad header); expected EDF+ with annotations")
     if not h["reserved"].upper().startswith(("EDF+", "BDF+")):
         raise InputError(p, "is plain EDF/BDF without annotations; expected EDF+ or BDF+")
-    _check_size(p, head, h)
+    layout = _record_layout(p, head, h)
+    _check_size(p, h, layout)
     try:
         import mne
 
@@ -190,37 +188,38 @@ def read_edf_annotations(
     if naive is not None:
         # EDF+ keeps a sub-second start in the first record's time-keeping annotation;
         # MNE's onsets are already relative to that true start.
-        naive += _dt.timedelta(seconds=_subsecond_start(p, head, h))
+        naive += _dt.timedelta(seconds=_subsecond_start(p, head, h, layout))
         info["start_clock_time"] = naive.isoformat()
         start_time = localize(naive, tz, p)
     return build_leg_movements(p, rows, start_time=start_time, duration_s=duration_s, unknown_side=unknown_side,
                                metadata=info)
 
 
-def _check_size(path: Path, head: bytes, h: dict[str, Any]) -> None:
-    """A truncated EDF would lose annotations silently: compare the size with the header's promise."""
+def _record_layout(path: Path, head: bytes, h: dict[str, Any]) -> tuple[int, int, list[int]]:
+    """(header bytes, bytes per sample, samples per data record of each signal)."""
     ns = h["n_signals"]
-    base = 256 * (ns + 1)
     try:
         nsamp = [int(head[256 + ns * 216 + 8 * i:256 + ns * 216 + 8 * (i + 1)]) for i in range(ns)]
     except ValueError:
         raise InputError(path, "EDF header is damaged (samples per record); truncated file?") from None
-    width = 3 if head[:1] == b"\xff" else 2
+    return 256 * (ns + 1), 3 if head[:1] == b"\xff" else 2, nsamp
+
+
+def _check_size(path: Path, h: dict[str, Any], layout: tuple[int, int, list[int]]) -> None:
+    """A truncated EDF would lose annotations silently: compare the size with the header's promise."""
+    base, width, nsamp = layout
     expected = base + max(h["n_records"], 0) * width * sum(nsamp)
     size = path.stat().st_size
     if size < expected:
         raise InputError(path, f"is truncated: the header promises {expected} bytes, the file has {size}")
 
 
-def _subsecond_start(path: Path, head: bytes, h: dict[str, Any]) -> float:
+def _subsecond_start(path: Path, head: bytes, h: dict[str, Any], layout: tuple[int, int, list[int]]) -> float:
     """Onset of the first data record's time-keeping annotation (0 when absent or unreadable)."""
     try:
-        ns = h["n_signals"]
-        base = 256 * (ns + 1)
+        base, width, nsamp = layout
         if len(head) < base:
             return 0.0
-        nsamp = [int(head[256 + ns * 216 + 8 * i:256 + ns * 216 + 8 * (i + 1)]) for i in range(ns)]
-        width = 3 if head[:1] == b"\xff" else 2
         idx = next(i for i, lb in enumerate(h["labels"]) if lb in ("EDF Annotations", "BDF Annotations"))
         start = base + width * sum(nsamp[:idx])
         with open(path, "rb") as fh:
@@ -317,15 +316,12 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
     except ImportError:
         raise MissingDependencyError("EDF+ annotation export", "edfio", "export") from None
     ctx = night_context(obj)
-    table = ctx["table"]
-    anns: list[tuple[float, float | None, str]] = []
-    is_plm = table.get("is_plm")
-    for i in scored_rows(table):
-        prefix = "PLM" if is_plm is not None and bool(is_plm[i]) else "LM"
-        anns.append((float(table["onset"][i]), float(table["duration"][i]), f"{prefix} {table['side'][i]}"))
+    anns: list[tuple[float, float | None, str]] = [
+        (t, d, f"{'PLM' if plm else 'LM'} {side}") for t, d, side, plm in scored_lms(ctx["table"])]
     anns += context_annotations(ctx)
-    if criteria_label(obj):
-        anns.append((0.0, None, criteria_label(obj)))
+    label = criteria_label(obj)
+    if label:
+        anns.append((0.0, None, label))
     if ctx["duration_s"] is not None:
         anns.append((float(ctx["duration_s"]), None, "Recording end"))
     if any(t < 0 for t, _, _ in anns):

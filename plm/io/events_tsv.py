@@ -172,23 +172,20 @@ def read_events_tsv(
             rows.ignore(cells[i_type])
     start_time = None
     info: dict[str, Any] = {"format": "events-tsv"}
-    if meta.get("start_time", "").lower() not in _NA:
-        st = parse_iso(meta["start_time"])
+    given = {key: value for key, value in meta.items() if value.lower() not in _NA}
+    if "start_time" in given:
+        st = parse_iso(given["start_time"])
         if st is None:
-            raise InputError(path, f"start_time {meta['start_time']!r} is not an ISO 8601 date-time")
+            raise InputError(path, f"start_time {given['start_time']!r} is not an ISO 8601 date-time")
         if st.tzinfo is not None:
             start_time = st
         else:
             start_time = localize(st, tz, path)
             info["start_clock_time"] = st.isoformat()
-    if start_time is None and "start_clock_time" not in info and meta.get("start_clock_time", "").lower() not in _NA:
-        info["start_clock_time"] = meta["start_clock_time"]
-    duration_s = None
-    if meta.get("duration_s", "").lower() not in _NA:
-        duration_s = parse_float(path, meta["duration_s"], "duration_s", None)
-    epoch = None
-    if meta.get("epoch_length", "").lower() not in _NA:
-        epoch = parse_float(path, meta["epoch_length"], "epoch_length", None)
+    if start_time is None and "start_clock_time" not in info and "start_clock_time" in given:
+        info["start_clock_time"] = given["start_clock_time"]
+    duration_s = parse_float(path, given["duration_s"], "duration_s", None) if "duration_s" in given else None
+    epoch = parse_float(path, given["epoch_length"], "epoch_length", None) if "epoch_length" in given else None
     return build_leg_movements(path, rows, start_time=start_time, duration_s=duration_s, epoch_length=epoch,
                                unknown_side=unknown_side, metadata=info)
 

@@ -123,9 +123,5 @@ def read_lm_list(
     -------
     LegMovements
     """
-    main = parse_lm_list(path)
-    offset = main.info.pop("utc_offset", None)
-    if offset is not None and tz is None:
-        tz = _dt.timezone(offset)
-    return combine(main, hypnogram=hypnogram, arousals=arousals, respiratory=respiratory, tz=tz,
-                   unknown_side=unknown_side)
+    return combine(parse_lm_list(path), hypnogram=hypnogram, arousals=arousals, respiratory=respiratory,
+                   tz=tz, unknown_side=unknown_side)

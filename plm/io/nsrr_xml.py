@@ -39,12 +39,14 @@ from .._version import __version__
 from ..errors import InputError
 from .atomic import atomic_write
 from ..events import Hypnogram, LegMovements
+from ._rawfiles import read_file
 from ._scored import (
+    NUMERIC_STAGES,
     Rows,
     build_leg_movements,
     iter_nonempty,
     night_context,
-    scored_rows,
+    scored_lms,
     parse_float,
     side_from_text,
     stage_code,
@@ -52,7 +54,7 @@ from ._scored import (
 
 __all__ = ["read_nsrr_xml", "write_nsrr_xml", "sniff"]
 
-_NUMERIC_STAGES = {"0": "W", "1": "N1", "2": "N2", "3": "N3", "4": "N3", "5": "R", "6": "?", "7": "?", "9": "?"}
+_NUMERIC_STAGES = {str(code): stage for code, stage in NUMERIC_STAGES.items()}
 _STAGE_CONCEPT = {"W": "Wake|0", "N1": "Stage 1 sleep|1", "N2": "Stage 2 sleep|2", "N3": "Stage 3 sleep|3",
                   "R": "REM sleep|5", "?": "Unscored|9"}
 _RESP_CONCEPT = {"apnea": "Apnea|Apnea", "hypopnea": "Hypopnea|Hypopnea", "rera": "RERA|RERA"}
@@ -70,11 +72,7 @@ def sniff(path: str | os.PathLike, head: bytes) -> bool:
 
 
 def _parse(path: str | os.PathLike) -> ET.Element:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    data = read_file(path)
     if not data.strip():
         raise InputError(path, "file is empty; expected NSRR XML annotations")
     if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, flags=re.IGNORECASE):
@@ -217,7 +215,6 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         (``NightResult.events["is_plm"]``).
     """
     ctx = night_context(obj)
-    table = ctx["table"]
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', "<PSGAnnotation>",
              f"<SoftwareVersion>plm {escape(__version__)}</SoftwareVersion>"]
     crit = getattr(obj, "criteria", None)
@@ -249,16 +246,13 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
     for name, concept in (("lights_off", "Lights off|Lights off"), ("lights_on", "Lights on|Lights on")):
         if ctx[name] is not None:
             parts.append(_event("Lights|Lights", concept, ctx[name], 0.0))
-    is_plm = table.get("is_plm")
-    for i in scored_rows(table):
-        side = str(table["side"][i])
-        leg, Leg = side, side.capitalize()
-        if is_plm is not None and bool(is_plm[i]):
+    for t, d, leg, plm in scored_lms(ctx["table"]):
+        Leg = leg.capitalize()
+        if plm:
             concept = f"Periodic leg movement - {leg}|PLM ({Leg})"
         else:
             concept = f"Limb movement - {leg}|Limb Movement ({Leg})"
-        parts.append(_event("Limb Movement|Limb Movement", concept, float(table["onset"][i]),
-                            float(table["duration"][i])))
+        parts.append(_event("Limb Movement|Limb Movement", concept, t, d))
     parts += ["</ScoredEvents>", "</PSGAnnotation>"]
     with atomic_write(path, "w", newline="") as fh:
         fh.write("\n".join(parts) + "\n")

@@ -48,7 +48,7 @@ def sniff(path: str | os.PathLike, head: bytes) -> bool:
         first = text.lstrip().split("\n", 1)[0].strip().lower()
         if first.startswith("remlogic") and "export" in first:
             return True
-        return any(_is_table_header(line) and "event" in line.lower() for line in text.split("\n")[:200])
+        return any(_is_table_header(line) for line in text.split("\n")[:200])
     except Exception:
         return False
 

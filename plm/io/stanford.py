@@ -44,11 +44,11 @@ import numpy as np
 
 from ..errors import InputError
 from ..events import Hypnogram, LegMovements
-from ._scored import Rows, build_leg_movements, parse_clock, read_text
+from ._scored import NUMERIC_STAGES, Rows, build_leg_movements, parse_clock, read_text
 
 __all__ = ["read_stanford", "sniff"]
 
-_STA_STAGES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "N3", 5: "R", 6: "?", 7: "?", 9: "?"}
+_STA_STAGES = NUMERIC_STAGES
 _LM_CODES = {405, 406}
 
 
