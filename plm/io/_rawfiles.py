@@ -336,7 +336,7 @@ def _raise_bad_row(path, body: bytes, n_cols: int, first_line: int, columns: str
                 raise InputError(
                     path, f"line {first_line + i}: non-numeric value {f.strip()[:30]!r}; expected numbers ({columns})"
                 ) from None
-    raise InputError(path, f"cannot parse the data rows ({exc})")
+    raise InputError(path, f"cannot parse the data rows ({' '.join(str(exc).split())[:200]})")
 
 
 def parse_start_time(path, text: str, key: str = "start") -> _dt.datetime:

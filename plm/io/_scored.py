@@ -169,22 +169,17 @@ def parse_iso(text: str) -> _dt.datetime | None:
 
 
 def localize(naive: _dt.datetime, tz: str | _dt.tzinfo | None, path) -> _dt.datetime | None:
-    """Attach a time zone (IANA name, tzinfo or ``+HH:MM``) to a naive time; None without ``tz``."""
+    """Place a file's naive clock time in ``tz``; None without ``tz``.
+
+    ``tz`` is read as the raw readers read it (:func:`plm.io._rawfiles.parse_tz`:
+    IANA name, ``UTC``, ``+01:00``/``UTC+01:00`` or a tzinfo), and a clock time
+    in a daylight-saving gap is refused, as for raw recordings.
+    """
     if tz is None:
         return None
-    if isinstance(tz, _dt.tzinfo):
-        return naive.replace(tzinfo=tz)
-    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", tz.strip())
-    if m:
-        sign = 1 if m.group(1) == "+" else -1
-        return naive.replace(tzinfo=_dt.timezone(sign * _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))))
-    try:
-        from zoneinfo import ZoneInfo
+    from ._rawfiles import local_start
 
-        zone = ZoneInfo(tz)
-    except Exception:
-        raise InputError(path, f"unknown time zone {tz!r}; give an IANA name such as 'Europe/Berlin' or '+01:00'") from None
-    return naive.replace(tzinfo=zone)
+    return local_start(naive, tz, path)[0]
 
 
 # ------------------------------------------------------------ event rows
