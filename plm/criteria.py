@@ -506,43 +506,35 @@ _WASM2016 = Criteria()
 NO_LIMIT_LMS = 2**31 - 1
 NO_LIMIT_S = 1e9
 
+# WASM 2006 (Zucconi et al. 2006): LMs last 0.5-10 s (longer ones are
+# not LMs); LMs of the two legs with onsets < 5 s apart count as one;
+# IMI 5-90 s; LMs within 0.5 s of the end of an apnea/hypopnea are not
+# counted; no morphology rule (Skeba 2016 came later). See docs/criteria.md.
+_WASM2006 = _WASM2016.replace(
+    name="wasm2006",
+    bilateral_rule="onset_difference",
+    bilateral_gap=5.0,
+    bilateral_max_duration=NO_LIMIT_S,
+    bilateral_max_lms=NO_LIMIT_LMS,
+    long_lm_inheritance=False,
+    long_lm_breaks=False,
+    imi_min=5.0,
+    respiratory_window=(0.5, 0.5),
+    respiratory_anchor="end",
+    respiratory_action="exclude",
+    morphology_window=0.0,
+)
+
+# AASM manual v2.x (Berry et al. 2018): the WASM 2006 rules (LMs 0.5-10 s,
+# onsets < 5 s apart on the two legs count as one LM, IMI 5-90 s) except
+# that LMs from 0.5 s before the START to 0.5 s after the END of a
+# respiratory event are not scored (WASM 2006: around the end only).
+_AASM = _WASM2006.replace(name="aasm", respiratory_anchor="event")
+
 PRESETS: dict[str, Criteria] = {
     "wasm2016": _WASM2016,
-    # WASM 2006 (Zucconi et al. 2006): LMs last 0.5-10 s (longer ones are
-    # not LMs); LMs of the two legs with onsets < 5 s apart count as one;
-    # IMI 5-90 s; LMs within 0.5 s of the end of an apnea/hypopnea are not
-    # counted; no morphology rule (Skeba 2016 came later). See docs/criteria.md.
-    "wasm2006": _WASM2016.replace(
-        name="wasm2006",
-        bilateral_rule="onset_difference",
-        bilateral_gap=5.0,
-        bilateral_max_duration=NO_LIMIT_S,
-        bilateral_max_lms=NO_LIMIT_LMS,
-        long_lm_inheritance=False,
-        long_lm_breaks=False,
-        imi_min=5.0,
-        respiratory_window=(0.5, 0.5),
-        respiratory_anchor="end",
-        respiratory_action="exclude",
-        morphology_window=0.0,
-    ),
-    # AASM manual v2.x (Berry et al. 2018): LMs 0.5-10 s; onsets < 5 s
-    # apart on the two legs count as one LM; IMI 5-90 s; LMs from 0.5 s
-    # before to 0.5 s after a respiratory event are not scored.
-    "aasm": _WASM2016.replace(
-        name="aasm",
-        bilateral_rule="onset_difference",
-        bilateral_gap=5.0,
-        bilateral_max_duration=NO_LIMIT_S,
-        bilateral_max_lms=NO_LIMIT_LMS,
-        long_lm_inheritance=False,
-        long_lm_breaks=False,
-        imi_min=5.0,
-        respiratory_window=(0.5, 0.5),
-        respiratory_anchor="event",
-        respiratory_action="exclude",
-        morphology_window=0.0,
-    ),
+    "wasm2006": _WASM2006,
+    "aasm": _AASM,
     # PAM-RL-style ankle accelerometer: same duration/series rules as
     # WASM 2016, accelerometer thresholds 200 mg on / 100 mg off, 0.3-20 Hz.
     "pamrl": _WASM2016.replace(
