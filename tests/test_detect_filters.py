@@ -80,3 +80,54 @@ def test_band_sos_is_stable_and_zero_phase():
     x[2000] = 1.0
     y = filters.zero_phase(x, sos)
     assert int(np.argmax(np.abs(y))) == 2000
+
+
+@pytest.mark.parametrize("n", [2, 5, 700, 3 * filters.FILTER_BLOCK + 17])
+def test_zero_phase_equals_sosfiltfilt_exactly(n):
+    # Blockwise in-place filtering runs the same recurrences in the same order as
+    # scipy's sosfiltfilt with the same odd extension: the results are bitwise equal.
+    fs = 256.0
+    sos = np.vstack([filters.band_sos(fs, 10.0, 100.0), filters.notch_sos(fs, 50.0)])
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n) * 20
+    pad = filters.zero_phase_padlen(sos, n)
+    assert np.array_equal(filters.zero_phase(x, sos), signal.sosfiltfilt(sos, x, padlen=pad))
+    xyz = rng.standard_normal((3, n))
+    assert np.array_equal(filters.zero_phase(xyz, sos), signal.sosfiltfilt(sos, xyz, axis=-1, padlen=pad))
+    assert np.array_equal(filters.zero_phase(xyz.T, sos, axis=0), signal.sosfiltfilt(sos, xyz.T, axis=0, padlen=pad))
+
+
+def test_zero_phase_work_buffer_is_reused_and_input_untouched():
+    from plm.detect.workspace import Workspace
+
+    fs = 512.0
+    sos = filters.band_sos(fs, 10.0, 100.0)
+    pad = filters.zero_phase_padlen(sos, 1 << 62)
+    work = Workspace()
+    rng = np.random.default_rng(3)
+    first = None
+    for n in (5000, 3000, 5000):
+        x = rng.standard_normal(n)
+        before = x.copy()
+        buf = work.get("filtered", (n + 2 * pad,))
+        first = buf.base if first is None else first
+        y = filters.zero_phase(x, sos, work=buf, padlen=pad)
+        assert np.shares_memory(y, first)            # no new signal-sized array
+        assert np.array_equal(y, signal.sosfiltfilt(sos, x, padlen=min(pad, n - 1)))
+        assert np.array_equal(x, before)
+    with pytest.raises(ValueError, match="cannot hold"):
+        filters.zero_phase(np.zeros(100), sos, work=np.empty(10), padlen=pad)
+
+
+def test_workspace_grows_and_keeps_names_apart():
+    from plm.detect.workspace import Workspace
+
+    work = Workspace()
+    a = work.get("a", (10,))
+    a[:] = 1.0
+    b = work.get("b", (4, 5), bool)
+    assert b.shape == (4, 5) and b.dtype == bool and not np.shares_memory(a, b)
+    assert np.shares_memory(work.get("a", (6,)), a)   # smaller: same memory
+    big = work.get("a", (20,))                          # larger: a new array
+    assert big.shape == (20,) and not np.shares_memory(big, a)
+    assert work.nbytes == 20 * 8 + 20

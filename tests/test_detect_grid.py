@@ -104,3 +104,24 @@ def test_running_extremes_equal_scipy_exactly(size, n, seed):
     x = np.random.default_rng(seed).standard_normal(size).cumsum()
     np.testing.assert_array_equal(running_extreme(x, n, np.minimum), ndimage.minimum_filter1d(x, n, mode="nearest"))
     np.testing.assert_array_equal(running_extreme(x, n, np.maximum), ndimage.maximum_filter1d(x, n, mode="nearest"))
+
+
+def test_emg_features_with_a_shared_workspace_equal_fresh_ones():
+    # Chunks of one leg share scratch arrays: what a chunk returns must not alias them.
+    from plm.criteria import get
+    from plm.detect.emg import emg_features, emg_plan
+    from plm.detect.workspace import Workspace
+
+    fs = 256.0
+    plan = emg_plan(fs, get("wasm2016"), 50.0)
+    rng = np.random.default_rng(11)
+    work = Workspace()
+    kept = []
+    for n in (40_000, 25_000, 40_000):
+        x = rng.standard_normal(n) * 3
+        x[n // 3: n // 3 + 500] += rng.standard_normal(500) * 40   # one burst
+        kept.append((x, emg_features(x, plan, work)))
+    for x, got in kept:
+        fresh = emg_features(x, plan)
+        for name in ("on", "quiet", "morph", "excess"):
+            assert np.array_equal(got[name], fresh[name]), name

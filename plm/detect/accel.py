@@ -27,6 +27,7 @@ from scipy import ndimage
 from . import filters
 from .baseline import block_samples
 from .runs import first_index_in, runs
+from .workspace import Workspace
 
 __all__ = ["AccelPlan", "accel_plan", "accel_magnitude", "accel_features", "accel_events"]
 
@@ -43,6 +44,7 @@ class AccelPlan:
     onset_g: float
     offset_g: float
     overlap: int
+    padlen: int
 
     def __hash__(self) -> int:
         return id(self)
@@ -78,10 +80,11 @@ def accel_plan(sfreq: float, criteria) -> AccelPlan:
         onset_g=float(criteria.accel_onset_g),
         offset_g=float(criteria.accel_offset_g),
         overlap=overlap,
+        padlen=filters.zero_phase_padlen(sos, 1 << 62),
     )
 
 
-def accel_magnitude(xyz: np.ndarray, plan: AccelPlan) -> np.ndarray:
+def accel_magnitude(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = None) -> np.ndarray:
     """Smoothed vector magnitude of the band-passed axes, g.
 
     Parameters
@@ -89,12 +92,15 @@ def accel_magnitude(xyz: np.ndarray, plan: AccelPlan) -> np.ndarray:
     xyz : array, shape (3, n)
         Raw acceleration, g, without NaN.
     plan : AccelPlan
+    work : Workspace, optional
+        Scratch arrays kept between the chunks of one leg.
 
     Returns
     -------
     ndarray, shape (n,)
     """
-    f = filters.zero_phase(xyz, plan.sos, axis=-1)
+    buf = None if work is None else work.get("filtered", xyz.shape[:-1] + (xyz.shape[-1] + 2 * plan.padlen,))
+    f = filters.zero_phase(xyz, plan.sos, work=buf, padlen=plan.padlen)
     power = np.einsum("ij,ij->j", f, f)
     if plan.smooth_n > 1:
         power = ndimage.uniform_filter1d(power, plan.smooth_n, mode="nearest")
@@ -102,8 +108,16 @@ def accel_magnitude(xyz: np.ndarray, plan: AccelPlan) -> np.ndarray:
     return np.sqrt(power, out=power)
 
 
-def accel_features(xyz: np.ndarray, plan: AccelPlan) -> dict[str, np.ndarray]:
+def accel_features(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = None) -> dict[str, np.ndarray]:
     """Per-sample decisions on one stretch of accelerometry.
+
+    Parameters
+    ----------
+    xyz : array, shape (3, n)
+        Raw acceleration, g, without NaN.
+    plan : AccelPlan
+    work : Workspace, optional
+        Scratch arrays kept between the chunks of one leg.
 
     Returns
     -------
@@ -111,7 +125,7 @@ def accel_features(xyz: np.ndarray, plan: AccelPlan) -> dict[str, np.ndarray]:
         ``on`` (magnitude >= onset threshold), ``active`` (>= offset
         threshold), both bool, and ``excess`` (the magnitude, g).
     """
-    mag = accel_magnitude(xyz, plan)
+    mag = accel_magnitude(xyz, plan, work)
     return {"on": mag >= plan.onset_g, "active": mag >= plan.offset_g, "excess": mag}
 
 

@@ -33,6 +33,7 @@ from scipy import ndimage
 from . import filters
 from .baseline import block_samples, resting_level
 from .runs import first_index_in, runs, runs_to_mask
+from .workspace import Workspace
 
 __all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
            "open_envelope"]
@@ -70,6 +71,7 @@ class EmgPlan:
     pop_ratio: float
     pop_blank: tuple[int, int]
     overlap: int
+    padlen: int
 
     def __hash__(self) -> int:  # sos array is not hashable; plans are not dict keys
         return id(self)
@@ -141,6 +143,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         pop_ratio=float(criteria.emg_pop_ratio),
         pop_blank=pop_blank,
         overlap=overlap,
+        padlen=filters.zero_phase_padlen(sos, 1 << 62),
     )
 
 
@@ -229,7 +232,7 @@ class _GridSquares:
     are recomputed.
     """
 
-    def __init__(self, x: np.ndarray, n: int, k: int) -> None:
+    def __init__(self, x: np.ndarray, n: int, k: int, work: Workspace | None = None) -> None:
         size = len(x)
         self.size, self.n, self.k = size, int(n), int(k)
         h = self.n // 2
@@ -237,7 +240,8 @@ class _GridSquares:
         # Pads of whole blocks, so every window lies inside and kept samples stay block starts.
         self.front = (-(-h // k) + 1) * k
         back = (-(-(self.n - h) // k) + 1) * k
-        self.buf = np.empty(self.front + self.m * k + back)
+        shape = (self.front + self.m * k + back,)
+        self.buf = np.empty(shape) if work is None else work.get("squares", shape)
         np.square(x, out=self.buf[self.front:self.front + size])
         self._pad_ends()
         self.b_lo, self.t_lo = divmod(self.front - h, k)
@@ -381,9 +385,10 @@ def _reopen(opened: np.ndarray, raw: np.ndarray, starts: np.ndarray, stops: np.n
         opened[keep_lo:keep_hi] = open_envelope(raw[lo:hi], n)[keep_lo - lo:keep_hi - lo]
 
 
-def _envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _envelope(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Filtered EMG, its squares and the opened envelope on the grid (see :func:`emg_envelope`)."""
-    xf = filters.zero_phase(x, plan.sos)
+    buf = None if work is None else work.get("filtered", (len(x) + 2 * plan.padlen,))
+    xf = filters.zero_phase(x, plan.sos, work=buf, padlen=plan.padlen)
     k = plan.decim
     if len(xf) == 0 or plan.smooth_n <= 1:  # degenerate settings: the plain path
         sq = np.square(xf)
@@ -395,7 +400,7 @@ def _envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray, np.
             sq = np.square(xf)
             env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
         return xf, sq, env
-    grid = _GridSquares(xf, plan.smooth_n, k)
+    grid = _GridSquares(xf, plan.smooth_n, k, work)
     raw = _rms(grid.mean())
     env = open_envelope(raw, plan.spike_n)
     b0, b1 = _pop_blanks(xf, grid.squares, env, plan)
@@ -443,7 +448,7 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     return xf, env
 
 
-def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
+def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) -> dict[str, np.ndarray]:
     """Decisions of the EMG detector on one stretch of signal (feature grid).
 
     Parameters
@@ -452,6 +457,8 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
         Raw EMG, uV, NaN already filled; ``x[0]`` must lie on the feature
         grid (a multiple of ``plan.decim`` from the recording start).
     plan : EmgPlan
+    work : Workspace, optional
+        Scratch arrays kept between the chunks of one leg.
 
     Returns
     -------
@@ -459,7 +466,9 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
         ``on``, ``quiet``, ``morph`` (bool) and ``excess`` (envelope minus
         resting level, uV), each of length ``ceil(n / plan.decim)``.
     """
-    xf, sq, env = _envelope(x, plan)
+    if work is None:
+        work = Workspace()
+    xf, sq, env = _envelope(x, plan, work)
     k = plan.decim
     rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block)
     excess = env - rest
@@ -471,7 +480,7 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
         thr = RECTIFIED_PER_RMS * rest + plan.morph_uv
         np.maximum(thr, 0.0, out=thr)
         thr *= thr
-        above = np.empty(n, dtype=bool)
+        above = work.get("above", (n,), bool)
         nk = n // k
         np.greater_equal(sq[: nk * k].reshape(nk, k), thr[:nk, None], out=above[: nk * k].reshape(nk, k))
         if n > nk * k:
@@ -482,7 +491,7 @@ def emg_features(x: np.ndarray, plan: EmgPlan) -> dict[str, np.ndarray]:
         # every window's ends are read with one strided slice.
         m, h = plan.morph_n, plan.morph_n // 2
         pad = h + k
-        csum = np.empty(pad + n + 1 + m + k, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+        csum = work.get("count", (pad + n + 1 + m + k,), np.int32 if n < 2**31 - 1 else np.int64)
         csum[: pad + 1] = 0
         np.cumsum(above, out=csum[pad + 1: pad + 1 + n])
         csum[pad + 1 + n:] = csum[pad + n]

@@ -27,6 +27,7 @@ from . import filters
 from .baseline import block_reduce
 from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
+from .workspace import Workspace
 
 __all__ = ["detect_recording", "detect_leg", "chunk_bounds", "DEFAULT_CHUNK_SECONDS"]
 
@@ -134,14 +135,15 @@ def detect_leg(
     nf = -(-n // k)
     masks = {name: np.zeros(nf, dtype=bool) for name in names}
     peaks = np.zeros(-(-nf // block))
+    work = Workspace()
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
         seg = rows[:, ea:eb]
         if seg.dtype != np.float64 or quality.has_gap(ea, eb):
             seg = quality.fill(np.array(seg, dtype=np.float64), ea)
         if modality == "emg":
-            feats = _emg.emg_features(seg[0], plan)
+            feats = _emg.emg_features(seg[0], plan, work)
         else:
-            feats = _accel.accel_features(seg, plan)
+            feats = _accel.accel_features(seg, plan, work)
         fa, fb = a // k, -(-b // k)          # core on the grid (ea, a are multiples of k)
         la, lb = (a - ea) // k, (a - ea) // k + fb - fa
         for name in names:
