@@ -23,6 +23,7 @@ def score(
     arousals: ScoredEvents | None = None,
     lights_off: float | None = None,
     lights_on: float | None = None,
+    threads: int | None = None,
     **overrides: Any,
 ) -> NightResult:
     """Score one night.
@@ -40,6 +41,11 @@ def score(
         Replace the staging / events carried by ``data``.
     lights_off, lights_on : float, optional
         Seconds from recording start; replace those carried by ``data``.
+    threads : int, optional
+        Legs of a raw recording detected at the same time (default: one
+        per leg, up to the CPUs available; 1 = one after the other, as a
+        batch worker running beside others should). Results do not depend
+        on it.
     **overrides
         Criteria fields to change, e.g. ``imi_min=5``.
 
@@ -58,7 +64,7 @@ def score(
         from .detect import detect
 
         recording = data
-        lms = detect(data, crit)
+        lms = detect(data, crit, threads=threads)
     elif isinstance(data, LegMovements):
         lms = data
     else:

@@ -413,7 +413,8 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
 
         stamps = [_file_stamp(p) for p in task["paths"]]
         results = score_paths(task["paths"], task["criteria"], format=task.get("format", "auto"),
-                              channels=task.get("channels"), nights=task.get("nights", "noon"))
+                              channels=task.get("channels"), nights=task.get("nights", "noon"),
+                              threads=task.get("threads"))
         if not results:
             raise InputError(task["paths"][0], "holds no night to score")
         # JSON round trip: the table is built from exactly what the record holds.
@@ -473,13 +474,6 @@ def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path, o
 
 
 # ------------------------------------------------------------ executors
-def _default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def score_groups(
     tasks: Sequence[dict[str, Any]],
     jobs: int = 1,
@@ -793,7 +787,9 @@ def run_batch(
             raise InputError(manifest, f"recording id {g.id!r} is listed twice")
         seen.add(g.id)
     groups.sort(key=lambda g: g.id)
-    n_jobs = _default_jobs() if jobs is None else max(1, int(jobs))
+    from .detect.pipeline import available_cpus
+
+    n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
 
     options = _options({"format": format, "channels": channels, "nights": nights})
     outcomes: dict[str, dict[str, Any]] = {}
@@ -808,7 +804,9 @@ def run_batch(
 
     tasks = [
         dict(id=g.id, paths=list(g.paths), error=g.error, criteria=crit, out_dir=str(out.resolve()),
-             root=str(root), format=format, channels=channels, nights=nights, export=list(export))
+             root=str(root), format=format, channels=channels, nights=nights, export=list(export),
+             # workers side by side already use the cores: one leg after the other in each
+             threads=1 if (executor == "dask" or (n_jobs > 1 and len(pending) > 1)) else None)
         for g in pending
     ]
     bar = _progress_bar(len(tasks), progress)

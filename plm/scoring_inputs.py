@@ -24,6 +24,7 @@ def score_paths(
     separate_exports: dict | None = None,
     tz: str | None = None,
     side: str | None = None,
+    threads: int | None = None,
 ) -> list:
     """Score the nights in ``paths``.
 
@@ -50,6 +51,8 @@ def score_paths(
         For raw files that lack them: time zone of the device clock (EDF,
         ActiLife CSV, binary accelerometers) and leg of a single-ankle file
         (see ``docs/formats_raw.md``).
+    threads : int, optional
+        Legs detected at the same time (see :func:`plm.score`).
 
     Returns
     -------
@@ -68,7 +71,7 @@ def score_paths(
     if raw:
         fmts = {f for (k, f) in kinds if k == "raw"}
         recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
-        results.extend(score_recording_nights(recording, criteria, method=nights, table=lights))
+        results.extend(score_recording_nights(recording, criteria, method=nights, table=lights, threads=threads))
     extra = {k: v for k, v in (separate_exports or {}).items() if v is not None}
     for p, (k, f) in zip(paths, kinds):
         if k == "events":
@@ -81,13 +84,13 @@ def score_paths(
     return results
 
 
-def score_recording_nights(recording, criteria, method: str = "noon", table=None) -> list:
+def score_recording_nights(recording, criteria, method: str = "noon", table=None, threads: int | None = None) -> list:
     """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
     from .api import score
 
     from .nights import split_nights
 
-    return [score(night, criteria) for night in split_nights(recording, method=method, table=table)]
+    return [score(night, criteria, threads=threads) for night in split_nights(recording, method=method, table=table)]
 
 
 def _kind_of_format(fmt: str) -> str:

@@ -52,3 +52,34 @@ def test_chunked_detection_memory_is_a_fraction_of_the_signal():
     # below one float64 copy of the signal; whole-signal mode needs several copies
     assert peak_chunked < 0.8 * raw_bytes
     assert peak_whole > 2 * peak_chunked
+
+
+@pytest.mark.parametrize("kind,impairments", [
+    ("emg", ("mains", "cardiac", "gap", "nonwear")),
+    ("accel", ("noise", "gap", "nonwear")),
+])
+def test_legs_in_threads_equal_legs_one_after_the_other(kind, impairments):
+    import warnings
+
+    rec, _ = night(kind, 1.0, 33, impairments)
+    crit = plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
+    filters_before = list(warnings.filters)
+    serial = detect_recording(rec, crit, chunk_seconds=300.0, threads=1)
+    threaded = detect_recording(rec, crit, chunk_seconds=300.0, threads=2)
+    assert set(serial.side) == {"left", "right"} and len(serial) > 10
+    for name in ("onset", "duration", "side", "amplitude", "excluded"):
+        assert np.array_equal(getattr(threaded, name), getattr(serial, name)), name
+    assert threaded.metadata == serial.metadata     # the same notes, in leg order
+    # the gap blocks' NaN statistics run in both threads: no warning filter may be left changed
+    assert list(warnings.filters) == filters_before
+
+
+def test_an_error_in_one_leg_thread_reaches_the_caller():
+    from plm.errors import InputError
+
+    rec, _ = night("emg", 0.5, 34, ())
+    data = rec.data.copy()
+    data[1] = np.nan                                  # right leg: nothing but missing samples
+    bad = rec.replace(data=data)
+    with pytest.raises(InputError, match="right leg: every sample is missing"):
+        detect_recording(bad, plm.criteria.get("wasm2016"), threads=2)

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 __all__ = ["detect"]
 
 
-def detect(recording: Recording, criteria: Criteria, *, chunk_seconds: float | None = None) -> LegMovements:
+def detect(
+    recording: Recording, criteria: Criteria, *, chunk_seconds: float | None = None, threads: int | None = None
+) -> LegMovements:
     """Detect monolateral leg movements in a recording.
 
     Parameters
@@ -26,6 +28,9 @@ def detect(recording: Recording, criteria: Criteria, *, chunk_seconds: float | N
     chunk_seconds : float, optional
         Length of the chunks the signal is processed in (default 30 min;
         ``math.inf`` for the whole signal at once). Results do not depend on it.
+    threads : int, optional
+        Legs detected at the same time (default: one per leg, up to the
+        CPUs available; 1 = one after the other). Results do not depend on it.
 
     Returns
     -------
@@ -35,4 +40,4 @@ def detect(recording: Recording, criteria: Criteria, *, chunk_seconds: float | N
     """
     from .pipeline import detect_recording
 
-    return detect_recording(recording, criteria, chunk_seconds=chunk_seconds)
+    return detect_recording(recording, criteria, chunk_seconds=chunk_seconds, threads=threads)

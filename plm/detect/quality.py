@@ -27,7 +27,6 @@ whole signal so that chunked and whole-signal detection fill identically.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -159,6 +158,28 @@ def still_fixed_blocks(
     return covered
 
 
+def _nan_stats(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Standard deviation, mean, minimum and maximum over ``axis`` ignoring NaN.
+
+    NaN where every sample is NaN (a gap, not a flat block), as
+    ``np.nanstd`` and friends, but without their warning: those would
+    need ``warnings.catch_warnings``, which is not thread-safe, and the
+    legs are analysed in threads.
+    """
+    valid = ~np.isnan(a)
+    count = valid.sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):   # per-thread state, unlike warning filters
+        mean = np.where(valid, a, 0.0).sum(axis=axis) / count
+        dev = np.where(valid, a - np.expand_dims(mean, axis), 0.0)
+        std = np.sqrt((dev * dev).sum(axis=axis) / count)
+    none = count == 0
+    lo = np.where(valid, a, np.inf).min(axis=axis)
+    hi = np.where(valid, a, -np.inf).max(axis=axis)
+    lo[none] = np.nan
+    hi[none] = np.nan
+    return std, mean, lo, hi
+
+
 def assess_quality(
     rows: np.ndarray,
     sfreq: float,
@@ -234,25 +255,17 @@ def assess_quality(
             block_mean[:, i0:i0 + nb_full] = mean
             block_min[:, i0:i0 + nb_full] = full.min(axis=2)
             block_max[:, i0:i0 + nb_full] = full.max(axis=2)
-        # all-NaN blocks give NaN (a gap, not a flat block) with a warning we do not need
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if has_nan and nb_full:
-                block_std[:, i0:i0 + nb_full] = np.nanstd(full, axis=2)
-                block_mean[:, i0:i0 + nb_full] = np.nanmean(full, axis=2)
-                block_min[:, i0:i0 + nb_full] = np.nanmin(full, axis=2)
-                block_max[:, i0:i0 + nb_full] = np.nanmax(full, axis=2)
-            if (b - a) % block:
-                tail = seg[:, nb_full * block:]
-                block_std[:, i0 + nb_full] = np.nanstd(tail, axis=1)
-                block_mean[:, i0 + nb_full] = np.nanmean(tail, axis=1)
-                block_min[:, i0 + nb_full] = np.nanmin(tail, axis=1)
-                block_max[:, i0 + nb_full] = np.nanmax(tail, axis=1)
+        if has_nan and nb_full:
+            stats = _nan_stats(full, axis=2)
+            for out, v in zip((block_std, block_mean, block_min, block_max), stats):
+                out[:, i0:i0 + nb_full] = v
+        if (b - a) % block:
+            stats = _nan_stats(seg[:, nb_full * block:], axis=1)
+            for out, v in zip((block_std, block_mean, block_min, block_max), stats):
+                out[:, i0 + nb_full] = v
         del seg, full
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a channel with no valid sample: NaN
-        lo = np.nanmin(block_min, axis=1)
-        hi = np.nanmax(block_max, axis=1)
+    _, _, lo, _ = _nan_stats(block_min, axis=1)
+    _, _, _, hi = _nan_stats(block_max, axis=1)
     leg = f"{side} leg" if side else "leg signal"
     if nan is not None and nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")
