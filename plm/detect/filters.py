@@ -107,7 +107,7 @@ def notch_sos(sfreq: float, freq: float, up_to: float | None = None, q: float = 
 #: temporary each call returns (512 KiB) is reused by the allocator, where a
 #: chunk-sized temporary would be returned to the system and faulted in
 #: again for every chunk (measured: 40 % of EMG detection time).
-FILTER_BLOCK = 1 << 16
+FILTER_BLOCK = 1 << 18
 
 
 def zero_phase_padlen(sos: np.ndarray, n: int) -> int:
