@@ -165,29 +165,44 @@ def zero_phase(
     if n == 0:
         return x.copy()
     pad = zero_phase_padlen(sos, n) if padlen is None else min(int(padlen), max(n - 1, 0))
+    ext = _odd_extended(x, pad, work)
+    _sosfilt_inplace(sos, ext, forward=True)
+    _sosfilt_inplace(sos, ext, forward=False)
+    return ext[..., pad:pad + n]
+
+
+def _odd_extended(x: np.ndarray, pad: int, work: np.ndarray | None) -> np.ndarray:
+    """``x`` with ``pad`` samples of odd extension at both ends, in ``work`` if given."""
+    n = x.shape[-1]
     m = n + 2 * pad
     if work is None:
         work = np.empty(x.shape[:-1] + (m,))
     elif work.shape[:-1] != x.shape[:-1] or work.shape[-1] < m or not work.flags.c_contiguous:
         raise ValueError(f"work buffer of shape {work.shape} cannot hold {x.shape[:-1] + (m,)}")
     ext = work[..., :m]
-    # odd extension, the arithmetic of scipy.signal._arraytools.odd_ext
-    x0, x1 = x[..., :1], x[..., -1:]
+    # the arithmetic of scipy.signal._arraytools.odd_ext
     ext[..., pad:pad + n] = x
     if pad:
-        np.subtract(2 * x0, x[..., pad:0:-1], out=ext[..., :pad])
-        np.subtract(2 * x1, x[..., -2:-pad - 2:-1], out=ext[..., pad + n:])
-    zi = signal.sosfilt_zi(sos).reshape((len(sos),) + (1,) * (x.ndim - 1) + (2,))
-    state = zi * ext[..., :1]
-    for a in range(0, m, FILTER_BLOCK):
-        b = min(m, a + FILTER_BLOCK)
-        ext[..., a:b], state = signal.sosfilt(sos, ext[..., a:b], zi=state)
-    state = zi * ext[..., -1:]
-    for b in range(m, 0, -FILTER_BLOCK):
-        a = max(0, b - FILTER_BLOCK)
-        y, state = signal.sosfilt(sos, ext[..., b - 1:a - 1 if a else None:-1], zi=state)
-        ext[..., a:b] = y[..., ::-1]
-    return ext[..., pad:pad + n]
+        np.subtract(2 * x[..., :1], x[..., pad:0:-1], out=ext[..., :pad])
+        np.subtract(2 * x[..., -1:], x[..., -2:-pad - 2:-1], out=ext[..., pad + n:])
+    return ext
+
+
+def _sosfilt_inplace(sos: np.ndarray, ext: np.ndarray, forward: bool) -> None:
+    """Filter ``ext`` in place along its last axis (block by block, state carried), started at steady state."""
+    m = ext.shape[-1]
+    zi = signal.sosfilt_zi(sos).reshape((len(sos),) + (1,) * (ext.ndim - 1) + (2,))
+    if forward:
+        state = zi * ext[..., :1]
+        for a in range(0, m, FILTER_BLOCK):
+            b = min(m, a + FILTER_BLOCK)
+            ext[..., a:b], state = signal.sosfilt(sos, ext[..., a:b], zi=state)
+    else:
+        state = zi * ext[..., -1:]
+        for b in range(m, 0, -FILTER_BLOCK):
+            a = max(0, b - FILTER_BLOCK)
+            y, state = signal.sosfilt(sos, ext[..., b - 1:a - 1 if a else None:-1], zi=state)
+            ext[..., a:b] = y[..., ::-1]
 
 
 def settle_samples(sos: np.ndarray, tol: float = 1e-13) -> int:
