@@ -214,7 +214,9 @@ def _block_sums(flat: np.ndarray, k: int, t: int, rows: np.ndarray | None = None
         for j in range(1, t):
             out += blocks[:, j]
         return out
-    return blocks[:, :t] @ np.ones(t)
+    # einsum's own loop, not a BLAS matrix-vector product: BLAS starts its own
+    # threads, which fight the leg threads for the cores (detection 40 % slower)
+    return np.einsum("ij->i", blocks[:, :t])
 
 
 class _GridSquares:
