@@ -165,14 +165,18 @@ def zero_phase(
     if n == 0:
         return x.copy()
     pad = zero_phase_padlen(sos, n) if padlen is None else min(int(padlen), max(n - 1, 0))
-    ext = _odd_extended(x, pad, work)
-    _sosfilt_inplace(sos, ext, forward=True)
-    _sosfilt_inplace(sos, ext, forward=False)
+    ext = _forward_filtered(sos, x, pad, work)
+    _backward_inplace(sos, ext)
     return ext[..., pad:pad + n]
 
 
 def _odd_extended(x: np.ndarray, pad: int, work: np.ndarray | None) -> np.ndarray:
-    """``x`` with ``pad`` samples of odd extension at both ends, in ``work`` if given."""
+    """A buffer for ``x`` odd-extended by ``pad`` samples, with only the two extensions filled.
+
+    The middle is left for :func:`_forward_filtered`, which reads ``x``
+    itself and writes the filter output there: ``x`` is never copied in
+    unfiltered.
+    """
     n = x.shape[-1]
     m = n + 2 * pad
     if work is None:
@@ -180,29 +184,35 @@ def _odd_extended(x: np.ndarray, pad: int, work: np.ndarray | None) -> np.ndarra
     elif work.shape[:-1] != x.shape[:-1] or work.shape[-1] < m or not work.flags.c_contiguous:
         raise ValueError(f"work buffer of shape {work.shape} cannot hold {x.shape[:-1] + (m,)}")
     ext = work[..., :m]
-    # the arithmetic of scipy.signal._arraytools.odd_ext
-    ext[..., pad:pad + n] = x
     if pad:
+        # the arithmetic of scipy.signal._arraytools.odd_ext
         np.subtract(2 * x[..., :1], x[..., pad:0:-1], out=ext[..., :pad])
         np.subtract(2 * x[..., -1:], x[..., -2:-pad - 2:-1], out=ext[..., pad + n:])
     return ext
 
 
-def _sosfilt_inplace(sos: np.ndarray, ext: np.ndarray, forward: bool) -> None:
-    """Filter ``ext`` in place along its last axis (block by block, state carried), started at steady state."""
+def _forward_filtered(sos: np.ndarray, x: np.ndarray, pad: int, work: np.ndarray | None) -> np.ndarray:
+    """The odd extension of ``x`` (see :func:`_odd_extended`) filtered forward, started at steady state."""
+    ext = _odd_extended(x, pad, work)
+    n = x.shape[-1]
+    zi = signal.sosfilt_zi(sos).reshape((len(sos),) + (1,) * (x.ndim - 1) + (2,))
+    state = zi * (ext[..., :1] if pad else x[..., :1])
+    for source, offset in ((ext[..., :pad], 0), (x, pad), (ext[..., pad + n:], pad + n)):
+        for a in range(0, source.shape[-1], FILTER_BLOCK):
+            b = min(source.shape[-1], a + FILTER_BLOCK)
+            ext[..., offset + a:offset + b], state = signal.sosfilt(sos, source[..., a:b], zi=state)
+    return ext
+
+
+def _backward_inplace(sos: np.ndarray, ext: np.ndarray) -> None:
+    """Filter ``ext`` backward in place along its last axis (blocks, state carried), started at steady state."""
     m = ext.shape[-1]
     zi = signal.sosfilt_zi(sos).reshape((len(sos),) + (1,) * (ext.ndim - 1) + (2,))
-    if forward:
-        state = zi * ext[..., :1]
-        for a in range(0, m, FILTER_BLOCK):
-            b = min(m, a + FILTER_BLOCK)
-            ext[..., a:b], state = signal.sosfilt(sos, ext[..., a:b], zi=state)
-    else:
-        state = zi * ext[..., -1:]
-        for b in range(m, 0, -FILTER_BLOCK):
-            a = max(0, b - FILTER_BLOCK)
-            y, state = signal.sosfilt(sos, ext[..., b - 1:a - 1 if a else None:-1], zi=state)
-            ext[..., a:b] = y[..., ::-1]
+    state = zi * ext[..., -1:]
+    for b in range(m, 0, -FILTER_BLOCK):
+        a = max(0, b - FILTER_BLOCK)
+        y, state = signal.sosfilt(sos, ext[..., b - 1:a - 1 if a else None:-1], zi=state)
+        ext[..., a:b] = y[..., ::-1]
 
 
 def settle_samples(sos: np.ndarray, tol: float = 1e-13) -> int:
