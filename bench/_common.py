@@ -77,6 +77,9 @@ class Measurement:
     ----------
     wall : float
         Seconds for the task call (imports excluded).
+    cpu : float
+        CPU seconds of the process during the call, all its threads
+        together (more than ``wall`` when the task runs threads in parallel).
     rss_peak, rss_base : int
         Peak resident bytes during the call, and resident bytes just before it.
     payload : dict
@@ -89,6 +92,7 @@ class Measurement:
     rss_base: int
     payload: dict = field(default_factory=dict)
     error: str | None = None
+    cpu: float = float("nan")
 
     @property
     def rss_added(self) -> int:
@@ -125,7 +129,8 @@ def run_isolated(module: str, function: str, *args: Any, timeout: float = 3600) 
         err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return Measurement(task, float("nan"), 0, 0, {}, error=err)
     rec = json.loads(line[len(_MARK):])
-    return Measurement(task, rec["wall"], rec["rss_peak"], rec["rss_base"], rec["payload"], rec.get("error"))
+    return Measurement(task, rec["wall"], rec["rss_peak"], rec["rss_base"], rec["payload"], rec.get("error"),
+                       rec.get("cpu", float("nan")))
 
 
 def _child(argv: Sequence[str]) -> int:
@@ -138,14 +143,17 @@ def _child(argv: Sequence[str]) -> int:
     _reset_peak()
     base = rss_now()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     error = None
     try:
         payload = fn(*args) or {}
     except Exception as exc:  # reported, not raised: the table shows it
         payload, error = {}, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = rss_peak()
-    print(_MARK + json.dumps({"wall": wall, "rss_peak": peak, "rss_base": base, "payload": payload, "error": error}))
+    print(_MARK + json.dumps({"wall": wall, "cpu": cpu, "rss_peak": peak, "rss_base": base, "payload": payload,
+                              "error": error}))
     return 0
 
 

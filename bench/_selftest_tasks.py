@@ -12,3 +12,22 @@ def allocate(mib: int) -> dict:
 
 def fail() -> dict:
     raise ValueError("on purpose")
+
+
+def spin(seconds: float) -> dict:
+    """Keep one CPU busy for ``seconds``."""
+    import time
+
+    t0 = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t0 < seconds:
+        n += 1
+    return {"n": n}
+
+
+def nap(seconds: float) -> dict:
+    """Wait ``seconds`` without using the CPU."""
+    import time
+
+    time.sleep(seconds)
+    return {}

@@ -60,14 +60,18 @@ def floor(path: str | list, kind: str) -> dict:
             "raw_f64_bytes": int(data.shape[0] * data.shape[1] * 8)}
 
 
-def plm_end_to_end(path: str | list, criteria: str = "wasm2016") -> dict:
-    """``plm.score(plm.read(path))`` with the read and score phases timed."""
+def plm_end_to_end(path: str | list, criteria: str = "wasm2016", threads: int | None = None) -> dict:
+    """``plm.score(plm.read(path), threads=threads)`` with the read and score phases timed.
+
+    ``threads=None`` is the default of ``plm.score`` (one thread per leg, up
+    to the CPUs available); ``threads=1`` detects the legs one after the other.
+    """
     import plm
 
     t0 = time.perf_counter()
     rec = plm.read(path)
     t1 = time.perf_counter()
-    res = plm.score(rec, criteria)
+    res = plm.score(rec, criteria, threads=threads)
     t2 = time.perf_counter()
     ev = res.events
     onsets = {s: np.asarray(ev["onset"])[np.asarray(ev["side"]) == s].tolist() for s in ("left", "right")}

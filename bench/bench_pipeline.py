@@ -4,7 +4,11 @@ For each generated dataset, in fresh processes:
 
 - *floor*: read the samples (least possible work) + one zero-phase 4th-order
   Butterworth band-pass (``scipy.signal.sosfiltfilt``) over every channel;
-- *plm*: ``plm.score(plm.read(path))`` (read, detect, score);
+- *plm*: ``plm.score(plm.read(path))`` (read, detect, score), with the
+  default of one detection thread per leg (up to the CPUs available), and
+  again with ``threads=1`` (legs one after the other; ``--no-serial``
+  skips it). The floor and psgscoring run in one thread; the CPU seconds
+  of the default plm run (all threads) are printed beside its wall time;
 - *psgscoring* (EMG only, optional): floor read + ``psgscoring.analyze_plm``
   on the same arrays.
 
@@ -85,7 +89,7 @@ GROWTH = ["emg-512-1h", "emg-512-8h", "emg-512-24h", "accel-40-1h", "accel-40-8h
 QUICK = ["emg-256-1h", "emg-512-1h", "accel-40-1h"]
 
 
-def run_dataset(name: str, repeat: int, with_peer: bool, with_cli: bool = False) -> dict:
+def run_dataset(name: str, repeat: int, with_peer: bool, with_cli: bool = False, with_serial: bool = True) -> dict:
     kind, kw = DATASETS[name]
     print(f"[{name}] generating/measuring ...", file=sys.stderr, flush=True)
     files, _ = _data.generated_night(**kw)
@@ -94,6 +98,8 @@ def run_dataset(name: str, repeat: int, with_peer: bool, with_cli: bool = False)
     row: dict = {"name": name}
     row["floor"] = measure("floor", path, kind, repeat=repeat)
     row["plm"] = measure("plm_end_to_end", path, repeat=repeat)
+    if with_serial:
+        row["plm1"] = measure("plm_end_to_end", path, "wasm2016", 1, repeat=repeat)
     row["raw_bytes"] = row["floor"].payload.get("raw_f64_bytes", math.nan)
     row["f1_plm"] = (event_f1(row["plm"].payload["onsets"], truth)["f1"]
                      if row["plm"].error is None else math.nan)
@@ -108,20 +114,25 @@ def run_dataset(name: str, repeat: int, with_peer: bool, with_cli: bool = False)
 
 def print_rows(rows: list[dict]) -> None:
     header = ["dataset", "raw f64 MiB", "floor s (read+filt)", "plm s (read+score)", "plm/floor",
-              "psgscoring s", "speed-up", "F1 plm", "F1 psgscoring",
+              "plm CPU s", "plm 1 thread s", "1 thread/floor",
+              "psgscoring s", "speed-up", "speed-up 1 thread", "F1 plm", "F1 psgscoring",
               "peak RSS MiB floor/plm/psg", "plm added MiB", "plm added / raw"]
     out = []
     for r in rows:
-        fl, pl, ps = r["floor"], r["plm"], r.get("psg")
-        t_fl, t_pl, t_ps = _t(fl), _t(pl), _t(ps)
+        fl, pl, ps, p1 = r["floor"], r["plm"], r.get("psg"), r.get("plm1")
+        t_fl, t_pl, t_ps, t_p1 = _t(fl), _t(pl), _t(ps), _t(p1)
         out.append([
             r["name"],
             mib(r["raw_bytes"]),
             f"{fmt(t_fl)} ({fmt(fl.payload.get('t_read'))}+{fmt(fl.payload.get('t_filter'))})",
             f"{fmt(t_pl)} ({fmt(pl.payload.get('t_read'))}+{fmt(pl.payload.get('t_score'))})",
             fmt(_ratio(t_pl, t_fl)),
+            fmt(pl.cpu if pl.error is None else math.nan),
+            fmt(t_p1),
+            fmt(_ratio(t_p1, t_fl)),
             fmt(t_ps),
             fmt(_ratio(t_ps, t_pl), "{:.1f}x"),
+            fmt(_ratio(t_ps, t_p1), "{:.1f}x"),
             fmt(r["f1_plm"], "{:.3f}"),
             fmt(r.get("f1_psg"), "{:.3f}"),
             f"{mib(fl.rss_peak)}/{mib(pl.rss_peak if pl.error is None else None)}/"
@@ -142,7 +153,7 @@ def print_rows(rows: list[dict]) -> None:
              for r in cli_rows],
         )
     for r in rows:
-        for key in ("floor", "plm", "psg", "cli"):
+        for key in ("floor", "plm", "plm1", "psg", "cli"):
             m = r.get(key)
             if m is not None and m.error is not None:
                 print(f"  note: {r['name']} {key} failed: {m.error}")
@@ -155,6 +166,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest is kept")
     ap.add_argument("--no-peer", action="store_true", help="skip psgscoring")
     ap.add_argument("--cli", action="store_true", help="also measure `plm score --json` (night splitting)")
+    ap.add_argument("--no-serial", action="store_true", help="skip the one-thread plm measurement")
     args = ap.parse_args(argv)
     with_peer = not args.no_peer and _have_psgscoring()
     if not args.no_peer and not with_peer:
@@ -170,7 +182,7 @@ def main(argv=None) -> int:
         rows = []
         for name in names:
             if name not in done:
-                done[name] = run_dataset(name, args.repeat, with_peer, args.cli)
+                done[name] = run_dataset(name, args.repeat, with_peer, args.cli, not args.no_serial)
             rows.append(done[name])
         print(f"\n## {title}\n")
         print_rows(rows)

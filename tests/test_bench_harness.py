@@ -42,3 +42,12 @@ def test_isolated_run_sees_the_memory_a_task_adds():
 def test_isolated_run_reports_task_errors():
     m = _common.run_isolated("_selftest_tasks", "fail")
     assert m.error == "ValueError: on purpose"
+
+
+def test_isolated_run_measures_cpu_time_apart_from_wall_time():
+    busy = _common.run_isolated("_selftest_tasks", "spin", 0.4)
+    idle = _common.run_isolated("_selftest_tasks", "nap", 0.4)
+    assert busy.error is None and idle.error is None
+    assert busy.wall >= 0.4 and idle.wall >= 0.4
+    assert busy.cpu >= 0.3           # a busy thread is charged (almost) its wall time
+    assert idle.cpu < 0.1            # sleeping costs wall time, not CPU time
