@@ -787,7 +787,7 @@ def run_batch(
             raise InputError(manifest, f"recording id {g.id!r} is listed twice")
         seen.add(g.id)
     groups.sort(key=lambda g: g.id)
-    from .detect.pipeline import available_cpus
+    from .threads import available_cpus
 
     n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
 

@@ -14,7 +14,6 @@ baseline blocks are the same in every chunk.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from typing import Iterator
 
@@ -22,6 +21,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..events import LegMovements
+from ..threads import map_in_threads
 from . import accel as _accel
 from . import emg as _emg
 from . import filters
@@ -30,7 +30,7 @@ from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 from .workspace import Workspace
 
-__all__ = ["detect_recording", "detect_leg", "chunk_bounds", "available_cpus", "DEFAULT_CHUNK_SECONDS"]
+__all__ = ["detect_recording", "detect_leg", "chunk_bounds", "DEFAULT_CHUNK_SECONDS"]
 
 #: Core length of a chunk, s (at least 20 overlaps). 30 min of 512 Hz EMG is
 #: 7 MB in float64; a week of 40 Hz accelerometry is 336 chunks.
@@ -225,7 +225,7 @@ def detect_recording(
     threads : int, optional
         Legs detected at the same time, one per thread (the filters and
         array operations release the GIL). Default: one per leg, up to
-        the CPUs this process may use (:func:`available_cpus`); 1 runs the
+        the CPUs this process may use (:func:`plm.threads.available_cpus`); 1 runs the
         legs one after the other (what a batch worker running beside
         others should do). Results do not depend on it.
 
@@ -242,16 +242,8 @@ def detect_recording(
     onsets, durations, side_col, amps, excluded = [], [], [], [], []
     sfreq = recording.sfreq
     notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
-    n_threads = min(len(sides), available_cpus() if threads is None else max(1, int(threads)))
-    if n_threads > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="plm-leg") as pool:
-            futures = [pool.submit(detect_leg, recording, side, criteria, chunk_seconds=chunk_seconds)
-                       for side in sides]
-            per_leg = [f.result() for f in futures]   # the first leg's error first, as one after the other
-    else:
-        per_leg = [detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds) for side in sides]
+    per_leg = map_in_threads(lambda side: detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds),
+                             sides, threads)
     for side, (on, off, amp, q) in zip(sides, per_leg):
         onsets.append(on / sfreq)
         durations.append((off - on) / sfreq)
@@ -277,14 +269,6 @@ def detect_recording(
         source=recording.source,
         metadata={"warnings": notes} if notes else {},
     )
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity mask where the system has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def quality_notes(q: QualityReport, side: str) -> list[str]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..recording import Channel, Recording
+from ..threads import map_in_threads
 from ._rawfiles import check_sfreq, local_start
 from .atomic import atomic_path
 
@@ -543,13 +544,20 @@ def read_edf(
             raise InputError(path, f"MNE cannot read the signals ({' '.join(str(exc).split())[:200]})") from None
         del raw
         groups.append(data)
-        for lab, row in zip(group, data):
+
+        def to_uv(i: int, data=data, group=group) -> list[str]:
+            # one full pass per channel (and a look at its extremes): in threads, one channel each
+            lab, row, row_notes = group[i], data[i], []
             unit = hdr.units[idx_of[lab]]
             row /= _mne_scale(unit)  # back to the file's physical unit
-            _note_clipping(row, lab, hdr, idx_of[lab], notes)
-            factor = _unit_factor(path, unit, lab, notes)
+            _note_clipping(row, lab, hdr, idx_of[lab], row_notes)
+            factor = _unit_factor(path, unit, lab, row_notes)
             if factor != 1.0:
                 row *= factor
+            return row_notes
+
+        for lab, row, row_notes in zip(group, data, map_in_threads(to_uv, range(len(group)))):
+            notes.extend(row_notes)
             signals[lab] = row
         del data
 
