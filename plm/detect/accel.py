@@ -113,11 +113,8 @@ def accel_features(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = No
 
     Parameters
     ----------
-    xyz : array, shape (3, n)
-        Raw acceleration, g, without NaN.
-    plan : AccelPlan
-    work : Workspace, optional
-        Scratch arrays kept between the chunks of one leg.
+    xyz, plan, work
+        As for :func:`accel_magnitude`.
 
     Returns
     -------
