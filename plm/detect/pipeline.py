@@ -36,6 +36,10 @@ __all__ = ["detect_recording", "detect_leg", "chunk_bounds", "DEFAULT_CHUNK_SECO
 #: 7 MB in float64; a week of 40 Hz accelerometry is 336 chunks.
 DEFAULT_CHUNK_SECONDS = 1800.0
 
+#: By default a recording shorter than MIN_CHUNKS x DEFAULT_CHUNK_SECONDS is cut
+#: into this many chunks (each at least four overlaps long).
+MIN_CHUNKS = 8
+
 
 def chunk_bounds(n: int, core: int, overlap: int) -> Iterator[tuple[int, int, int, int]]:
     """Chunks covering ``range(n)``.
@@ -88,8 +92,9 @@ def detect_leg(
     side : {"left", "right"}
     criteria : Criteria
     chunk_seconds : float, optional
-        Core chunk length, s (default :data:`DEFAULT_CHUNK_SECONDS`);
-        ``math.inf`` processes the whole signal at once.
+        Core chunk length, s (default :data:`DEFAULT_CHUNK_SECONDS`, or a
+        :data:`MIN_CHUNKS`-th of a shorter recording); ``math.inf`` processes
+        the whole signal at once.
     quality : QualityReport, optional
         Precomputed quality report of this leg.
 
@@ -127,7 +132,9 @@ def detect_leg(
     block = plan.block_n               # in decision-grid samples
     grid = block * k                   # chunk boundaries: whole blocks of the grid
     if chunk_seconds is None:
-        chunk_seconds = DEFAULT_CHUNK_SECONDS
+        # A leg's scratch arrays hold one chunk: in a short recording, at least
+        # MIN_CHUNKS of them, so that memory stays a small multiple of the signal.
+        chunk_seconds = min(DEFAULT_CHUNK_SECONDS, max(n / MIN_CHUNKS, 4 * plan.overlap) / sfreq)
     if math.isinf(chunk_seconds) or chunk_seconds * sfreq >= n:
         core = -(-n // grid) * grid
     else:
