@@ -13,7 +13,8 @@ For each generated dataset, in fresh processes:
   on the same arrays.
 
 Printed per dataset: times, time ratio plm/floor, speed-up of plm over
-psgscoring, event F1 (per-leg LM onsets within 0.5 s of the generated
+psgscoring (end to end; and "on arrays": psgscoring's ``analyze_plm`` time
+over plm's detect-and-score time, both on signals already in memory), event F1 (per-leg LM onsets within 0.5 s of the generated
 truth) of both, peak RSS and the memory plm adds over its imports as a
 multiple of the raw signal in float64.
 
@@ -115,7 +116,7 @@ def run_dataset(name: str, repeat: int, with_peer: bool, with_cli: bool = False,
 def print_rows(rows: list[dict]) -> None:
     header = ["dataset", "raw f64 MiB", "floor s (read+filt)", "plm s (read+score)", "plm/floor",
               "plm CPU s", "plm 1 thread s", "1 thread/floor",
-              "psgscoring s", "speed-up", "speed-up 1 thread", "F1 plm", "F1 psgscoring",
+              "psgscoring s", "speed-up", "speed-up 1 thread", "speed-up on arrays", "F1 plm", "F1 psgscoring",
               "peak RSS MiB floor/plm/psg", "plm added MiB", "plm added / raw"]
     out = []
     for r in rows:
@@ -133,6 +134,8 @@ def print_rows(rows: list[dict]) -> None:
             fmt(t_ps),
             fmt(_ratio(t_ps, t_pl), "{:.1f}x"),
             fmt(_ratio(t_ps, t_p1), "{:.1f}x"),
+            fmt(_ratio(ps.payload.get("t_score", math.nan) if ps is not None and ps.error is None else math.nan,
+                       pl.payload.get("t_score", math.nan)), "{:.1f}x"),
             fmt(r["f1_plm"], "{:.3f}"),
             fmt(r.get("f1_psg"), "{:.3f}"),
             f"{mib(fl.rss_peak)}/{mib(pl.rss_peak if pl.error is None else None)}/"

@@ -364,7 +364,7 @@ def test_hdf5_result_layout_with_plain_h5py(tmp_path):
     crit = criteria.get("wasm2016")
     with h5py.File(path, "r") as f:
         g = f[f"results/{crit.hash}"]
-        assert g.attrs["criteria_hash"] == crit.hash
+        assert g.attrs["criteria_hash"].decode() == crit.hash
         assert json.loads(g.attrs["criteria"])["imi_min"] == crit.imi_min
         summary = json.loads(g["summary"][()])
         assert summary["n_plm"] == 4 and summary["night"] == "2026-03-01"

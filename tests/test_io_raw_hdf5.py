@@ -78,17 +78,23 @@ def test_recording_round_trip(tmp_path, dtype):
 def test_layout_with_plain_h5py(tmp_path):
     rec = make_recording()
     p = write_recording(tmp_path / "n.h5", rec)
+    head = p.read_bytes()[:9]
+    assert head[:8] == b"\x89HDF\r\n\x1a\n" and head[8] >= 2   # superblock v2+ (HDF5 1.8+, checksummed)
     with h5py.File(p, "r") as f:
-        assert f.attrs["plm_format"] == "plm-hdf5" and f.attrs["plm_format_version"] == 1
-        assert f.attrs["plm_version"] == plm.__version__
+        # format 2: text attributes are fixed-length UTF-8 (h5py gives bytes), HDF5 1.8+ structures
+        # with metadata checksums, Fletcher-32 checksums on the signal chunks
+        assert f.attrs["plm_format"].decode() == "plm-hdf5" and f.attrs["plm_format_version"] == 2
+        assert f.attrs["plm_version"].decode() == plm.__version__
+        assert not f.attrs.get_id("plm_format").get_type().is_variable_str()
         g = f["recording"]
         assert g.attrs["sfreq"] == 256.0
-        assert g.attrs["start_time"] == "2026-03-01T22:30:00.250000+01:00"
-        assert g.attrs["timezone"] == "Europe/Berlin"
+        assert g.attrs["start_time"].decode() == "2026-03-01T22:30:00.250000+01:00"
+        assert g.attrs["timezone"].decode() == "Europe/Berlin"
         d = g["data"]
         assert d.shape == (3, 100_000) and d.dtype == np.float64
-        assert d.compression == "gzip" and d.shuffle and d.chunks == (1, 65536)
+        assert d.compression == "gzip" and d.shuffle and d.chunks == (1, 65536) and d.fletcher32
         assert json.loads(d.attrs["units"]) == ["uV", "uV", ""]
+        assert not g["channels/name"].id.get_type().is_variable_str()
         ch = g["channels"]
         assert list(ch["name"].asstr()[()]) == ["Leg L", "Leg R", "ECG"]
         assert list(ch["side"].asstr()[()]) == ["left", "right", ""]
@@ -153,7 +159,7 @@ def test_result_stored_beside_recording(tmp_path):
     with h5py.File(p, "r") as f:
         g = f[f"results/{res.criteria.hash}"]
         assert json.loads(g.attrs["criteria"]) == res.criteria.to_dict()
-        assert g.attrs["plm_version"] == plm.__version__ and g.attrs["criteria_name"] == "wasm2016"
+        assert g.attrs["plm_version"].decode() == plm.__version__ and g.attrs["criteria_name"].decode() == "wasm2016"
         summary = json.loads(g["summary"].asstr()[()])  # strict JSON: NaN written as null
         assert summary["plm_index"] == 12.5 and summary["plms_index"] is None
         assert summary["criteria"]["hash"] == res.criteria.hash

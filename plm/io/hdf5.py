@@ -41,9 +41,16 @@ from .atomic import atomic_path
 __all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "plm-hdf5"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _CHUNK_SAMPLES = 1 << 16
+
+#: HDF5 1.8 file structures or later: the superblock, object headers and chunk
+#: indexes carry checksums that libhdf5 verifies on reading, and the signal
+#: chunks carry Fletcher-32 checksums. A damaged file is then refused with an
+#: error instead of being parsed: older, unchecked structures made libhdf5 hang
+#: or crash on some corrupted files (found by tests/test_fuzz_readers.py).
+LIBVER = ("v108", "latest")
 
 
 def sniff(path: str | os.PathLike, head: bytes) -> bool:
@@ -62,8 +69,27 @@ def _str_data(values) -> np.ndarray:
 
 
 def _write_strings(group, name: str, values) -> None:
+    group.create_dataset(name, data=_fixed_text(_str_data(values)))
+
+
+def _fixed_text(values) -> np.ndarray:
+    """UTF-8 strings as a fixed-length HDF5 string array.
+
+    Fixed-length strings live in the dataset or attribute itself, covered by
+    the object header's checksum; variable-length ones live in the global
+    heap, which has none, and a damaged heap made libhdf5 hang or crash.
+    """
     h5py = _h5py()
-    group.create_dataset(name, data=_str_data(values), dtype=h5py.string_dtype("utf-8"))
+    enc = [str(v).encode("utf-8") for v in np.asarray(values, dtype=object).reshape(-1)]
+    width = max([1] + [len(b) for b in enc])
+    arr = np.array(enc, dtype=f"S{width}").reshape(np.shape(values))
+    return arr.astype(h5py.string_dtype("utf-8", width))
+
+
+def _set_text(attrs, name: str, value: str) -> None:
+    """Store ``value`` as a fixed-length UTF-8 string attribute (see :func:`_fixed_text`)."""
+    arr = _fixed_text(str(value))
+    attrs.create(name, arr, dtype=arr.dtype)
 
 
 def _read_strings(ds) -> np.ndarray:
@@ -72,14 +98,14 @@ def _read_strings(ds) -> np.ndarray:
 
 
 def _write_table(group, table: EventTable) -> None:
-    group.attrs["columns"] = json.dumps(table.columns)
+    _set_text(group.attrs, "columns", json.dumps(table.columns))
     for col in table.columns:
         arr = np.asarray(table[col])
         if arr.dtype.kind in "USO":
             _write_strings(group, col, arr)
         else:
             group.create_dataset(col, data=arr)
-        group[col].attrs["dtype"] = arr.dtype.str
+        _set_text(group[col].attrs, "dtype", arr.dtype.str)
 
 
 def _read_table(group) -> EventTable:
@@ -87,7 +113,7 @@ def _read_table(group) -> EventTable:
     out = {}
     for col in cols:
         ds = group[col]
-        dt = np.dtype(ds.attrs.get("dtype", ds.dtype.str))
+        dt = np.dtype(_attr_str(ds, "dtype") or ds.dtype.str)
         if dt.kind in "USO":
             vals = _read_strings(ds)
             out[col] = vals.astype(dt) if dt.kind == "U" else vals
@@ -140,10 +166,10 @@ def write_recording(path: str | os.PathLike, recording: Recording, compression: 
     h5py = _h5py()
     path = Path(path)
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["plm_format"] = FORMAT_NAME
+        with h5py.File(tmp, "w", libver=LIBVER) as f:
+            _set_text(f.attrs, "plm_format", FORMAT_NAME)
             f.attrs["plm_format_version"] = FORMAT_VERSION
-            f.attrs["plm_version"] = __version__
+            _set_text(f.attrs, "plm_version", __version__)
             g = f.create_group("recording")
             _fill_recording(g, recording, compression)
     return path
@@ -151,11 +177,11 @@ def write_recording(path: str | os.PathLike, recording: Recording, compression: 
 
 def _fill_recording(g, rec: Recording, compression: int) -> None:
     g.attrs["sfreq"] = float(rec.sfreq)
-    g.attrs["start_time"] = rec.start_time.isoformat()
-    g.attrs["timezone"] = rec.timezone or ""
-    g.attrs["device"] = rec.device
-    g.attrs["source"] = rec.source
-    g.attrs["meta"] = json.dumps(rec.meta, default=_json_default)
+    _set_text(g.attrs, "start_time", rec.start_time.isoformat())
+    _set_text(g.attrs, "timezone", rec.timezone or "")
+    _set_text(g.attrs, "device", rec.device or "")
+    _set_text(g.attrs, "source", rec.source or "")
+    _set_text(g.attrs, "meta", json.dumps(rec.meta, default=_json_default))
     for name in ("lights_off", "lights_on"):
         value = getattr(rec, name)
         if value is not None:
@@ -164,9 +190,9 @@ def _fill_recording(g, rec: Recording, compression: int) -> None:
     chunks = (1, int(min(max(data.shape[1], 1), _CHUNK_SAMPLES))) if data.size else None
     ds = g.create_dataset(
         "data", data=data, chunks=chunks, compression="gzip" if chunks else None,
-        compression_opts=compression if chunks else None, shuffle=bool(chunks),
+        compression_opts=compression if chunks else None, shuffle=bool(chunks), fletcher32=bool(chunks),
     )
-    ds.attrs["units"] = json.dumps([c.unit for c in rec.channels])
+    _set_text(ds.attrs, "units", json.dumps([c.unit for c in rec.channels]))
     ch = g.create_group("channels")
     for field in ("name", "unit", "modality", "side", "axis"):
         _write_strings(ch, field, [getattr(c, field) or "" for c in rec.channels])
@@ -313,26 +339,26 @@ def write_result(path: str | os.PathLike, result, night: str | None = None) -> P
             mode = "a"
         else:
             mode = "w"
-        with h5py.File(tmp, mode) as f:
-            f.attrs["plm_format"] = FORMAT_NAME
+        with h5py.File(tmp, mode, **({"libver": LIBVER} if mode == "w" else {})) as f:
+            _set_text(f.attrs, "plm_format", FORMAT_NAME)
             f.attrs["plm_format_version"] = FORMAT_VERSION
-            f.attrs.setdefault("plm_version", __version__)
+            if "plm_version" not in f.attrs:
+                _set_text(f.attrs, "plm_version", __version__)
             if key in f:
                 del f[key]
             g = f.require_group(key)
-            g.attrs["criteria"] = crit.to_json()
-            g.attrs["criteria_name"] = crit.name
-            g.attrs["criteria_hash"] = crit.hash
-            g.attrs["plm_version"] = result.version
-            g.attrs["start_time"] = "" if result.start_time is None else result.start_time.isoformat()
-            g.attrs["source"] = result.source or ""
+            _set_text(g.attrs, "criteria", crit.to_json())
+            _set_text(g.attrs, "criteria_name", crit.name)
+            _set_text(g.attrs, "criteria_hash", crit.hash)
+            _set_text(g.attrs, "plm_version", result.version)
+            _set_text(g.attrs, "start_time", "" if result.start_time is None else result.start_time.isoformat())
+            _set_text(g.attrs, "source", result.source or "")
             _write_table(g.create_group("events"), result.events)
             _write_table(g.create_group("lms"), result.lms)
-            g.create_dataset("summary", data=json.dumps(_strict(result.summary()), allow_nan=False),
-                             dtype=h5py.string_dtype("utf-8"))
+            g.create_dataset("summary", data=_fixed_text(json.dumps(_strict(result.summary()), allow_nan=False)))
             # Exact measures (NaN kept) so a read-back result equals the one written.
-            g.attrs["measures"] = json.dumps(result.measures, default=_json_default)
-            g.attrs["extra"] = json.dumps(result.extra, default=_json_default)
+            _set_text(g.attrs, "measures", json.dumps(result.measures, default=_json_default))
+            _set_text(g.attrs, "extra", json.dumps(result.extra, default=_json_default))
             if result.hypnogram is not None:
                 _write_hypnogram(g.create_group("hypnogram"), result.hypnogram)
     return path
