@@ -52,7 +52,6 @@ def reference_wasm2016(on, du, side, resp_end, short_imi="new_series"):
         # seq: list of (onset, is_clm); returns flags per element
         flags = [False] * len(seq)
         run = []
-        blocked = False
 
         def close():
             if len(run) >= 4:
