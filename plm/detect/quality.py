@@ -172,12 +172,8 @@ def _nan_stats(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.nda
         mean = np.where(valid, a, 0.0).sum(axis=axis) / count
         dev = np.where(valid, a - np.expand_dims(mean, axis), 0.0)
         std = np.sqrt((dev * dev).sum(axis=axis) / count)
-    none = count == 0
-    lo = np.where(valid, a, np.inf).min(axis=axis)
-    hi = np.where(valid, a, -np.inf).max(axis=axis)
-    lo[none] = np.nan
-    hi[none] = np.nan
-    return std, mean, lo, hi
+    # fmin/fmax skip NaN unless every value is NaN, and do not warn
+    return std, mean, np.fmin.reduce(a, axis=axis), np.fmax.reduce(a, axis=axis)
 
 
 def assess_quality(
@@ -264,8 +260,8 @@ def assess_quality(
             for out, v in zip((block_std, block_mean, block_min, block_max), stats):
                 out[:, i0 + nb_full] = v
         del seg, full
-    _, _, lo, _ = _nan_stats(block_min, axis=1)
-    _, _, _, hi = _nan_stats(block_max, axis=1)
+    lo = np.fmin.reduce(block_min, axis=1)   # NaN for a channel without a valid sample, no warning
+    hi = np.fmax.reduce(block_max, axis=1)
     leg = f"{side} leg" if side else "leg signal"
     if nan is not None and nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")

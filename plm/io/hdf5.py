@@ -64,12 +64,8 @@ def _h5py():
     return h5py
 
 
-def _str_data(values) -> np.ndarray:
-    return np.array([str(v) for v in np.asarray(values).reshape(-1)], dtype=object)
-
-
 def _write_strings(group, name: str, values) -> None:
-    group.create_dataset(name, data=_fixed_text(_str_data(values)))
+    group.create_dataset(name, data=_fixed_text(np.ravel(np.asarray(values, dtype=object))))
 
 
 def _fixed_text(values) -> np.ndarray:
