@@ -93,6 +93,10 @@ class Criteria:
     emg_offset_duration : float
         Offset is the start of a period at least this long at or below the
         offset threshold, s (0.5).
+    emg_found_uv : float
+        A stretch of EMG activity is a movement when its spike-free (opened)
+        envelope reaches this far above the resting level, uV; the onset is
+        then taken on the unopened envelope at ``emg_onset_uv``.
     morphology_window : float
         Window length of the morphology rule (Skeba 2016), s; 0 disables it.
     morphology_uv : float
@@ -107,14 +111,27 @@ class Criteria:
         Window of the resting-level (noise floor) estimate, s.
     baseline_percentile : float
         Percentile of the envelope in each window taken as the resting level.
-    accel_band : tuple of float
-        Accelerometer band-pass edges, Hz (removes gravity/posture).
     accel_onset_g, accel_offset_g : float
-        Hysteresis thresholds on the band-passed vector magnitude, g.
+        Absolute floors of the accelerometer onset and offset thresholds on
+        the movement size (deviation from the posture beyond the resting
+        noise), g; 0.022 g is a tilt of about 1.3 degrees.
+    accel_onset_noise, accel_offset_noise : float
+        Accelerometer onset and offset thresholds as multiples of the
+        recording's resting noise level (``accel_noise_percentile`` of the
+        deviation envelope, about the RMS of the noise vector, recomputed
+        over ``baseline_window``); the larger of floor and multiple applies.
+    accel_noise_percentile : float
+        Percentile of the deviation envelope in each ``baseline_window``
+        taken as the accelerometer's resting noise level.
+    accel_posture_window : float
+        Length of the posture medians before and after each moment, s: a
+        tilt held for up to about this long stays one movement, a new
+        posture is taken up within half of it.
     accel_bridge_gap : float
         Drop-outs shorter than this inside a movement are bridged, s.
     accel_smoothing : float
-        Window of the moving RMS of the vector magnitude, s.
+        Window of the moving RMS of the deviation from the posture, s (at
+        least 12 squared noise samples: 4 samples on 3 axes).
     emg_spike_width : float
         EMG envelope bumps narrower than this are removed as spikes (QRS,
         pops) by a grey-scale opening, s; capped at 0.8 x ``lm_min_duration``.
@@ -162,7 +179,7 @@ class Criteria:
         An extreme value is a rail only when it lies more than this many
         median absolute deviations from the channel's median.
     filter_order : int
-        Order of each Butterworth band edge (EMG and accelerometer); applied
+        Order of each Butterworth band edge of the EMG band-pass; applied
         forward and backward, so the attenuation is doubled.
     notch_q : float
         Quality factor of the mains notch (-3 dB width = mains frequency / Q).
@@ -198,6 +215,7 @@ class Criteria:
     emg_onset_uv: float = 8.0
     emg_offset_uv: float = 2.0
     emg_offset_duration: float = 0.5
+    emg_found_uv: float = 5.0
     morphology_window: float = 0.5
     morphology_uv: float = 2.0
     emg_band: tuple[float, float] = (10.0, 100.0)
@@ -206,11 +224,14 @@ class Criteria:
     baseline_window: float = 60.0
     baseline_percentile: float = 10.0
     # --- accelerometer detection
-    accel_band: tuple[float, float] = (0.3, 20.0)
-    accel_onset_g: float = 0.2
-    accel_offset_g: float = 0.1
+    accel_onset_g: float = 0.022
+    accel_offset_g: float = 0.011
+    accel_onset_noise: float = 2.5
+    accel_offset_noise: float = 1.5
+    accel_noise_percentile: float = 30.0
+    accel_posture_window: float = 30.0
     accel_bridge_gap: float = 0.5
-    accel_smoothing: float = 0.1
+    accel_smoothing: float = 0.25
     # --- detection internals that change results (docs/detection.md)
     emg_spike_width: float = 0.4
     emg_pop_min_uv: float = 300.0
@@ -268,9 +289,14 @@ class Criteria:
             raise CriteriaError("min_series_length must be at least 2")
         if self.accel_offset_g > self.accel_onset_g:
             raise CriteriaError("accel_offset_g must not exceed accel_onset_g")
+        if self.accel_offset_noise > self.accel_onset_noise:
+            raise CriteriaError("accel_offset_noise must not exceed accel_onset_noise")
         if self.emg_offset_uv > self.emg_onset_uv:
             raise CriteriaError("emg_offset_uv must not exceed emg_onset_uv")
-        for name in ("emg_feature_rate", "detect_block", "quality_block", "emg_pop_ratio", "filter_order", "notch_q"):
+        if not self.emg_offset_uv <= self.emg_found_uv <= self.emg_onset_uv:
+            raise CriteriaError("emg_found_uv must lie between emg_offset_uv and emg_onset_uv")
+        for name in ("emg_feature_rate", "detect_block", "quality_block", "emg_pop_ratio", "filter_order", "notch_q",
+                     "accel_posture_window"):
             if getattr(self, name) <= 0:
                 raise CriteriaError(f"criteria field {name!r} must be positive, got {getattr(self, name)!r}")
         if not 0 < self.max_filter_edge <= 0.5:
@@ -535,15 +561,10 @@ PRESETS: dict[str, Criteria] = {
     "wasm2016": _WASM2016,
     "wasm2006": _WASM2006,
     "aasm": _AASM,
-    # PAM-RL-style ankle accelerometer: same duration/series rules as
-    # WASM 2016, accelerometer thresholds 200 mg on / 100 mg off, 0.3-20 Hz.
-    "pamrl": _WASM2016.replace(
-        name="pamrl",
-        accel_onset_g=0.2,
-        accel_offset_g=0.1,
-        accel_band=(0.3, 20.0),
-        accel_bridge_gap=0.5,
-    ),
+    # PAM-RL-style ankle accelerometer: the WASM 2016 duration and series
+    # rules on LMs detected from the deviation of the foot from its posture
+    # (thresholds relative to the recording's noise, docs/detection.md).
+    "pamrl": _WASM2016.replace(name="pamrl"),
 }
 # AASM 2007 manual (Iber et al. 2007): the same numbers for every field here
 # (its explicit 8 uV minimum amplitude equals the onset threshold).

@@ -105,6 +105,11 @@ class NightResult:
         notes = list(night.get("notes") or []) + list(self.extra.get("warnings") or [])
         if notes:
             out["notes"] = notes
+        # What the detector used on each leg (resting noise, effective thresholds),
+        # when the LMs were detected from signals.
+        detection = getattr(self.extra.get("input"), "metadata", {}).get("detection")
+        if detection:
+            out["detection"] = detection
         out["criteria"] = self.criteria.describe()
         out["version"] = self.version
         return out

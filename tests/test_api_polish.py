@@ -81,4 +81,8 @@ def test_read_events_option_a_format_does_not_take_is_an_input_error():
     with pytest.raises(InputError, match=r"pamrl_truth.tsv: option\(s\) hypnogram do not apply to events-tsv"):
         plm.read_events(SAMPLES / "pamrl_truth.tsv", hypnogram="staging.txt")
     # None means "not given" (what the CLI passes) and is accepted.
-    assert len(plm.read_events(SAMPLES / "pamrl_truth.tsv", hypnogram=None)) == 143
+    import json
+
+    expected = json.loads((SAMPLES / "pamrl_truth.json").read_text())
+    assert len(plm.read_events(SAMPLES / "pamrl_truth.tsv", hypnogram=None)) == (
+        expected["n_lm_left"] + expected["n_lm_right"])

@@ -64,4 +64,4 @@ def test_describe_has_name_hash_params():
     d = criteria.get("pamrl").describe()
     assert d["name"] == "pamrl"
     assert d["hash"] == criteria.get("pamrl").hash
-    assert d["params"]["accel_onset_g"] == 0.2
+    assert d["params"]["accel_onset_g"] == 0.022

@@ -20,14 +20,16 @@ def _mask(n, *spans):
     return m
 
 
-def test_hysteresis_onset_at_onset_threshold_offset_below_offset_threshold():
+def test_hysteresis_onset_where_the_movement_rose_through_the_offset_threshold():
     n = 400
-    active = _mask(n, (50, 120), (200, 260))   # >= 0.1 g
-    on = _mask(n, (60, 80))                     # >= 0.2 g only inside the first run
+    active = _mask(n, (50, 120), (200, 260))   # >= offset threshold
+    on = _mask(n, (60, 80))                     # >= onset threshold only inside the first run
     s, e = accel_events(on, active, FS, PAMRL)
-    # first run: onset at first >= 0.2 g sample (60), offset where it falls below 0.1 g (120);
-    # second run never reaches 0.2 g: no movement.
-    assert s.tolist() == [60] and e.tolist() == [120]
+    # first run: the movement is found by its onset-threshold samples (60-80) and starts where it
+    # rose through the offset threshold (50, issue 11: a tilting foot crosses the lower level
+    # first); offset where it falls below the offset threshold (120);
+    # second run never reaches the onset threshold: no movement.
+    assert s.tolist() == [50] and e.tolist() == [120]
 
 
 def test_dropouts_shorter_than_bridge_gap_are_bridged():

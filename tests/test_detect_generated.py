@@ -63,7 +63,13 @@ def test_too_short_bursts_are_not_detected_and_long_ones_are_one_lm(kind):
     for t0, d, side in zip(truth.onset[long_], truth.duration[long_], truth.side[long_]):
         hit = (lms.side == side) & (np.abs(lms.onset - t0) < 0.5)
         assert hit.sum() == 1
-        assert lms.duration[hit][0] == pytest.approx(d, abs=0.5)
+        if kind == "emg":
+            assert lms.duration[hit][0] == pytest.approx(d, abs=0.5)
+        else:
+            # the accelerometer LM ends where the foot is back (issue 11): after the muscle
+            # stops, the foot is lowered or relaxes (time constants up to 0.5 s), so the
+            # LM may outlast the EMG burst by that return, never by more than 2.5 s
+            assert d - 0.5 <= lms.duration[hit][0] <= d + 2.5
 
 
 @pytest.mark.parametrize("sfreq", [200.0, 512.0, 1000.0])

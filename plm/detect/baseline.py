@@ -48,6 +48,7 @@ def resting_level(
     window: float = 60.0,
     percentile: float = 10.0,
     block: float = 0.5,
+    invalid: np.ndarray | None = None,
 ) -> np.ndarray:
     """Adaptive resting level of an envelope.
 
@@ -65,6 +66,11 @@ def resting_level(
         Percentile of the block means taken as the resting level.
     block : float
         Block length, s.
+    invalid : array, shape (k, 2), optional
+        Sample intervals ``[start, stop)`` of ``envelope`` that are not
+        signal (filled gaps): the blocks they touch, and one block on either
+        side, take the mean of the nearest valid blocks instead, so that a
+        constant fill does not pull the resting level to zero.
 
     Returns
     -------
@@ -77,6 +83,17 @@ def resting_level(
         return env.copy()
     b = block_samples(sfreq, block)
     means = block_reduce(env, b, "mean")
+    if invalid is not None and len(invalid):
+        iv = np.asarray(invalid, np.int64).reshape(-1, 2)
+        bad = np.zeros(len(means) + 1, np.int32)
+        np.add.at(bad, np.clip(iv[:, 0] // b - 1, 0, len(means)), 1)
+        np.add.at(bad, np.clip(-(-iv[:, 1] // b) + 1, 0, len(means)), -1)
+        bad = np.cumsum(bad[:-1]) > 0
+        if bad.all():
+            pass  # nothing valid to take a level from: keep what there is
+        elif bad.any():
+            good = np.flatnonzero(~bad)
+            means[bad] = np.interp(np.flatnonzero(bad), good, means[good])
     size = max(1, int(round(window / (b / sfreq))))
     level = ndimage.percentile_filter(means, percentile, size=size, mode="nearest")
     nfull = n // b

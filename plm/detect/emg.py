@@ -32,11 +32,11 @@ from scipy import ndimage
 
 from . import filters
 from .baseline import block_samples, resting_level
-from .runs import first_index_in, runs, runs_to_mask
+from .runs import find_runs, first_index_in, runs, runs_to_mask
 from .workspace import Workspace
 
 __all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
-           "open_envelope"]
+           "open_envelope", "unsmeared_duration"]
 
 #: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
 #: level to the resting level of the rectified signal (morphology rule).
@@ -64,6 +64,7 @@ class EmgPlan:
     baseline_percentile: float
     onset_uv: float
     offset_uv: float
+    found_uv: float
     morph_n: int
     morph_uv: float
     block: float
@@ -136,6 +137,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         baseline_percentile=float(criteria.baseline_percentile),
         onset_uv=float(criteria.emg_onset_uv),
         offset_uv=float(criteria.emg_offset_uv),
+        found_uv=float(criteria.emg_found_uv),
         morph_n=morph_n,
         morph_uv=float(criteria.morphology_uv),
         block=float(criteria.detect_block),
@@ -387,21 +389,24 @@ def _reopen(opened: np.ndarray, raw: np.ndarray, starts: np.ndarray, stops: np.n
         opened[keep_lo:keep_hi] = open_envelope(raw[lo:hi], n)[keep_lo - lo:keep_hi - lo]
 
 
-def _envelope(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Filtered EMG, its squares and the opened envelope on the grid (see :func:`emg_envelope`)."""
+def _envelope(x: np.ndarray, plan: EmgPlan,
+              work: Workspace | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Filtered EMG, its squares, and the unopened and opened envelopes on the grid (see :func:`emg_envelope`)."""
     buf = None if work is None else work.get("filtered", (len(x) + 2 * plan.padlen,))
     xf = filters.zero_phase(x, plan.sos, work=buf, padlen=plan.padlen)
     k = plan.decim
     if len(xf) == 0 or plan.smooth_n <= 1:  # degenerate settings: the plain path
         sq = np.square(xf)
-        env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
+        raw = moving_rms(xf, plan.smooth_n)[::k]
+        env = open_envelope(raw, plan.spike_n)
         b0, b1 = _pop_blanks(xf, sq, env, plan)
         if len(b0):
             for a, b in zip(b0.tolist(), b1.tolist()):
                 xf[a:b] = 0.0
             sq = np.square(xf)
-            env = open_envelope(moving_rms(xf, plan.smooth_n)[::k], plan.spike_n)
-        return xf, sq, env
+            raw = moving_rms(xf, plan.smooth_n)[::k]
+            env = open_envelope(raw, plan.spike_n)
+        return xf, sq, raw, env
     grid = _GridSquares(xf, plan.smooth_n, k, work)
     raw = _rms(grid.mean())
     env = open_envelope(raw, plan.spike_n)
@@ -414,7 +419,7 @@ def _envelope(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) -> tu
         for a, b in zip(j0.tolist(), j1.tolist()):
             raw[a:b] = _rms(grid.mean(a, b))
         _reopen(env, raw, j0, j1, plan.spike_n)
-    return xf, grid.squares, env
+    return xf, grid.squares, raw, env
 
 
 def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
@@ -446,11 +451,12 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     envelope : ndarray, shape (ceil(n / plan.decim),)
         Opened moving-RMS envelope at samples ``0, decim, 2 * decim, ...``.
     """
-    xf, _, env = _envelope(x, plan)
+    xf, _, _, env = _envelope(x, plan)
     return xf, env
 
 
-def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) -> dict[str, np.ndarray]:
+def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
+                 gaps: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Decisions of the EMG detector on one stretch of signal (feature grid).
 
     Parameters
@@ -461,21 +467,32 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) ->
     plan : EmgPlan
     work : Workspace, optional
         Scratch arrays kept between the chunks of one leg.
+    gaps : array, shape (k, 2), optional
+        Sample intervals of ``x`` that are filled gaps (left out of the
+        resting level).
 
     Returns
     -------
     dict
-        ``on``, ``quiet``, ``morph`` (bool) and ``excess`` (envelope minus
-        resting level, uV), each of length ``ceil(n / plan.decim)``.
+        Each of length ``ceil(n / plan.decim)``: ``on`` (unopened envelope
+        >= rest + ``onset_uv``), ``lift`` (unopened envelope > rest +
+        ``offset_uv``), ``quiet`` (opened envelope <= rest + ``offset_uv``),
+        ``found`` (opened envelope >= rest + ``found_uv``), ``morph``, all
+        bool; ``excess`` (opened envelope minus resting level) and ``rest``
+        (the resting level), uV.
     """
     if work is None:
         work = Workspace()
-    xf, sq, env = _envelope(x, plan, work)
+    xf, sq, raw, env = _envelope(x, plan, work)
     k = plan.decim
-    rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block)
+    grid_gaps = None if gaps is None else np.column_stack([np.asarray(gaps)[:, 0] // k, -(-np.asarray(gaps)[:, 1] // k)])
+    rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block, grid_gaps)
     excess = env - rest
-    on = excess >= plan.onset_uv
     quiet = excess <= plan.offset_uv
+    found = excess >= plan.found_uv
+    raw -= rest
+    on = raw >= plan.onset_uv
+    lift = raw > plan.offset_uv
     if plan.morph_n > 0:
         n = len(xf)
         # |x| >= T  <=>  x**2 >= T**2 for T >= 0 (T < 0 holds always, as does x**2 >= 0)
@@ -504,7 +521,8 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) ->
         morph = 2 * (hi - lo) >= m
     else:
         morph = np.ones(len(env), dtype=bool)
-    return {"on": on, "quiet": quiet, "morph": morph, "excess": excess}
+    return {"on": on, "lift": lift, "quiet": quiet, "found": found, "morph": morph, "excess": excess, "rest": rest,
+            "raw_excess": raw}
 
 
 def emg_events(
@@ -513,8 +531,20 @@ def emg_events(
     morph: np.ndarray,
     sfreq: float,
     criteria,
+    found: np.ndarray | None = None,
+    lift: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Leg movements from the stitched per-sample EMG decisions.
+
+    The stretches between quiet runs of at least ``emg_offset_duration``
+    (on the opened envelope, so heart beats do not break them) may each hold
+    one LM. It holds one when the opened envelope reaches ``found`` in it:
+    activity that lasted at least the opening's width. The onset is then the
+    first ``on`` sample (unopened envelope at rest + 8 uV) from the start
+    of the unbroken ``lift`` run (unopened envelope above rest + 2 uV) that
+    holds the first ``found`` sample, so a fluctuating burst starts where it
+    first crosses +8 uV, not where it first stays above for the opening's
+    width; the offset is the start of the quiet run that ends the stretch.
 
     Parameters
     ----------
@@ -524,6 +554,9 @@ def emg_events(
     criteria : Criteria
         ``emg_offset_duration``, ``lm_min_duration`` and
         ``morphology_window`` are used.
+    found, lift : array of bool, shape (n,), optional
+        From :func:`emg_features`; both default to ``on`` (the onset is
+        then the stretch's first ``on`` sample).
 
     Returns
     -------
@@ -531,6 +564,8 @@ def emg_events(
         Sample indices (offset exclusive).
     """
     n = len(on)
+    found = on if found is None else found
+    lift = on if lift is None else lift
     offset_n = max(1, int(round(criteria.emg_offset_duration * sfreq)))
     q0, q1 = runs(quiet, min_length=offset_n)
     # Stretches between long quiet runs; each may hold one LM.
@@ -538,9 +573,20 @@ def emg_events(
     seg_stop = np.r_[q0, n]
     keep = seg_stop > seg_start
     seg_start, seg_stop = seg_start[keep], seg_stop[keep]
-    onset = first_index_in(np.flatnonzero(on), seg_start, seg_stop)
-    found = onset >= 0
-    onset, offset = onset[found], seg_stop[found]
+    first = first_index_in(np.flatnonzero(found), seg_start, seg_stop)
+    ok = first >= 0
+    first, seg_stop = first[ok], seg_stop[ok]
+    # back from the first sustained sample through unbroken raw activity above +2 uV
+    l0, l1 = find_runs(lift)
+    k = np.searchsorted(l0, first, side="right") - 1
+    if len(l0):
+        kk = np.maximum(k, 0)
+        start = np.where((k >= 0) & (l1[kk] > first), l0[kk], first)
+    else:
+        start = first
+    onset = first_index_in(np.flatnonzero(on), start, seg_stop)
+    ok = onset >= 0
+    onset, offset = onset[ok], seg_stop[ok]
     min_n = int(round(criteria.lm_min_duration * sfreq))
     long_enough = (offset - onset) >= min_n
     onset, offset = onset[long_enough], offset[long_enough]
@@ -553,3 +599,38 @@ def emg_events(
         ok = centres >= 0
         onset, offset = onset[ok], offset[ok]
     return onset, offset
+
+
+def unsmeared_duration(onset: np.ndarray, offset: np.ndarray, peak: np.ndarray, rest: np.ndarray, sfreq: float,
+                       criteria) -> np.ndarray:
+    """LM durations with the widening by the moving-RMS window taken out, s.
+
+    The centred ``emg_smoothing`` window spreads a burst's edges
+    (:func:`plm.detect.filters.window_widening`): a burst of RMS amplitude
+    A over a resting RMS r has the power ``A**2`` above the resting power
+    ``r**2``; the onset and offset levels ``r + emg_onset_uv`` and
+    ``r + emg_offset_uv`` are ``(r + 8)**2 - r**2`` and ``(r + 2)**2 - r**2``
+    above it. A 0.45 s burst of 60 uV measures 0.55 s; this is what the 0.5 s
+    minimum is applied to.
+
+    Parameters
+    ----------
+    onset, offset : array of int
+        Grid samples.
+    peak : array
+        Largest unopened envelope above rest within each LM, uV.
+    rest : array
+        Resting level at each LM, uV.
+    sfreq : float
+        Grid rate, Hz.
+    criteria : Criteria
+
+    Returns
+    -------
+    ndarray
+    """
+    r = np.asarray(rest, np.float64)
+    r2 = r * r
+    widen = filters.window_widening(criteria.emg_smoothing, (np.asarray(peak, np.float64) + r) ** 2 - r2,
+                                    (r + criteria.emg_onset_uv) ** 2 - r2, (r + criteria.emg_offset_uv) ** 2 - r2)
+    return (np.asarray(offset) - np.asarray(onset)) / sfreq - widen

@@ -19,6 +19,7 @@ __all__ = [
     "zero_phase_padlen",
     "mains_frequency",
     "settle_samples",
+    "window_widening",
 ]
 
 
@@ -302,3 +303,33 @@ def mains_frequency(
         if ratio > best_ratio:
             best, best_ratio = f, ratio
     return best
+
+
+def window_widening(window: float, power: np.ndarray, onset_power: np.ndarray, offset_power: np.ndarray) -> np.ndarray:
+    """How much a centred moving-mean window lengthens an event measured at two thresholds, s.
+
+    A moving mean of a power over ``window`` (w) spreads a step of height
+    ``power`` (P) over w: it crosses a level L of power (above the resting
+    power) ``w/2 - w L / P`` before a rise and as much after a fall. An
+    event measured from the crossing of ``onset_power`` on its rise to the
+    crossing of ``offset_power`` on its fall is therefore
+    ``w (1 - (onset_power + offset_power) / P)`` longer than the event, up to
+    w for strong events and about 0 at threshold.
+
+    Parameters
+    ----------
+    window : float
+        w, s.
+    power, onset_power, offset_power : array
+        Peak power of each event and the two threshold levels, in the same
+        units, all above the resting power.
+
+    Returns
+    -------
+    ndarray
+        Between 0 and w.
+    """
+    power = np.asarray(power, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = (np.asarray(onset_power) + np.asarray(offset_power)) / power
+    return window * np.clip(1.0 - np.nan_to_num(frac, nan=1.0, posinf=1.0), 0.0, 1.0)

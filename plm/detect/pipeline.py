@@ -83,7 +83,7 @@ def detect_leg(
     *,
     chunk_seconds: float | None = None,
     quality: QualityReport | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, QualityReport]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, QualityReport, dict]:
     """Detect the LMs of one leg.
 
     Parameters
@@ -103,8 +103,12 @@ def detect_leg(
     onset, offset : ndarray of int64
         Sample indices, offset exclusive.
     amplitude : ndarray of float
-        Peak envelope above the resting level (uV) or peak magnitude (g).
+        Peak envelope above the resting level (uV) or peak movement size (g).
     quality : QualityReport
+    levels : dict
+        Resting noise level and effective onset/offset thresholds of the leg
+        (medians and 5th-95th percentiles over its analysed time; ``unit``
+        uV or g).
     """
     modality = recording.modality
     if modality not in ("emg", "accel"):
@@ -124,9 +128,9 @@ def detect_leg(
     if modality == "emg":
         mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
         plan = _emg.emg_plan(sfreq, criteria, mains)
-        names = ("on", "quiet", "morph")
+        names = ("on", "lift", "quiet", "found", "morph")
     else:
-        plan = _accel.accel_plan(sfreq, criteria)
+        plan = _accel.accel_plan(sfreq, criteria, len(rows_idx))
         names = ("on", "active")
     k = plan.decim                     # decisions are taken every k-th sample
     block = plan.block_n               # in decision-grid samples
@@ -141,29 +145,50 @@ def detect_leg(
         core = max(int(chunk_seconds * sfreq), 4 * plan.overlap)
         core = max(grid, (core // grid) * grid)
     nf = -(-n // k)
-    masks = {name: np.zeros(nf, dtype=bool) for name in names}
+    # the per-sample decisions of the whole night, one bit each (a byte per grid sample)
+    flags = np.zeros(nf, dtype=np.uint8)
     peaks = np.zeros(-(-nf // block))
+    rests = np.zeros(len(peaks))
+    # EMG: block maxima of the unopened envelope; accelerometer: the movement size itself
+    raw_peaks = np.zeros(len(peaks)) if modality == "emg" else None
+    size = np.zeros(nf, np.float32) if modality == "accel" else None
     work = Workspace()
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
         seg = rows[:, ea:eb]
         if seg.dtype != np.float64 or quality.has_gap(ea, eb):
             seg = quality.fill(np.array(seg, dtype=np.float64), ea)
+        gaps = quality.gaps
+        gaps = np.clip(gaps[(gaps[:, 1] > ea) & (gaps[:, 0] < eb)], ea, eb) - ea if len(gaps) else None
         if modality == "emg":
-            feats = _emg.emg_features(seg[0], plan, work)
+            feats = _emg.emg_features(seg[0], plan, work, gaps)
         else:
-            feats = _accel.accel_features(seg, plan, work)
+            feats = _accel.accel_features(seg, plan, work, gaps)
         fa, fb = a // k, -(-b // k)          # core on the grid (ea, a are multiples of k)
         la, lb = (a - ea) // k, (a - ea) // k + fb - fa
-        for name in names:
-            masks[name][fa:fb] = feats[name][la:lb]
+        bits = flags[fa:fb]
+        for bit, name in enumerate(names):
+            bits |= feats[name][la:lb].view(np.uint8) << bit
         peaks[fa // block: -(-fb // block)] = block_reduce(feats["excess"][la:lb], block, "max")
+        rests[fa // block: -(-fb // block)] = block_reduce(feats["rest"][la:lb], block, "mean")
+        if raw_peaks is not None:
+            raw_peaks[fa // block: -(-fb // block)] = block_reduce(feats["raw_excess"][la:lb], block, "max")
+        if size is not None:
+            size[fa:fb] = feats["excess"][la:lb]
         del seg, feats
 
+    del work
     rate = sfreq / k
+    masks = {name: ((flags >> bit) & 1).view(bool) for bit, name in enumerate(names)}
+    del flags
     if modality == "emg":
-        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], rate, criteria)
+        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], rate, criteria,
+                                        found=masks["found"], lift=masks["lift"])
+        long_enough = _emg.unsmeared_duration(onset, offset, _event_peaks(raw_peaks, onset, offset, block),
+                                              rests[onset // block], rate, criteria) >= criteria.lm_min_duration
+        onset, offset = onset[long_enough], offset[long_enough]
     else:
-        onset, offset = _accel.accel_events(masks["on"], masks["active"], rate, criteria)
+        onset, offset = _accel.accel_events(masks["on"], masks["active"], rate, criteria, size=size, rest=rests,
+                                            block=block, n_axes=len(rows_idx))
     amplitude = _event_peaks(peaks, onset, offset, block)
     onset, offset = onset * k, np.minimum(offset * k, n)
 
@@ -177,7 +202,42 @@ def detect_leg(
         pos = np.searchsorted(bad[:, 0], onset, side="right") - 1
         inside = (pos >= 0) & (onset < bad[np.maximum(pos, 0), 1])
         onset, offset, amplitude = onset[~inside], offset[~inside], amplitude[~inside]
-    return onset, offset, amplitude, quality
+    info = _levels(rests, block * k, merge_intervals(np.vstack([quality.gaps, quality.nonwear, quality.clipped])),
+                   modality, criteria)
+    return onset, offset, amplitude, quality, info
+
+
+def _levels(rests: np.ndarray, block_samples: int, bad: np.ndarray, modality: str, criteria) -> dict:
+    """Resting noise level and effective thresholds of one leg over its analysed time.
+
+    Medians (and 5th-95th percentiles) over the 0.5 s blocks outside gaps,
+    non-wear and clipping. EMG thresholds are the resting level plus
+    ``emg_onset_uv`` / ``emg_offset_uv``; accelerometer thresholds are on the
+    movement size, the larger of floor and multiple of the noise.
+    """
+    keep = np.ones(len(rests), bool)
+    for a, b in bad.astype(np.int64):  # a few excluded stretches
+        keep[a // block_samples: -(-b // block_samples)] = False
+    r = rests[keep] if keep.any() else rests
+    if modality == "emg":
+        onset, offset, unit = r + criteria.emg_onset_uv, r + criteria.emg_offset_uv, "uV"
+    else:
+        onset = np.maximum(criteria.accel_onset_g, criteria.accel_onset_noise * r)
+        offset = np.maximum(criteria.accel_offset_g, criteria.accel_offset_noise * r)
+        unit = "g"
+
+    def stats(x):
+        if len(x) == 0:
+            return None, [None, None]
+        lo, mid, hi = np.percentile(x, [5, 50, 95])
+        return float(mid), [float(lo), float(hi)]
+
+    out = {"unit": unit}
+    for name, x in (("noise", r), ("onset_threshold", onset), ("offset_threshold", offset)):
+        out[name], out[name + "_p5_p95"] = stats(x)
+    if modality == "accel":
+        out["floor_limited"] = float(np.mean(onset <= criteria.accel_onset_g)) if len(r) else None
+    return out
 
 
 class _Rows:
@@ -251,7 +311,9 @@ def detect_recording(
     notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
     per_leg = map_in_threads(lambda side: detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds),
                              sides, threads)
-    for side, (on, off, amp, q) in zip(sides, per_leg):
+    detection: dict = {"modality": recording.modality}
+    for side, (on, off, amp, q, info) in zip(sides, per_leg):
+        detection[side] = info
         onsets.append(on / sfreq)
         durations.append((off - on) / sfreq)
         side_col.append(np.full(len(on), side, dtype="<U5"))
@@ -274,7 +336,7 @@ def detect_recording(
         arousals=recording.arousals,
         excluded=merge_intervals(np.vstack(excluded)),
         source=recording.source,
-        metadata={"warnings": notes} if notes else {},
+        metadata={"detection": detection, **({"warnings": notes} if notes else {})},
     )
 
 

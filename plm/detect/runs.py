@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["find_runs", "bridge_runs", "keep_long_runs", "runs", "runs_to_mask", "first_index_in"]
+__all__ = ["find_runs", "bridge_runs", "keep_long_runs", "runs", "runs_to_mask", "first_index_in", "span_max"]
 
 
 def find_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,3 +114,14 @@ def first_index_in(indices: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.nd
     ok = found & (cand < hi)
     out[ok] = cand[ok]
     return out
+
+
+def span_max(x: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Maximum of ``x[starts[i]:stops[i]]`` for sorted, disjoint, non-empty spans."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=x.dtype)
+    bounds = np.column_stack([starts, stops]).reshape(-1)
+    if bounds[-1] == len(x):  # reduceat needs every index inside the array
+        x = np.r_[x, x[-1:]]
+    return np.maximum.reduceat(x, bounds)[::2]
+
