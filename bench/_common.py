@@ -99,7 +99,7 @@ class Measurement:
         return max(0, self.rss_peak - self.rss_base)
 
 
-def run_isolated(module: str, function: str, *args: Any, timeout: float = 3600) -> Measurement:
+def run_isolated(module: str, function: str, *args: Any, timeout: float = 3600, repo: str | None = None) -> Measurement:
     """Call ``module.function(*args)`` in a fresh interpreter and measure it.
 
     Parameters
@@ -110,6 +110,9 @@ def run_isolated(module: str, function: str, *args: Any, timeout: float = 3600) 
         JSON-serialisable arguments.
     timeout : float
         Seconds before the child is killed.
+    repo : str, optional
+        Checkout whose ``plm`` the child imports (default: this one), e.g. a
+        worktree of ``main`` to measure the current release beside a change.
 
     Returns
     -------
@@ -117,7 +120,9 @@ def run_isolated(module: str, function: str, *args: Any, timeout: float = 3600) 
         With ``error`` set (and NaN wall time) when the task raised.
     """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_DIR), str(BENCH_DIR), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    root = str(Path(repo).resolve()) if repo else str(REPO_DIR)
+    env["PLM_BENCH_REPO"] = root
+    env["PYTHONPATH"] = os.pathsep.join([root, str(BENCH_DIR), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     # One BLAS thread: the numbers should not depend on what else is running.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
@@ -135,11 +140,14 @@ def run_isolated(module: str, function: str, *args: Any, timeout: float = 3600) 
 
 def _child(argv: Sequence[str]) -> int:
     module, function, args = argv[0], argv[1], json.loads(argv[2])
-    sys.path[:0] = [str(REPO_DIR), str(BENCH_DIR)]
+    sys.path[:0] = [os.environ.get("PLM_BENCH_REPO", str(REPO_DIR)), str(BENCH_DIR)]
     fn = getattr(importlib.import_module(module), function)
     warm = getattr(importlib.import_module(module), "WARM_IMPORTS", ())
     for name in warm:  # import what the task will import, so it is in the base
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional peer (psgscoring) that is not installed
+            pass
     _reset_peak()
     base = rss_now()
     t0 = time.perf_counter()
