@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import InputError
 from ._rawfiles import read_file
+from .epoch_counts import refuse_epoch_counts
 
 if TYPE_CHECKING:
     from ..events import LegMovements
@@ -94,6 +95,8 @@ def detect_format(path: str | os.PathLike, kind: str = "any") -> tuple[str, str]
                 raise
             if module.sniff(p, head):
                 return which, name
+    if kind in ("any", "raw"):
+        refuse_epoch_counts(p, head)  # counts, not raw signals: say so rather than "unknown format"
     what = {"any": "recording or event", "raw": "recording", "events": "event"}[kind]
     raise InputError(p, f"not a {what} file format plm knows (see `plm score --help` for formats)")
 

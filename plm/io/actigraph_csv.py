@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..recording import Channel, Recording
-from ._rawfiles import (TextSource, check_sfreq, check_signal, local_start, parse_tz, pick_side,
+from ._rawfiles import (TextSource, check_sfreq, check_signal, epoch_counts_error, local_start, parse_tz, pick_side,
                         read_numeric_table, side_from_filename, text_head)
 from .accel_csv import MAX_ACCEL_HZ
 
@@ -106,6 +106,10 @@ def read_actigraph_csv(
         if len(lines) < N_HEADER_LINES or not lines[N_HEADER_LINES - 1].strip().startswith("---"):
             raise InputError(path, f"ActiLife header must have {N_HEADER_LINES} lines ending in a dashed line")
         header = lines[:N_HEADER_LINES]
+        fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
+        epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00").strip().rstrip(",").strip()
+        if epoch not in ("00:00:00", "0:00:00"):
+            raise epoch_counts_error(path, f"ActiLife epoch export (epoch {epoch})")
 
         m = _RATE_RE.search(header[0])
         if not m:
@@ -114,16 +118,9 @@ def read_actigraph_csv(
         m = _DATEFMT_RE.search(header[0])
         date_fmt = _strptime_format(m.group(1)) if m else "%m/%d/%Y"
 
-        fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
         for key in ("Start Time", "Start Date"):
             if key not in fields:
                 raise InputError(path, f"header is missing the '{key}' line")
-        epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00")
-        if epoch.strip() not in ("00:00:00", "0:00:00"):
-            raise InputError(
-                path, f"epoch period is {epoch.strip()}: this is an epoch (activity counts) export; "
-                "plm needs the raw export (epoch 00:00:00)"
-            )
         try:
             naive = _dt.datetime.strptime(f"{fields['Start Date'].strip()} {fields['Start Time'].strip()}",
                                           f"{date_fmt} %H:%M:%S")
