@@ -21,7 +21,9 @@ import pytest
 
 import plm
 from plm.errors import InputError, MissingDependencyError
+from plm.detect.quality import assess_quality
 from plm.io import detect_format
+from plm.io.hdf5 import write_recording
 
 from hide_imports import hide_modules
 
@@ -58,8 +60,12 @@ def _ssp(f: float) -> int:
 
 
 def write_gt3x(path: Path, counts: np.ndarray, fs: int = 30, scale: float = 256.0, params: bool = True,
-               skip_seconds=(), timezone: str | None = "01:00:00") -> Path:
-    """counts: (n, 3) int x, y, z; one ACTIVITY record per second."""
+               skip_seconds=(), timezone: str | None = "01:00:00", sleep=None) -> Path:
+    """counts: (n, 3) int x, y, z; one ACTIVITY record per second.
+
+    ``sleep=(a, b)``: idle-sleep mode from second ``a`` to ``b``: EVENT records 0x08 at ``a`` and
+    0x09 at ``b``, no ACTIVITY records in between (the EVENT payloads as ActiGraph's pygt3x reads them).
+    """
     ts0 = int((START - dt.datetime(1970, 1, 1)).total_seconds())
     log = b""
     if params:
@@ -67,7 +73,11 @@ def write_gt3x(path: Path, counts: np.ndarray, fs: int = 30, scale: float = 256.
         log += _record(0x15, ts0, b"".join(struct.pack("<HHI", a, i, v) for a, i, v in pairs))
     n_s = counts.shape[0] // fs
     for s in range(n_s):
-        if s in skip_seconds:
+        if sleep and s == sleep[0]:
+            log += _record(0x03, ts0 + s, b"\x08")
+        if sleep and s == sleep[1]:
+            log += _record(0x03, ts0 + s, b"\x09")
+        if s in skip_seconds or (sleep and sleep[0] <= s < sleep[1]):
             continue
         blk = counts[s * fs:(s + 1) * fs]
         log += _record(0x00, ts0 + s, _pack12(blk[:, [1, 0, 2]]))
@@ -111,6 +121,36 @@ def test_gt3x_gap_becomes_nan(tmp_path, counts):
     assert np.isnan(rec.data[:, 300:360]).all()
     np.testing.assert_allclose(rec.data[:, 360:], counts[360:].T / 256.0, atol=1e-6)
     assert rec.meta["regrid"] == {"missing": 60, "dropped": 0}
+
+
+def test_gt3x_idle_sleep_is_held_and_worn_time(tmp_path):
+    # 45 min at 30 Hz with 40 min of idle sleep: the last sample is held (as ActiLife does), marked,
+    # and neither a gap nor non-wear, although 40 min of a constant signal would otherwise be "flat"
+    rng = np.random.default_rng(5)
+    c = np.clip(np.round(rng.normal(0, 0.2, (30 * 2700, 3)) * 256), -2048, 2047).astype(int)
+    p = write_gt3x(tmp_path / "ism_L.gt3x", c, sleep=(120, 2520))
+    with pytest.warns(UserWarning, match="idle-sleep mode: 2400 s in 1 stretch"):
+        rec = plm.read(p)
+    assert rec.n_samples == 30 * 2700 and not np.isnan(rec.data).any()
+    np.testing.assert_array_equal(rec.held_samples("left"), [[120 * 30, 2520 * 30]])
+    np.testing.assert_allclose(rec.data[:, 3600:75600], np.repeat(c[3599][:, None] / 256.0, 72000, axis=1))
+    np.testing.assert_allclose(rec.data[:, 75600:], c[75600:].T / 256.0, atol=1e-6)
+    rows = rec.data[rec.picks("left")]
+    q = assess_quality(rows, rec.sfreq, "accel", held=rec.held_samples("left"))
+    assert len(q.nonwear) == 0 and len(q.gaps) == 0 and len(q.held) == 1
+    unmarked = assess_quality(rows, rec.sfreq, "accel")  # the same samples without the device's flag
+    assert (unmarked.nonwear[:, 1] - unmarked.nonwear[:, 0]).sum() >= 30 * 60 * 30
+    with pytest.warns(UserWarning):
+        s = plm.score(rec).summary()
+    assert s["hours_denominator"] == pytest.approx(2700 / 3600)
+    # the flag survives cropping (nights), the HDF5 container and combining two ankles
+    np.testing.assert_array_equal(rec.crop(600, 2700).held_samples("left"), [[0, (2520 - 600) * 30]])
+    write_recording(tmp_path / "ism.h5", rec)
+    np.testing.assert_array_equal(plm.read(tmp_path / "ism.h5").held_samples("left"), rec.held_samples("left"))
+    right = write_gt3x(tmp_path / "ism_R.gt3x", c)
+    both = plm.read([p, right])
+    np.testing.assert_array_equal(both.held_samples("left"), rec.held_samples("left"))
+    assert len(both.held_samples("right")) == 0
 
 
 def test_gt3x_tz_argument_and_missing_offset(tmp_path, counts):

@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DeviceData", "BodySite", "parse_body_site", "parse_utc_offset", "runs_of"]
+from ..errors import InputError
+
+__all__ = ["DeviceData", "BodySite", "parse_body_site", "parse_utc_offset", "runs_of", "check_span"]
+
+#: Longer than any wear protocol: a file whose samples span more is a corrupt clock, not a recording
+#: (checked before the grid is allocated).
+MAX_SPAN_S = 60 * 86400.0
 
 
 @dataclass
@@ -132,3 +138,10 @@ def parse_utc_offset(text: str | None) -> _dt.timedelta | None:
     if delta > _dt.timedelta(hours=14):
         return None
     return -delta if m.group(1) == "-" else delta
+
+
+def check_span(path, seconds: float) -> None:
+    """Refuse a grid longer than :data:`MAX_SPAN_S` (corrupt timestamps would allocate years of samples)."""
+    if not np.isfinite(seconds) or seconds > MAX_SPAN_S:
+        raise InputError(path, f"the samples' timestamps span {seconds / 86400:.0f} days; the file's clock data "
+                               "are corrupt")

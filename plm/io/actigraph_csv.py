@@ -159,6 +159,12 @@ def read_actigraph_csv(
     check_signal(path, data)
     if checker is not None:
         checker.finish(data.shape[1])
+    n_zero = _zero_runs_to_nan(data, sfreq)
+    if n_zero:
+        msg = (f"{n_zero} rows of exactly 0 g on all axes in runs of 1 s or more (ActiLife writes them where the "
+               "device stored no samples, e.g. while docked) are missing (NaN)")
+        meta_warnings.append(msg)
+        warnings.warn(f"{path}: {msg}", UserWarning, stacklevel=2)
 
     serial = fields.get("Serial Number", "").strip()
     m_model = re.search(r"ActiGraph\s+(\S+)", header[0])
@@ -182,6 +188,22 @@ def read_actigraph_csv(
         source=str(path),
         meta=meta,
     )
+
+
+def _zero_runs_to_nan(data: np.ndarray, sfreq: float) -> int:
+    """Set runs of at least 1 s of 0, 0, 0 rows to NaN in place; return how many rows.
+
+    A real accelerometer at rest reads 1 g; 0 g on every axis for a second
+    is no measurement (ActiLife's fill after a USB connection).
+    """
+    zero = (data == 0).all(axis=0)
+    if not zero.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.r_[0, zero.view(np.int8), 0])).reshape(-1, 2)
+    edges = edges[(edges[:, 1] - edges[:, 0]) >= max(1, int(round(sfreq)))]
+    for a, b in edges:  # one step per run
+        data[:, a:b] = np.nan
+    return int((edges[:, 1] - edges[:, 0]).sum())
 
 
 def _header_fields(path, lines: list[str]) -> dict[str, str]:

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ._device import DeviceData
+from ._device import DeviceData, check_span
 
 __all__ = ["read_cwa", "is_cwa"]
 
@@ -158,6 +158,7 @@ def read_cwa(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
     # grid points at whole multiples of the sample interval on the device clock (10:55:06.000,
     # .010, ...): two decodes of one recording share them, whatever blocks are lost
     t0 = np.ceil(runs[0].t_start * nominal - 1e-9) / nominal
+    check_span(path, runs[-1].t_end - t0)
     n = int(np.ceil((runs[-1].t_end - t0) * nominal - 1e-9))
     out = np.full((3, n), np.nan, dtype=dtype)
     scale_code = _u16(blocks[vi], 18) >> 13

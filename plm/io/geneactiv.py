@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ._device import DeviceData, parse_utc_offset
+from ._device import DeviceData, check_span, parse_utc_offset
 
 __all__ = ["read_geneactiv", "is_geneactiv", "is_genea"]
 
@@ -93,10 +93,12 @@ def read_geneactiv(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
     fs = _rate(header.get("Configuration Info.Measurement Frequency"))
     if fs is None:
         raise InputError(path, "header has no Measurement Frequency")
+    fs = _page_rate(t_ns, fs)
     step = np.diff(t_ns)
     if (step <= 0).any():
         i = int(np.flatnonzero(step <= 0)[0]) + 1
         raise InputError(path, f"page {i // _PAGE}: page time goes back; page times must increase")
+    check_span(path, (t_ns[-1] - t_ns[0]) / 1e9)
     idx = np.rint((t_ns - t_ns[0]) * (fs / 1e9)).astype(np.int64)
     n = int(idx[-1]) + 1
     data = np.full((3, n), np.nan, dtype=dtype)
@@ -119,6 +121,19 @@ def read_geneactiv(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
 def _int(text) -> int | None:
     m = re.search(r"\d+", str(text or ""))
     return int(m.group(0)) if m else None
+
+
+def _page_rate(t_ns: np.ndarray, label: float) -> float:
+    """The rate the page times imply when the header's is a rounded label (85.7 Hz is 600/7 Hz).
+
+    Pages hold 300 samples; when the median page step gives a rate within
+    0.1 % of the label (the label's rounding), that rate is the device's.
+    """
+    if t_ns.size < 2 * _PAGE:
+        return label
+    step = float(np.median(np.diff(t_ns[::_PAGE]))) / 1e9
+    rate = _PAGE / step if step > 0 else label
+    return rate if abs(rate - label) <= 1e-3 * label else label
 
 
 def _rate(text) -> float | None:

@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ._device import DeviceData, parse_utc_offset, runs_of
+from ._device import DeviceData, check_span, parse_utc_offset, runs_of
 
 __all__ = ["read_gt3x", "is_gt3x"]
 
@@ -106,7 +106,7 @@ def read_gt3x(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
             else:
                 raise InputError(path, "the .gt3x archive holds neither log.bin nor activity.bin; "
                                        "it has no acceleration data")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise InputError(path, f"cannot decode the file (damaged zip archive: {' '.join(str(exc).split())[:160]})") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError(path, "calibration.json in the archive is not valid JSON") from None
@@ -121,6 +121,7 @@ def read_gt3x(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
             raise InputError(path, "info.txt has no Sample Rate")
         counts = _unpack12(np.frombuffer(log, np.uint8)[None, :], len(log) * 2 // 9)[0][:, [1, 0, 2]]
         fs = float(rate)
+        check_span(path, counts.shape[0] / fs)
         scale = _scale(info, None, old=True)
         data = np.empty((3, counts.shape[0]), dtype=dtype)
         np.divide(counts.T, scale, out=data, casting="unsafe")
@@ -252,8 +253,14 @@ def _decode_log(path, log: bytes, info, rate, start_ticks, calibration, dtype, n
     t_first = int(ts[act].min())
     t0 = min(t0, t_first)
     t_end = int(ts[act].max()) + 1
+    check_span(path, t_end - t0)
     if last_s and last_s > _TICKS_1970:
-        t_end = max(t_end, (last_s - _TICKS_1970) // 10_000_000)
+        last = (last_s - _TICKS_1970) // 10_000_000
+        if last - t_end > 86400:
+            notes.append("info.txt Last Sample Time is more than a day after the last record; the recording "
+                         "ends at the last record")
+        else:
+            t_end = max(t_end, last)
     n_sec = t_end - t0
     n = n_sec * rate_i
     data = np.full((3, n), np.nan, dtype=dtype)
