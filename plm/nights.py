@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from .errors import InputError
-from .events import Hypnogram
-from .recording import Recording
+from .model.events import Hypnogram
+from .model.recording import Recording
 
 __all__ = ["split_nights", "read_lights_table", "rest_periods", "NIGHT_METHODS"]
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
-    from ..events import LegMovements
-    from ..recording import Recording
+    from ..model.events import LegMovements
+    from ..model.recording import Recording
 
 __all__ = ["detect"]
 

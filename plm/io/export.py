@@ -1,4 +1,4 @@
-"""Export a :class:`~plm.result.NightResult` to the files labs use.
+"""Export a :class:`~plm.model.result.NightResult` to the files labs use.
 
 One entry point, :func:`save_result`, picks the writer by file extension (or
 ``format=``); :func:`write_night_outputs` writes the per-night file set of
@@ -7,7 +7,7 @@ and PLMs as :class:`mne.Annotations`. The JSON summary, the one-row CSV of
 nightly measures and the EDF+ file with signals are written here; the other
 formats have their writer in their format's module (events TSV, NSRR XML,
 annotations-only EDF+, HDF5). Every file is written atomically
-(:mod:`plm.io.atomic`). Labels and layouts: ``docs/formats_export.md``.
+(:mod:`plm.atomic`). Labels and layouts: ``docs/formats_export.md``.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import InputError
-from .atomic import atomic_write
+from ..atomic import atomic_write
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -266,11 +266,11 @@ def measures_row(result) -> dict[str, Any]:
     """The night's scalar measures as one flat row with a stable column order.
 
     Order: ``source, night, start_time``, the contract keys of
-    :data:`plm.result.SUMMARY_KEYS` (except ``criteria`` and ``version``),
+    :data:`plm.model.result.SUMMARY_KEYS` (except ``criteria`` and ``version``),
     every other scalar measure by name, then ``criteria_name,
     criteria_hash, version``. Non-scalar measures (histograms) are left out.
     """
-    from ..result import SUMMARY_KEYS
+    from ..model.result import SUMMARY_KEYS
 
     summary = result.summary()
     info = result.night_info()

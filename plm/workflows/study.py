@@ -20,9 +20,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._version import __version__
-from .criteria import Criteria
-from .errors import InputError
+from .._version import __version__
+from ..criteria import Criteria
+from ..errors import InputError
 
 __all__ = [
     "study",
@@ -284,7 +284,7 @@ def _summary_from_json(path: str) -> dict[str, Any] | None:
 
 
 def _night_summaries(rows: Sequence[ManifestRow], criteria, jobs: int, progress: bool, manifest) -> list[dict]:
-    from . import criteria as _criteria
+    from .. import criteria as _criteria
     from .batch import score_groups
 
     crit = _criteria.get(criteria)
@@ -377,7 +377,7 @@ class StudyResult:
         try:
             import pandas as pd
         except ImportError:
-            from .errors import MissingDependencyError
+            from ..errors import MissingDependencyError
 
             raise MissingDependencyError("StudyResult.to_dataframe", "pandas", "pandas") from None
         return pd.DataFrame(self.subjects, columns=self.subject_columns)

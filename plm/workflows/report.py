@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .errors import InputError, MissingDependencyError
+from ..errors import InputError, MissingDependencyError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .result import NightResult
+    from ..model.result import NightResult
 
 __all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "night_report", "study_figure",
            "study_report", "report_paths", "load_study"]
@@ -311,7 +311,7 @@ def _png_bytes(fig) -> bytes:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    from .io.atomic import atomic_write
+    from ..atomic import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "wb") as fh:
@@ -469,7 +469,7 @@ def _cellfmt(v) -> str:
 
 
 def load_study(folder: str | os.PathLike):
-    """A :class:`~plm.study.StudyResult` from the ``subjects.csv`` and ``summary.json`` of ``plm study``."""
+    """A :class:`~plm.workflows.study.StudyResult` from the ``subjects.csv`` and ``summary.json`` of ``plm study``."""
     import csv
     import json
 
@@ -506,7 +506,7 @@ def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
         The HTML pages written.
     """
     from .batch import collect_inputs, group_files
-    from .scoring_inputs import score_paths
+    from .night_scoring import score_paths
 
     out = Path(out_dir)
     written: list[Path] = []

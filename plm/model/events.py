@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "EventTable",
@@ -90,7 +90,7 @@ class EventTable(Mapping[str, np.ndarray]):
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on environment
-            from .errors import MissingDependencyError
+            from ..errors import MissingDependencyError
 
             raise MissingDependencyError("EventTable.to_dataframe", "pandas", "pandas") from None
         return pd.DataFrame(dict(self._cols))

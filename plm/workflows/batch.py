@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ._version import __version__
-from .criteria import Criteria
-from .errors import InputError, MissingDependencyError, PlmError
+from .._version import __version__
+from ..criteria import Criteria
+from ..errors import InputError, MissingDependencyError, PlmError
 
 __all__ = [
     "run_batch",
@@ -368,14 +368,14 @@ def night_date(summary: dict[str, Any]) -> str:
 
 
 def _json_safe(obj: Any) -> Any:
-    from .io.export import json_safe
+    from ..io.export import json_safe
 
     return json_safe(obj)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` so that ``path`` appears only when complete (plm.io.atomic)."""
-    from .io.atomic import atomic_write
+    """Write ``text`` so that ``path`` appears only when complete (plm.atomic)."""
+    from ..atomic import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
@@ -389,7 +389,7 @@ def _file_stamp(path: str) -> dict[str, Any]:
 
 def _write_outputs(results: list, folder: Path, export: Sequence[str]) -> None:
     """Per-night outputs (events TSV, summary JSON, extra formats) of a group's nights."""
-    from .io.export import write_night_outputs
+    from ..io.export import write_night_outputs
 
     for res in results:
         write_night_outputs(res, folder, extra_formats=list(export))
@@ -409,7 +409,7 @@ def _score_group(task: dict[str, Any]) -> dict[str, Any]:
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
-        from .scoring_inputs import score_paths
+        from .night_scoring import score_paths
 
         stamps = [_file_stamp(p) for p in task["paths"]]
         results = score_paths(task["paths"], task["criteria"], format=task.get("format", "auto"),
@@ -515,8 +515,8 @@ def score_groups(
 
 
 #: Modules the forkserver imports before forking workers (missing ones are skipped).
-_PRELOAD = ("plm.batch", "plm.scoring_inputs", "plm.api", "plm.io", "plm.io.edf", "plm.io.accel_csv",
-            "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.score.night")
+_PRELOAD = ("plm.workflows.batch", "plm.workflows.night_scoring", "plm.workflows.api", "plm.io", "plm.io.edf", "plm.io.accel_csv",
+            "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.scoring.night")
 
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -546,7 +546,7 @@ def _run_processes(tasks, jobs, finish) -> None:
     except BrokenProcessPool:
         pool.shutdown(wait=False, cancel_futures=True)
         raise PlmError(
-            "worker processes could not start; a Python script that calls plm.batch.run_batch must do so "
+            "worker processes could not start; a Python script that calls plm.workflows.batch.run_batch must do so "
             "under `if __name__ == \"__main__\":` (multiprocessing re-imports the main script in each "
             "worker), or use jobs=1"
         ) from None
@@ -640,7 +640,7 @@ def night_rows(group_id: str, files: Sequence[str], summaries: Sequence[dict[str
 
 
 def _measure_columns(rows: Iterable[dict[str, Any]]) -> list[str]:
-    from .result import SUMMARY_KEYS
+    from ..model.result import SUMMARY_KEYS
 
     present: set[str] = set()
     for r in rows:
@@ -765,7 +765,7 @@ def run_batch(
     -------
     BatchReport
     """
-    from . import criteria as _criteria
+    from .. import criteria as _criteria
 
     t0 = time.perf_counter()
     crit = _criteria.get(criteria)
@@ -787,7 +787,7 @@ def run_batch(
             raise InputError(manifest, f"recording id {g.id!r} is listed twice")
         seen.add(g.id)
     groups.sort(key=lambda g: g.id)
-    from .threads import available_cpus
+    from ..threads import available_cpus
 
     n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
 
