@@ -14,10 +14,8 @@ from ._version import __version__
 from .workflows.api import score
 from .criteria import Criteria
 from .errors import CriteriaError, InputError, PlmError
-from .model.events import EventTable, Hypnogram, LegMovements, ScoredEvents
+from .model import Channel, EventTable, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 from .io import read, read_events
-from .model.recording import Channel, Recording
-from .model.result import NightResult
 from .workflows.study import study
 
 __all__ = [

@@ -61,7 +61,7 @@ if __package__ in (None, ""):
     # Run as a script: make the checkout's plm importable.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from plm.model.recording import Channel, Recording  # noqa: E402
+from plm.model import Channel, Recording  # noqa: E402
 
 __all__ = [
     "GroundTruth",

@@ -8,7 +8,7 @@ import pytest
 
 import plm
 from generated_nights import SAMPLES, generator, night
-from plm.model.events import LegMovements
+from plm.model import LegMovements
 from plm.scoring import score_events
 
 

@@ -14,8 +14,7 @@ pytest.importorskip("matplotlib")
 from cohort import night_onsets, write_cohort  # noqa: E402
 from plm import criteria  # noqa: E402
 from plm.errors import MissingDependencyError  # noqa: E402
-from plm.model.events import EventTable, Hypnogram  # noqa: E402
-from plm.model.result import NightResult  # noqa: E402
+from plm.model import EventTable, Hypnogram, NightResult  # noqa: E402
 
 
 def hand_night(staging=True) -> NightResult:
@@ -51,7 +50,7 @@ def _bars(ax, color_hex):
 
 def test_night_figure_draws_every_lm_and_series():
     import matplotlib.pyplot as plt
-    from plm.workflows.report import night_figure
+    from plm.plots import night_figure
 
     fig = night_figure(hand_night())
     raster, hyp, imi_ax, table_ax = fig.axes
@@ -94,7 +93,8 @@ def test_study_report_paired_plot(tmp_path):
     import matplotlib.pyplot as plt
 
     import plm
-    from plm.workflows.report import load_study, study_figure, study_report
+    from plm.plots import study_figure
+    from plm.workflows.report import load_study, study_report
 
     manifest, counts = write_cohort(tmp_path / "c", kind="json", n_subjects=9, nights=2,
                                     criteria=criteria.get("wasm2016"))
@@ -123,7 +123,7 @@ def test_report_cli_on_study_folder(tmp_path, capsys):
 
 
 def test_missing_matplotlib_is_a_clear_error(monkeypatch):
-    from plm.workflows.report import night_figure
+    from plm.plots import night_figure
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingDependencyError, match=r"plm\[report\]"):

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from plm.model.result import SUMMARY_KEYS
+from plm.model import SUMMARY_KEYS
 from plm.scoring.measures import (
     IMI_HISTOGRAM_EDGES,
     LN_IMI_HISTOGRAM_EDGES,

@@ -105,7 +105,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def json_line(obj) -> str:
     """One line of strict JSON (NaN and infinities become null)."""
-    from ..io.export import json_safe
+    from .._util import json_safe
 
     return json.dumps(json_safe(obj), separators=(", ", ": "), allow_nan=False)
 
@@ -213,14 +213,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from ..errors import PlmError
+    from ..errors import PlmError, one_line
 
     import warnings
 
     def _one_line_warning(message, category, filename, lineno, file=None, line=None):
         # Documented warnings (excluded time, assumed units, ...) are for the
         # user, not a pointer into plm's source: one line each.
-        print(f"plm: warning: {_one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
+        print(f"plm: warning: {one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
               file=sys.stderr)
 
     try:
@@ -238,20 +238,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PlmError, OSError) as exc:
         if debug:
             traceback.print_exc()
-        print(f"plm: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"plm: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if debug:
             traceback.print_exc()
-        print(f"plm: internal error ({type(exc).__name__}: {_one_line(exc)}); rerun with --debug and report it",
+        print(f"plm: internal error ({type(exc).__name__}: {one_line(exc)}); rerun with --debug and report it",
               file=sys.stderr)
         return EXIT_ERROR
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or exc}"
-    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

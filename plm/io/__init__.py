@@ -16,8 +16,7 @@ from ..errors import InputError
 from ._rawfiles import read_file
 
 if TYPE_CHECKING:
-    from ..model.events import LegMovements
-    from ..model.recording import Recording
+    from ..model import LegMovements, Recording
 
 __all__ = ["read", "read_events", "detect_format", "RAW_FORMATS", "EVENT_FORMATS"]
 

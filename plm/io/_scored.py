@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import InputError
-from ..model.events import Hypnogram, LegMovements, ScoredEvents
+from ..model import Hypnogram, LegMovements, ScoredEvents
 from ._rawfiles import read_file
 
 #: Canonical respiratory labels (``ScoredEvents.label``) used by every reader.

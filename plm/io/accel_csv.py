@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..model.recording import Channel, Recording
+from ..model import Channel, Recording
 from ..atomic import atomic_write
 from ._rawfiles import (
     check_sfreq,

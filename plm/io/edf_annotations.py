@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..model.events import LegMovements
+from ..model import LegMovements
 from ._rawfiles import read_file
 from ._scored import (
     Rows,

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..atomic import atomic_write
-from ..model.events import LegMovements
+from ..model import LegMovements
 from ._scored import (
     RESPIRATORY_LABELS,
     Rows,

@@ -34,8 +34,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError, PlmError
-from ..model.events import EventTable, Hypnogram, ScoredEvents
-from ..model.recording import Channel, Recording
+from ..model import Channel, EventTable, Hypnogram, Recording, ScoredEvents
 from ..atomic import atomic_path
 
 __all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -370,7 +369,7 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
         :class:`~plm.model.result.NightResult`, in file order.
     """
     from ..criteria import Criteria
-    from ..model.result import NightResult
+    from ..model import NightResult
 
     path = Path(path)
     out: dict[str, Any] = {}

@@ -38,7 +38,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import InputError
 from ..atomic import atomic_write
-from ..model.events import Hypnogram, LegMovements
+from ..model import Hypnogram, LegMovements
 from ._rawfiles import read_file
 from ._scored import (
     NUMERIC_STAGES,

@@ -161,7 +161,7 @@ class NightResult:
 
         return result_to_annotations(self)
 
-    # YASA-style plots of one night; the drawing lives in plm.workflows.report (one
+    # YASA-style plots of one night; the drawing lives in plm.plots (one
     # implementation for these and for the PNG/HTML reports).
     def plot_raster(self, ax: Axes | None = None) -> Axes:
         """Leg-movement raster: one row per hour, left leg above right, PLMs in red.
@@ -176,7 +176,7 @@ class NightResult:
         matplotlib.axes.Axes
             One bar per row of :attr:`events`; periodic series shaded.
         """
-        from ..workflows.report import plot_raster
+        from ..plots import plot_raster
 
         return plot_raster(self, ax=ax)
 
@@ -192,7 +192,7 @@ class NightResult:
         -------
         matplotlib.axes.Axes
         """
-        from ..workflows.report import plot_imi_histogram
+        from ..plots import plot_imi_histogram
 
         return plot_imi_histogram(self, ax=ax)
 
@@ -213,7 +213,7 @@ class NightResult:
         InputError
             When the night has no staging (``hypnogram`` is None).
         """
-        from ..workflows.report import plot_hypnogram
+        from ..plots import plot_hypnogram
 
         return plot_hypnogram(self, ax=ax)
 

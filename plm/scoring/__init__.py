@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
-    from ..model.events import LegMovements
-    from ..model.result import NightResult
+    from ..model import LegMovements, NightResult
 
 __all__ = ["score_events"]
 

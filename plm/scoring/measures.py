@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model.events import SLEEP_STAGES
+from ..model import SLEEP_STAGES
 from .intervals import TIME_EPS
 
 __all__ = [

@@ -23,8 +23,7 @@ import warnings
 import numpy as np
 
 from ..criteria import Criteria
-from ..model.events import SLEEP_STAGES, EventTable, LegMovements
-from ..model.result import NightResult
+from ..model import SLEEP_STAGES, EventTable, LegMovements, NightResult
 from .associations import arousal_associated, respiratory_related
 from .bilateral import merge_bilateral
 from .candidates import is_candidate

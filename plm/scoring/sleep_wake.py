@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.events import SLEEP_STAGES, Hypnogram
+from ..model import SLEEP_STAGES, Hypnogram
 from .intervals import TIME_EPS, overlap_length, total_length, union
 
 __all__ = ["stage_of", "Window", "analysis_window", "stage_seconds", "excluded_seconds"]

@@ -7,9 +7,7 @@ from typing import Any
 from .. import criteria as _criteria
 from ..criteria import Criteria
 from ..errors import InputError
-from ..model.events import Hypnogram, LegMovements, ScoredEvents
-from ..model.recording import Recording
-from ..model.result import NightResult
+from ..model import Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 
 __all__ = ["score"]
 

@@ -20,6 +20,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .._util import csv_text, json_safe, read_csv_rows, write_file
 from .._version import __version__
 from ..criteria import Criteria
 from ..errors import InputError
@@ -247,10 +248,8 @@ def read_study_manifest(path: str | os.PathLike) -> list[ManifestRow]:
     list of ManifestRow
         One per row, in file order, with absolute file paths.
     """
-    from .batch import _read_csv_rows
-
     mpath = Path(path)
-    rows = _read_csv_rows(mpath, required=("subject", "visit", "night", "path"))
+    rows = read_csv_rows(mpath, required=("subject", "visit", "night", "path"))
     base = mpath.resolve().parent
     out = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -360,16 +359,14 @@ class StudyResult:
         tuple of Path
             ``subjects.csv`` and ``summary.json``.
         """
-        from .batch import _atomic_write_text, _csv_text, _json_safe
-
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         subjects = out / "subjects.csv"
         summary = out / "summary.json"
-        _atomic_write_text(subjects, _csv_text(self.subject_columns, self.subjects))
-        _atomic_write_text(out / "nights.csv", _csv_text(["subject", "visit", "night", "path", self.index],
+        write_file(subjects, csv_text(self.subject_columns, self.subjects))
+        write_file(out / "nights.csv", csv_text(["subject", "visit", "night", "path", self.index],
                                                          self.nights))
-        _atomic_write_text(summary, json.dumps(_json_safe(self.summary), indent=2, allow_nan=False) + "\n")
+        write_file(summary, json.dumps(json_safe(self.summary), indent=2, allow_nan=False) + "\n")
         return subjects, summary
 
     def to_dataframe(self):
