@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plm
-from plm.events import Hypnogram, LegMovements, ScoredEvents
+from plm.model import Hypnogram, LegMovements, ScoredEvents
 
 # Times on a 0.01 s grid: boundary cases (IMI exactly 10 s, gaps exactly
 # 0.5 s) occur often, and a shift by a multiple of 0.01 s must not move them

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import plm
-from plm.events import LegMovements, ScoredEvents
+from plm.model import LegMovements, ScoredEvents
 
 
 def reference_wasm2016(on, du, side, resp_end, short_imi="new_series"):

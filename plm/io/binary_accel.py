@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..recording import Channel, Recording
+from ..model import Channel, Recording
 from ._rawfiles import check_sfreq, local_start, pick_side
 from .accel_csv import MAX_ACCEL_HZ
 

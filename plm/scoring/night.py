@@ -1,4 +1,4 @@
-"""Score one night: monolateral LMs in, :class:`~plm.result.NightResult` out.
+"""Score one night: monolateral LMs in, :class:`~plm.model.result.NightResult` out.
 
 Steps (each in its own module):
 
@@ -24,8 +24,7 @@ import warnings
 import numpy as np
 
 from ..criteria import Criteria
-from ..events import SLEEP_STAGES, EventTable, LegMovements
-from ..result import NightResult
+from ..model import SLEEP_STAGES, EventTable, LegMovements, NightResult
 from .associations import arousal_associated, respiratory_related
 from .bilateral import merge_bilateral
 from .candidates import is_candidate
