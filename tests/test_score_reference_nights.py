@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import plm
-from plm.events import LegMovements
+from plm.model import LegMovements
 
 
 def _shared() -> Path | None:

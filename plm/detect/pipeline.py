@@ -20,7 +20,7 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import InputError
-from ..events import LegMovements
+from ..model import LegMovements
 from ..threads import map_in_threads
 from . import accel as _accel
 from . import emg as _emg

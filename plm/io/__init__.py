@@ -1,7 +1,7 @@
 """Readers and writers, one module per file format.
 
-Raw-signal readers return a :class:`~plm.recording.Recording`; scored-event
-readers return :class:`~plm.events.LegMovements`. Each format module has a
+Raw-signal readers return a :class:`~plm.model.recording.Recording`; scored-event
+readers return :class:`~plm.model.events.LegMovements`. Each format module has a
 ``sniff(path, head) -> bool`` used by automatic format detection, where
 ``head`` is the first 64 KiB of the file.
 """
@@ -17,8 +17,7 @@ from ._rawfiles import read_file
 from .epoch_counts import refuse_epoch_counts
 
 if TYPE_CHECKING:
-    from ..events import LegMovements
-    from ..recording import Recording
+    from ..model import LegMovements, Recording
 
 __all__ = ["read", "read_events", "detect_format", "RAW_FORMATS", "EVENT_FORMATS"]
 

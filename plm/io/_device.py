@@ -5,7 +5,7 @@ Each decoder (:mod:`plm.io.gt3x`, :mod:`plm.io.axivity`,
 acceleration in g on a regular grid at the device's rate, the device clock
 time of the first sample, the body location the file states, and notes on
 what had to be filled or dropped. Leg, time zone and the
-:class:`~plm.recording.Recording` itself are decided in one place, the
+:class:`~plm.model.Recording` itself are decided in one place, the
 reader.
 """
 from __future__ import annotations

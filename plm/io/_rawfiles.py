@@ -5,7 +5,7 @@ Gzip-transparent reading, a partial decompression of a file head for
 start-time and sampling-rate checks, the leg of a one-ankle device (``side=``
 or the file name) and its local clock placed in a time zone (``tz=``).
 Output files go through
-:mod:`plm.io.atomic`.
+:mod:`plm.atomic`.
 """
 from __future__ import annotations
 

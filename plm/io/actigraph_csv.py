@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..recording import Channel, Recording
+from ..model import Channel, Recording
 from ._rawfiles import (TextSource, check_sfreq, check_signal, epoch_counts_error, local_start, parse_tz, pick_side,
                         read_numeric_table, side_from_filename, text_head)
 from .accel_csv import MAX_ACCEL_HZ

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..recording import HELD_META_KEY, Channel, Recording
+from ..model import Channel, Recording
+from ..model.recording import HELD_META_KEY
 from ._device import DeviceData, parse_body_site
 from ._rawfiles import check_sfreq, local_start, pick_side, side_from_filename
 from .accel_csv import MAX_ACCEL_HZ

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 from .events import Hypnogram, ScoredEvents
 
 __all__ = ["Channel", "Recording", "MODALITIES", "HELD_META_KEY"]
