@@ -36,7 +36,7 @@ def _actilife(path):
 
 def _grid_seconds(rec):
     """Device-clock seconds since 1970 of each grid sample (the clock the vendor CSVs use)."""
-    t0 = (rec.start_time.replace(tzinfo=None) + rec.start_time.utcoffset() * 0 - dt.datetime(1970, 1, 1))
+    t0 = rec.start_time.replace(tzinfo=None) - dt.datetime(1970, 1, 1)   # local clock, as written in the files
     return t0.total_seconds() + np.arange(rec.n_samples) / rec.sfreq
 
 
