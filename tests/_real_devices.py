@@ -3,24 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from _reference_nights import shared_data, shared_file
 
 
 def real_devices() -> Path | None:
     """The real-device folder, or None when this checkout has no shared data."""
-    for base in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
-        folder = base / "data" / "real_devices"
-        if folder.is_dir():
-            return folder
-    return None
+    return shared_data("real_devices")
 
 
 def real_file(*parts: str) -> Path:
     """Path of one real device file; skips the calling test when it is absent."""
-    folder = real_devices()
-    if folder is None or not folder.joinpath(*parts).is_file():
-        pytest.skip("shared real device files not available")
-    return folder.joinpath(*parts)
+    return shared_file("real_devices", *parts)
 
 
 def all_real_files() -> list[str]:
