@@ -31,6 +31,7 @@ import datetime as _dt
 import os
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def _packed_time(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return days * 86400 + hour * 3600 + minute * 60 + second, ok
 
 
-def read_cwa(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
+def read_cwa(path: str | os.PathLike, dtype: Any = np.float64) -> DeviceData:
     """Decode an Axivity ``.cwa`` file.
 
     Parameters
@@ -206,7 +207,8 @@ class _Run:
     def __init__(self, k0, k1, first_sample, anchors, times, nominal):
         self.k0, self.k1 = int(k0), int(k1)
         self._first = first_sample              # cumulative sample index of each block of the run
-        keep = np.r_[True, np.diff(anchors) > 0]  # two blocks may point at the same second's sample
+        # two blocks may point at the same second's sample: one anchor per index and per time
+        keep = np.r_[True, (np.diff(anchors) > 0) & (np.diff(times) > 0)]
         self.a = anchors[keep].astype(np.float64)
         self.t = times[keep]
         if self.a.size >= 2:

@@ -23,6 +23,7 @@ import datetime as _dt
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def is_genea(head: bytes) -> bool:
     return head.startswith(b"GENEA/")
 
 
-def read_geneactiv(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
+def read_geneactiv(path: str | os.PathLike, dtype: Any = np.float64) -> DeviceData:
     """Decode a GENEActiv ``.bin`` file.
 
     Parameters

@@ -47,6 +47,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def is_gt3x(head: bytes, suffix: str) -> bool:
     return suffix in (".gt3x", ".agdc") or b"log.bin" in head or b"info.txt" in head or b"activity.bin" in head
 
 
-def read_gt3x(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
+def read_gt3x(path: str | os.PathLike, dtype: Any = np.float64) -> DeviceData:
     """Decode an ActiGraph ``.gt3x`` or ``.agdc`` file.
 
     Parameters
@@ -110,6 +111,8 @@ def read_gt3x(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
         raise InputError(path, f"cannot decode the file (damaged zip archive: {' '.join(str(exc).split())[:160]})") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InputError(path, "calibration.json in the archive is not valid JSON") from None
+    if calibration is not None and not isinstance(calibration, dict):
+        raise InputError(path, "calibration.json in the archive is not a JSON object")
 
     rate = _number(info.get("Sample Rate"))
     start_ticks = _integer(info.get("Start Date"))
@@ -119,9 +122,9 @@ def read_gt3x(path: str | os.PathLike, dtype=np.float64) -> DeviceData:
     if old:
         if not rate:
             raise InputError(path, "info.txt has no Sample Rate")
-        counts = _unpack12(np.frombuffer(log, np.uint8)[None, :], len(log) * 2 // 9)[0][:, [1, 0, 2]]
         fs = float(rate)
-        check_span(path, counts.shape[0] / fs)
+        check_span(path, (len(log) * 2 // 9) / fs)
+        counts = _unpack12(np.frombuffer(log, np.uint8)[None, :], len(log) * 2 // 9)[0][:, [1, 0, 2]]
         scale = _scale(info, None, old=True)
         data = np.empty((3, counts.shape[0]), dtype=dtype)
         np.divide(counts.T, scale, out=data, casting="unsafe")
