@@ -107,7 +107,7 @@ if __package__ in (None, ""):
     # Run as a script: make the checkout's plm importable.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from plm.recording import Channel, Recording  # noqa: E402
+from plm.model import Channel, Recording  # noqa: E402
 
 __all__ = [
     "GroundTruth",
@@ -1443,7 +1443,7 @@ def score_against_truth(rec: Recording, truth: GroundTruth, criteria=None) -> di
     """Detect and score a generated night; per-leg F1, PLM and series counts against the truth."""
     import plm
     from plm.detect import detect
-    from plm.score import score_events
+    from plm.scoring import score_events
 
     kind = rec.modality
     crit = criteria or plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")

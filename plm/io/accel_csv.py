@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..recording import Channel, Recording
-from .atomic import atomic_write
+from ..model import Channel, Recording
+from ..atomic import atomic_write
 from ._rawfiles import (
     check_sfreq,
     check_signal,

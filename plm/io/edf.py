@@ -20,10 +20,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..recording import Channel, Recording
+from ..model import Channel, Recording
 from ..threads import map_in_threads
 from ._rawfiles import check_sfreq, local_start
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 __all__ = [
     "read_edf",
@@ -404,7 +404,7 @@ def annotation_context(path, onsets, durations, descriptions) -> dict[str, Any]:
         ``"n_lm_annotations"``: scored leg movements found (not used by the
         signal reader; read them with ``format="edf-annotations"``).
     """
-    from ..events import ScoredEvents
+    from ..model import ScoredEvents
     from ._scored import hypnogram_from_rows
     from .edf_annotations import classify
 

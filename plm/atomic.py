@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from ..errors import InputError
+from .errors import InputError
 
 __all__ = ["atomic_write", "atomic_path"]
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import criteria as _criteria
-from .criteria import Criteria
-from .errors import InputError
-from .events import Hypnogram, LegMovements, ScoredEvents
-from .recording import Recording
-from .result import NightResult
+from .. import criteria as _criteria
+from ..criteria import Criteria
+from ..errors import InputError
+from ..model import Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 
 __all__ = ["score"]
 
@@ -56,12 +54,12 @@ def score(
     crit = _criteria.get(criteria, **overrides)
     recording = None
     if isinstance(data, (str, os.PathLike)):
-        from .io import detect_format, read, read_events
+        from ..io import detect_format, read, read_events
 
         kind, fmt = detect_format(data)
         data = read(data, format=fmt) if kind == "raw" else read_events(data, format=fmt)
     if isinstance(data, Recording):
-        from .detect import detect
+        from ..detect import detect
 
         recording = data
         lms = detect(data, crit, threads=threads)
@@ -78,7 +76,7 @@ def score(
     }
     if context:
         lms = lms.replace(**context)
-    from .score import score_events
+    from ..scoring import score_events
 
     result = score_events(lms, crit)
     if recording is not None:
