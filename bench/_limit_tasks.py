@@ -18,7 +18,10 @@ WARM_IMPORTS = ("numpy", "scipy.signal", "plm", "plm.detect")
 
 
 def _recording(path: str):
-    from plm.recording import Channel, Recording
+    try:
+        from plm.model import Channel, Recording
+    except ImportError:  # a checkout from before the model layer
+        from plm.recording import Channel, Recording
 
     z = np.load(path)
     channels = tuple(Channel(str(n), str(u), str(m), side=str(s), axis=(str(a) or None))

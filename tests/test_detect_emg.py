@@ -116,3 +116,98 @@ def test_spike_rejection_is_what_removes_cardiac_artefact():
     bad = detect(rec, WASM.replace(emg_spike_width=0.0))
     f1_bad = generator().lm_f1(truth.leg("left")[0], bad.onset[bad.side == "left"])[0]
     assert f1_bad < 0.9
+
+
+# ---------------------------------------------------------------- issue 11: onsets and durations by the rule
+def _band(rng, n, fs):
+    """Unit-RMS noise in 20-100 Hz (EMG-like; the detector's 10-100 Hz band keeps all of it)."""
+    from scipy import signal
+
+    sos = signal.butter(4, [20.0, 100.0], btype="bandpass", fs=fs, output="sos")
+    y = signal.sosfiltfilt(sos, rng.standard_normal(n))
+    return y / np.sqrt(np.mean(y * y))
+
+
+def _qrs(t, beats, amp=80.0):
+    x = np.zeros(len(t))
+    for b in beats:  # loop over beats
+        x += amp * np.exp(-0.5 * ((t - b) / 0.008) ** 2)
+    return x
+
+
+def test_near_threshold_bursts_are_found_with_onsets_on_time():
+    # bursts of 11.5 uV RMS over a 1.5 uV floor, 1.26 x the threshold (their envelope averages
+    # sqrt(11.5^2 + 1.5^2) - 1.5 = 10.1 uV above the floor's RMS): the 0.1 s RMS envelope fluctuates
+    # by ~15 % and dips below +8 uV for tenths of a second at a time. The 0.4 s opening keeps such a
+    # burst only at about +7-8 uV; it is found there, and its onset is the first +8 uV crossing of
+    # the unopened envelope: within 0.2 s of the burst's start (issue 11's aim at >= 1.25 x).
+    fs = 256.0
+    rng = np.random.default_rng(21)
+    t = np.arange(int(600 * fs)) / fs
+    starts = np.arange(20.0, 580.0, 20.0) + rng.uniform(0, 3, 28)
+    durs = rng.uniform(0.8, 3.0, len(starts))
+    amp = 1.5 * np.ones(len(t))
+    for s, d in zip(starts, durs):
+        amp[(t >= s) & (t < s + d)] = 11.5
+    x = amp * _band(rng, len(t), fs)
+    lms = detect(_emg_recording(x, fs), WASM)
+    left = lms.onset[lms.side == "left"]
+    assert len(left) == len(starts)
+    assert np.max(np.abs(left - starts)) <= 0.2
+    # the resting level the thresholds sat on is reported (about the floor's RMS)
+    levels = lms.metadata["detection"]["left"]
+    assert levels["unit"] == "uV"
+    assert 1.0 <= levels["noise"] <= 1.6
+    assert levels["onset_threshold"] == pytest.approx(levels["noise"] + 8.0)
+
+
+def test_short_burst_beside_a_heart_beat_is_not_an_lm():
+    # QRS complexes (80 uV, 20 ms) every 0.8 s; a 0.3 s burst of 50 uV that ends just as a beat
+    # begins: envelope above +2 uV from the burst through the beat for ~0.55 s, but the burst
+    # itself is 0.3 s (0.4 s of envelope less the 0.1 s RMS window's widening): not an LM.
+    fs = 256.0
+    rng = np.random.default_rng(5)
+    t = np.arange(int(200 * fs)) / fs
+    beats = np.arange(0.5, 199.5, 0.8)
+    base = 2.0 * _band(rng, len(t), fs) + _qrs(t, beats)
+    beat = beats[np.searchsorted(beats, 100.0)]             # the first beat after 100 s (100.1)
+    burst = np.where((t >= beat - 0.31) & (t < beat - 0.01), 50.0, 0.0) * _band(rng, len(t), fs)
+    assert len(detect(_emg_recording(base + burst, fs), WASM)) == 0
+    # a 0.3 s burst alone is not an LM either, and a 0.8 s burst in the same place is one
+    far = np.where((t >= 60.2) & (t < 60.5), 50.0, 0.0) * _band(rng, len(t), fs)
+    assert len(detect(_emg_recording(2.0 * _band(rng, len(t), fs) + far, fs), WASM)) == 0
+    long_ = np.where((t >= beat - 0.81) & (t < beat - 0.01), 50.0, 0.0) * _band(rng, len(t), fs)
+    lms = detect(_emg_recording(base + long_, fs), WASM)
+    assert lms.onset[lms.side == "left"] == pytest.approx([beat - 0.81], abs=0.1)
+
+
+def test_minimum_duration_is_applied_to_the_burst_not_to_its_smoothed_envelope():
+    # strong bursts (60 uV over 2 uV): the 0.1 s RMS reaches +8 uV 0.05 s before a burst and falls
+    # to +2 uV 0.05 s after it, so a 0.45 s burst measures ~0.55 s. It is not an LM; 0.6 s is.
+    fs = 256.0
+    rng = np.random.default_rng(9)
+    t = np.arange(int(120 * fs)) / fs
+    for dur, n_lm in ((0.45, 0), (0.6, 1)):
+        x = 2.0 * _band(rng, len(t), fs) + np.where((t >= 60.0) & (t < 60.0 + dur), 60.0, 0.0) * _band(rng, len(t), fs)
+        lms = detect(_emg_recording(x, fs), WASM)
+        assert int(np.sum(lms.side == "left")) == n_lm, dur
+
+
+def test_low_sustained_activity_with_a_heart_beat_on_it_is_not_an_lm():
+    # 3 s of activity at +4 uV above rest (below emg_found_uv = 5) carrying a QRS complex: the beat
+    # crosses +8 uV on the unopened envelope, but the stretch's spike-free envelope never reaches
+    # +5 uV, so it is not a movement. At +9 uV it is one, with its onset at the activity's start.
+    fs = 256.0
+    rng = np.random.default_rng(13)
+    t = np.arange(int(120 * fs)) / fs
+    noise = 2.0 * _band(rng, len(t), fs)
+    act = _band(rng, len(t), fs)
+    qrs = _qrs(t, [61.5])
+    for above, n_lm in ((4.0, 0), (9.0, 1)):
+        level = np.sqrt((2.0 + above) ** 2 - 4.0)
+        x = noise + np.where((t >= 60.0) & (t < 63.0), level, 0.0) * act + qrs
+        lms = detect(_emg_recording(x, fs), WASM)
+        left = lms.onset[lms.side == "left"]
+        assert len(left) == n_lm, above
+        if n_lm:
+            assert left[0] == pytest.approx(60.0, abs=0.2)

@@ -131,3 +131,14 @@ def test_workspace_grows_and_keeps_names_apart():
     big = work.get("a", (20,))                          # larger: a new array
     assert big.shape == (20,) and not np.shares_memory(big, a)
     assert work.nbytes == 20 * 8 + 20
+
+
+def test_window_widening_hand_worked():
+    from plm.detect.filters import window_widening
+
+    # w = 0.1 s, a step of power 100 measured at levels 25 and 25: 0.1 x (1 - 50 / 100) = 0.05 s;
+    # at levels 8 and 2 (EMG +8/+2 uV over rest 0: 64 and 4): 0.1 x (1 - 68 / 100) = 0.032 s
+    got = window_widening(0.1, np.array([100.0, 100.0, 40.0, np.inf]), np.array([25.0, 64.0, 25.0, 25.0]),
+                          np.array([25.0, 4.0, 25.0, 25.0]))
+    # a movement barely above its levels is not widened; an infinitely strong one by the whole window
+    np.testing.assert_allclose(got, [0.05, 0.032, 0.0, 0.1])

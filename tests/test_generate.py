@@ -110,3 +110,45 @@ def test_readme_quick_start_sample_scores_to_its_truth():
     s = plm.score(rec, "pamrl").summary()
     assert abs(s["n_plm"] - expected["n_plm"]) <= 0.05 * expected["n_plm"]
     assert s["n_lm_left"] == pytest.approx(expected["n_lm_left"], abs=2)
+
+
+# ---------------------------------------------------------------- the family of signal models (issue 11)
+def test_both_sensors_render_the_same_movements():
+    """An accelerometer LM is the movement simultaneous EMG would score: same truth for both."""
+    gen = generator()
+    emg = gen.EmgModel(floor_uv=gen.VIRTUAL_FLOOR_UV, n_sub_p=(0.5, 0.3, 0.2), attack=(0.01, 0.05),
+                       decay=(0.02, 0.1), p_near=0.4, strength_near=(1.15, 2.0), strength_strong=(2.0, 12.0))
+    accel = gen.AccelModel(n_sub_p=(0.5, 0.3, 0.2), attack=(0.01, 0.05), decay=(0.02, 0.1), p_near=0.4,
+                           strength_near=(1.15, 2.0), strength_strong=(2.0, 12.0))
+    _, te = gen.render_night("emg", 1.0, 42, emg, gen.FAMILY_LAYOUT)
+    _, ta = gen.render_night("accel", 1.0, 42, accel, gen.FAMILY_LAYOUT)
+    np.testing.assert_array_equal(te.onset, ta.onset)
+    np.testing.assert_array_equal(te.duration, ta.duration)
+    np.testing.assert_array_equal(te.strength, ta.strength)
+    assert te.strength.min() >= 1.15 and len(te.weak_onset) > 0
+    assert np.all(np.array(ta.model["events"]["strength"])[np.array(ta.model["events"]["kind"]) == "weak"] < 0.5)
+
+
+@pytest.mark.parametrize("kind,seed", [("emg", 1001), ("accel", 1002), ("accel", 1003)])
+def test_family_counts_by_design_agree_with_the_scorer(kind, seed):
+    gen = generator()
+    rec, truth = gen.make_family_night(kind, 1.0, seed)
+    again, truth2 = gen.make_family_night(kind, 1.0, seed)
+    assert np.array_equal(rec.data, again.data, equal_nan=True) and np.array_equal(truth.onset, truth2.onset)
+    lms = LegMovements(onset=truth.onset, duration=truth.duration, side=truth.side, duration_s=3600.0)
+    s = score_events(lms, plm.criteria.get("wasm2016")).summary()
+    assert (s["n_plm"], s["n_series"], s["n_clm"]) == (truth.expected["n_plm"], truth.expected["n_series"],
+                                                         truth.expected["n_clm"])
+    # every drawn parameter lies in its documented range
+    for name, (how, arg) in gen.FAMILY[kind].items():
+        value = truth.model["signal"].get(name)
+        if how in ("uniform", "log") and value:
+            assert arg[0] <= value <= arg[1], name
+        elif how == "choice" and name in truth.model["signal"]:
+            assert value in arg, name
+
+
+def test_tuning_and_heldout_seeds_are_disjoint():
+    gen = generator()
+    assert not set(gen.TUNING_SEEDS) & set(gen.HELDOUT_SEEDS)
+    assert len(gen.HELDOUT_SEEDS) >= 16

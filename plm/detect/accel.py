@@ -28,9 +28,12 @@ frequency content (sources and reasons in ``docs/detection.md``):
    threshold ``max(accel_offset_g, accel_offset_noise x rest)``, drop-outs
    shorter than ``accel_bridge_gap`` are bridged, and only runs that reach
    the onset threshold ``max(accel_onset_g, accel_onset_noise x rest)``
-   count; the onset is where the size last rose through the offset
-   threshold before reaching the onset threshold;
-6. minimum duration ``lm_min_duration``.
+   count; the onset is where the size began to rise towards the offset
+   threshold (its last local minimum before the crossing, plus half the
+   smoothing window); the offset where it falls below the offset
+   threshold: for a slow relaxation, where the foot is back;
+6. minimum duration ``lm_min_duration``, less the widening by the
+   smoothing window.
 
 Steps 1-5 are local and run on overlapping chunks; the events are found once
 on the stitched boolean masks.
@@ -260,7 +263,9 @@ def accel_events(on: np.ndarray, active: np.ndarray, sfreq: float, criteria, siz
     onsets, offsets : array of int64
         Sample indices (offset exclusive). The onset is where the movement
         last rose through the offset threshold before reaching the onset
-        threshold (the start of its own run of ``active`` samples).
+        threshold (the start of its own run of ``active`` samples); with
+        ``size``, moved back to where the deviation began to rise (see the
+        comment in the code).
     """
     bridge_n = int(round(criteria.accel_bridge_gap * sfreq))
     a0, a1 = runs(active, bridge=bridge_n)
@@ -277,9 +282,19 @@ def accel_events(on: np.ndarray, active: np.ndarray, sfreq: float, criteria, siz
     power = span_max(size, onset, offset).astype(np.float64) ** 2
     off2 = np.maximum(criteria.accel_offset_g, criteria.accel_offset_noise * rest[onset // block]) ** 2
     # The size is the envelope with the noise power removed, so its levels
-    # are powers above rest already. The onset is left where the size rose
-    # through the offset threshold (up to w/2 early for a sudden movement,
-    # about right for a foot that tilts over a few hundred ms).
+    # are powers above rest already.
     keep = (offset - onset) / sfreq - filters.window_widening(w, power, off2, off2) >= criteria.lm_min_duration
     onset, offset = onset[keep], offset[keep]
+    # The centred window makes the smoothed size start to rise w/2 before the
+    # deviation does: walk back from the crossing to the last local minimum of
+    # the size (not into the previous movement) and w/2 forward from there,
+    # never past the crossing. A tilt that rises over a few hundred ms crosses
+    # the threshold well after it started; a sudden movement hardly moves.
+    d = np.diff(size)
+    minima = np.flatnonzero((d[:-1] <= 0) & (d[1:] > 0)) + 1
+    del d
+    j = np.searchsorted(minima, onset, side="right") - 1
+    start = np.where(j >= 0, minima[np.maximum(j, 0)] if len(minima) else onset, onset)
+    start = np.maximum(start, np.r_[0, offset[:-1]])
+    onset = np.minimum(start + int(round(w / 2 * sfreq)), onset)
     return onset, offset
