@@ -149,7 +149,9 @@ def posture(xyz: np.ndarray, plan: AccelPlan) -> tuple[np.ndarray, np.ndarray]:
     """
     means = np.vstack([block_reduce(row, plan.block_n, "mean") for row in xyz])
     size = plan.posture_blocks
-    centred = ndimage.median_filter(means, size=(1, size), mode="nearest")
+    # one 1-D median per axis: scipy's 1-D rank filter is a running-window
+    # algorithm, the N-D one sorts every window (20x slower here)
+    centred = np.vstack([ndimage.median_filter(row, size=size, mode="nearest") for row in means])
     nb = means.shape[1]
     h = size // 2
     j = np.arange(nb)
