@@ -119,10 +119,14 @@ class Criteria:
         Accelerometer onset and offset thresholds as multiples of the
         recording's resting noise level (``accel_noise_percentile`` of the
         deviation envelope, about the RMS of the noise vector, recomputed
-        over ``baseline_window``); the larger of floor and multiple applies.
+        over ``accel_noise_window``); the larger of floor and multiple
+        applies.
     accel_noise_percentile : float
-        Percentile of the deviation envelope in each ``baseline_window``
+        Percentile of the deviation envelope in each ``accel_noise_window``
         taken as the accelerometer's resting noise level.
+    accel_noise_window : float
+        Sliding window of the accelerometer's resting noise level, s (long
+        enough that dense series of held tilts stay a minority of it).
     accel_posture_window : float
         Length of the posture medians before and after each moment, s: a
         tilt held for up to about this long stays one movement, a new
@@ -135,6 +139,10 @@ class Criteria:
     emg_spike_width : float
         EMG envelope bumps narrower than this are removed as spikes (QRS,
         pops) by a grey-scale opening, s; capped at 0.8 x ``lm_min_duration``.
+    emg_dip_width : float
+        Dips of the EMG envelope narrower than this, s, are filled (a
+        grey-scale closing) before the spike rejection, so that a movement
+        made of short sub-bursts is not taken for heart beats; 0 disables.
     emg_pop_min_uv : float
         Electrode pop: a filtered EMG sample above this, uV, and above
         ``emg_pop_ratio`` x (envelope + 1 uV) is blanked.
@@ -215,7 +223,7 @@ class Criteria:
     emg_onset_uv: float = 8.0
     emg_offset_uv: float = 2.0
     emg_offset_duration: float = 0.5
-    emg_found_uv: float = 5.0
+    emg_found_uv: float = 6.0
     morphology_window: float = 0.5
     morphology_uv: float = 2.0
     emg_band: tuple[float, float] = (10.0, 100.0)
@@ -229,11 +237,13 @@ class Criteria:
     accel_onset_noise: float = 2.5
     accel_offset_noise: float = 1.5
     accel_noise_percentile: float = 30.0
-    accel_posture_window: float = 30.0
+    accel_noise_window: float = 300.0
+    accel_posture_window: float = 60.0
     accel_bridge_gap: float = 0.5
     accel_smoothing: float = 0.25
     # --- detection internals that change results (docs/detection.md)
     emg_spike_width: float = 0.4
+    emg_dip_width: float = 0.08
     emg_pop_min_uv: float = 300.0
     emg_pop_ratio: float = 20.0
     emg_pop_blank: tuple[float, float] = (0.1, 0.3)

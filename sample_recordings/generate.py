@@ -531,7 +531,7 @@ class EmgModel:
     strength_near: tuple[float, float] = (2.3, 8.5)   # strengths are drawn from near (p_near) or strong
     strength_strong: tuple[float, float] = (2.3, 8.5)
     p_near: float = 0.0
-    strength_weak: tuple[float, float] = (0.1, 0.4)
+    strength_weak: tuple[float, float] = (0.1, 0.3)
     n_sub_p: tuple[float, float, float] = (1.0, 0.0, 0.0)
     attack: tuple[float, float] = (0.04, 0.05)
     decay: tuple[float, float] = (0.015, 0.02)
@@ -573,7 +573,7 @@ class AccelModel:
     strength_near: tuple[float, float] = (2.3, 8.5)
     strength_strong: tuple[float, float] = (2.3, 8.5)
     p_near: float = 0.0
-    strength_weak: tuple[float, float] = (0.1, 0.4)
+    strength_weak: tuple[float, float] = (0.1, 0.3)
     n_sub_p: tuple[float, float, float] = (1.0, 0.0, 0.0)
     attack: tuple[float, float] = (0.04, 0.05)
     decay: tuple[float, float] = (0.015, 0.02)
@@ -878,10 +878,10 @@ def _posture(model: AccelModel, rng, n: int, fs: float, total: float, turns: lis
         phi = np.full(n, phi0)
         if model.drift_deg > 0:
             d = np.deg2rad(model.drift_deg)
-            for k in range(3):  # a few slow components, periods 20-150 min
-                per = rng.uniform(1200.0, 9000.0)
+            for k in range(3):  # a few slow components, periods 1-4 h (at most ~1 degree per minute)
+                per = rng.uniform(3600.0, 14400.0)
                 phi += d / 3 * np.sin(2 * np.pi * t / per + rng.uniform(0, 6.3))
-                beta += d / 6 * np.sin(2 * np.pi * t / rng.uniform(1200.0, 9000.0) + rng.uniform(0, 6.3))
+                beta += d / 6 * np.sin(2 * np.pi * t / rng.uniform(3600.0, 14400.0) + rng.uniform(0, 6.3))
     lo_b, hi_b = float(np.arcsin(lo)), float(np.arcsin(min(hi, 1.0)))
     for t0, dur, dphi, new_beta in turns:  # loop over turns (a few per hour)
         i0, i1 = int(round(t0 * fs)), int(round((t0 + dur) * fs))

@@ -105,7 +105,7 @@ def accel_plan(sfreq: float, criteria, n_axes: int = 3) -> AccelPlan:
     # an odd number of blocks so that the median window has a centre block
     half = max(1, int(np.ceil(criteria.accel_posture_window * sfreq / block_n / 2.0)))
     posture_blocks = 2 * half + 1
-    base_n = int(np.ceil(criteria.baseline_window * sfreq))
+    base_n = int(np.ceil(criteria.accel_noise_window * sfreq))
     # Each output sample depends on: the posture medians (the window and the
     # block beside it, on each side), the RMS window, half the resting-level
     # window plus three blocks (block means and interpolation).
@@ -118,7 +118,7 @@ def accel_plan(sfreq: float, criteria, n_axes: int = 3) -> AccelPlan:
         smooth_n=smooth_n,
         block_n=block_n,
         posture_blocks=posture_blocks,
-        baseline_window=float(criteria.baseline_window),
+        baseline_window=float(criteria.accel_noise_window),
         baseline_percentile=float(criteria.accel_noise_percentile),
         block=float(criteria.detect_block),
         onset_g=float(criteria.accel_onset_g),
@@ -172,7 +172,10 @@ def _distance_rms(xyz: np.ndarray, base: np.ndarray, plan: AccelPlan, out: np.nd
 
 
 def accel_envelope(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = None) -> np.ndarray:
-    """Deviation envelope: moving RMS of the distance from the better-fitting posture, g.
+    """Deviation envelope: moving RMS of the distance from the best-fitting posture, g.
+
+    The candidates are the posture before, the posture after, and their
+    mean (:func:`posture`).
 
     Parameters
     ----------
@@ -192,9 +195,11 @@ def accel_envelope(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = No
         work = Workspace()
     before, after = posture(xyz, plan)
     tmp = work.get("tmp", (n,))
+    other = work.get("other", (n,))
     env = _distance_rms(xyz, before, plan, np.empty(n), tmp)
-    other = _distance_rms(xyz, after, plan, work.get("other", (n,)), tmp)
-    np.minimum(env, other, out=env)
+    np.minimum(env, _distance_rms(xyz, after, plan, other, tmp), out=env)
+    # their mean: the posture now when it drifts (each median lags by half a window)
+    np.minimum(env, _distance_rms(xyz, (before + after) / 2, plan, other, tmp), out=env)
     np.maximum(env, 0.0, out=env)
     return np.sqrt(env, out=env)
 

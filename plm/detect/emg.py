@@ -36,7 +36,7 @@ from .runs import find_runs, first_index_in, runs, runs_to_mask
 from .workspace import Workspace
 
 __all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
-           "open_envelope", "unsmeared_duration"]
+           "open_envelope", "close_envelope", "unsmeared_duration"]
 
 #: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
 #: level to the resting level of the rectified signal (morphology rule).
@@ -59,6 +59,7 @@ class EmgPlan:
     rate: float
     smooth_n: int
     spike_n: int
+    dip_n: int
     block_n: int
     baseline_window: float
     baseline_percentile: float
@@ -106,6 +107,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
     smooth_n = max(1, int(round(criteria.emg_smoothing * sfreq)))
     spike_w = min(criteria.emg_spike_width, 0.8 * criteria.lm_min_duration) if criteria.lm_min_duration > 0 else 0.0
     spike_n = max(1, int(round(spike_w * rate)))
+    dip_n = int(round(criteria.emg_dip_width * rate))
     block_n = block_samples(rate, criteria.detect_block)
     pop_blank = tuple(int(round(p * sfreq)) for p in criteria.emg_pop_blank)
     morph_n = int(round(criteria.morphology_window * sfreq))
@@ -117,6 +119,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         filters.settle_samples(sos)
         + smooth_n
         + 2 * spike_n * decim
+        + 2 * dip_n * decim
         + morph_n
         + base_n // 2
         + 3 * block_n * decim
@@ -132,6 +135,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         rate=rate,
         smooth_n=smooth_n,
         spike_n=spike_n,
+        dip_n=dip_n,
         block_n=block_n,
         baseline_window=float(criteria.baseline_window),
         baseline_percentile=float(criteria.baseline_percentile),
@@ -186,6 +190,13 @@ def open_envelope(env: np.ndarray, n: int) -> np.ndarray:
     if n <= 1:
         return env
     return running_extreme(running_extreme(env, n, np.minimum), n, np.maximum)
+
+
+def close_envelope(env: np.ndarray, n: int) -> np.ndarray:
+    """Grey-scale closing: fills dips narrower than ``n`` samples."""
+    if n <= 1:
+        return env
+    return running_extreme(running_extreme(env, n, np.maximum), n, np.minimum)
 
 
 def _window_sums(a: np.ndarray, width: int, count: int) -> np.ndarray:
@@ -485,6 +496,11 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
         work = Workspace()
     xf, sq, raw, env = _envelope(x, plan, work)
     k = plan.decim
+    if plan.dip_n > 1:
+        # dips narrower than emg_dip_width between the sub-bursts of one movement are filled
+        # before the opening, so a movement of short bursts is not taken for heart beats
+        # (which are at least 0.4 s apart: never joined)
+        env = open_envelope(close_envelope(raw, plan.dip_n), plan.spike_n)
     grid_gaps = None if gaps is None else np.column_stack([np.asarray(gaps)[:, 0] // k, -(-np.asarray(gaps)[:, 1] // k)])
     rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block, grid_gaps)
     excess = env - rest
