@@ -1445,9 +1445,13 @@ def score_against_truth(rec: Recording, truth: GroundTruth, criteria=None) -> di
     from plm.detect import detect
     from plm.scoring import score_events
 
+    import warnings
+
     kind = rec.modality
     crit = criteria or plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
-    lms = detect(rec, crit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # excluded time is reported in the row
+        lms = detect(rec, crit)
     row: dict = {}
     for side in ("left", "right"):
         f1, tp, fp, fn = lm_f1(truth.leg(side)[0], lms.onset[lms.side == side])
