@@ -386,3 +386,43 @@ def test_generated_off_ankle_excluded_and_still_sleep_not():
     # same answers when processed in short chunks (chunked == whole file)
     short = detect(rec, PAMRL, chunk_seconds=437.3)
     assert short.excluded.tolist() == lms.excluded.tolist() and short.onset.tolist() == lms.onset.tolist()
+
+
+def test_dip_width_joins_short_sub_bursts_into_one_movement():
+    # two 0.25 s sub-bursts of 40 uV separated by a 0.14 s silent gap: by the rule one LM (far shorter
+    # than 0.5 s of quiet). After the 0.1 s RMS the envelope dips to rest for ~0.04 s and stays below
+    # half the burst for ~0.1 s; filling dips narrower than 80 ms joins the two. Each sub-burst alone
+    # (0.35 s of envelope above rest) is narrower than the 0.4 s opening, so without filling
+    # (emg_dip_width = 0) the spike rejection removes both, like heart beats.
+    from scipy import signal
+
+    fs = 256.0
+    rng = np.random.default_rng(17)
+    t = np.arange(int(120 * fs)) / fs
+    sos = signal.butter(4, [20.0, 100.0], btype="bandpass", fs=fs, output="sos")
+    carrier = signal.sosfiltfilt(sos, rng.standard_normal(len(t)))
+    carrier /= np.sqrt(np.mean(carrier ** 2))
+    amp = np.where(((t >= 60.0) & (t < 60.25)) | ((t >= 60.39) & (t < 60.64)), 40.0, 2.0)
+    x = amp * carrier
+    rec = Recording(data=np.vstack([x, x]), sfreq=fs, channels=(Channel("Leg L", "uV", "emg", side="left"),
+                    Channel("Leg R", "uV", "emg", side="right")), start_time=START, source="hand.edf")
+    lms = detect(rec, WASM)
+    assert lms.onset[lms.side == "left"] == pytest.approx([60.0], abs=0.1)
+    assert len(detect(rec, WASM.replace(emg_dip_width=0.0))) == 0
+
+
+def test_posture_window_sets_how_long_a_held_tilt_stays_one_movement():
+    # a 6 degree tilt held for 25 s: one LM from lift to lowering with the 60 s window (a hold of up to
+    # ~30 s); with a 20 s window (10 s on each side) the hold is the posture after the lift and the
+    # posture before the lowering, so neither is a movement that lasts the hold
+    fs = 25.0
+    t = np.arange(int(600 * fs)) / fs
+    rise = lambda t0: np.clip((t - t0) / 0.3, 0, 1)  # noqa: E731
+    theta = np.deg2rad(6.0) * (rise(300.0) - rise(325.0)) + np.deg2rad(30.0)
+    rng = np.random.default_rng(4)
+    xyz = np.vstack([np.sin(theta), np.zeros_like(theta), np.cos(theta)]) + 0.003 * rng.standard_normal((3, len(t)))
+    lms = detect(_accel(xyz, fs), PAMRL)
+    assert len(lms) == 1 and lms.onset[0] == pytest.approx(300.0, abs=0.2)
+    assert lms.offset[0] == pytest.approx(325.3, abs=0.5)
+    short = detect(_accel(xyz, fs), PAMRL.replace(accel_posture_window=20.0))
+    assert len(short) == 0 or short.duration.max() < 15.0
