@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 from . import criteria as _criteria
 from .criteria import Criteria
 from .errors import InputError
 from .events import Hypnogram, LegMovements, ScoredEvents
+from .plausibility import check_recording
 from .recording import Recording
 from .result import NightResult
 
@@ -63,8 +65,10 @@ def score(
     if isinstance(data, Recording):
         from .detect import detect
 
-        recording = data
-        lms = detect(data, crit, threads=threads)
+        # Also a recording built in Python, or changed after reading, meets the bounds
+        # (a checked one passes unchanged).
+        recording = check_recording(data)
+        lms = _with_legs(detect(recording, crit, threads=threads), recording)
     elif isinstance(data, LegMovements):
         lms = data
     else:
@@ -86,3 +90,22 @@ def score(
 
         result = dataclasses.replace(result, recording=recording)
     return result
+
+
+def _with_legs(lms: LegMovements, recording: Recording) -> LegMovements:
+    """Record the number of legs scored and that the length is the signal's; one leg alone is a warning.
+
+    A one-leg night has no bilateral movements and counts one leg's
+    movements, so its index is lower than that of the same night recorded
+    on both legs.
+    """
+    sides = recording.sides
+    meta = dict(lms.metadata, n_legs=len(sides), duration_source="signal")
+    if len(sides) == 1:
+        note = (f"only the {sides[0]} leg was recorded: the PLM index counts one leg's movements and is not "
+                "comparable with two-leg nights")
+        known = list(meta.get("warnings", ()))
+        if note not in known:
+            warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
+            meta["warnings"] = known + [note]
+    return lms.replace(metadata=meta)

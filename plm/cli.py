@@ -22,6 +22,8 @@ from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+#: 128 + SIGINT, what shells report for a program stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 def _add_criteria_args(p: argparse.ArgumentParser) -> None:
@@ -86,6 +88,13 @@ def _add_score(sub) -> None:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
+    if args.out:
+        from .io.atomic import check_output_folder
+        from .io.export import check_export_formats
+
+        # a bad --export or an unusable --out is refused before any work
+        check_export_formats(args.export, args.out)
+        check_output_folder(args.out)
     results = score_paths(args.paths, crit, format=args.format, channels=args.channels,
                           nights=args.nights, lights=args.lights, tz=args.tz, side=args.side,
                           separate_exports={"hypnogram": args.hypnogram, "arousals": args.arousals,
@@ -223,14 +232,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"plm: warning: {_one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
               file=sys.stderr)
 
+    from .interrupt import catch_sigint, raise_if_interrupted
+
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), catch_sigint():
             if not debug:
                 warnings.showwarning = _one_line_warning
-            return int(args.func(args) or 0)
+            status = int(args.func(args) or 0)
+            raise_if_interrupted()  # Ctrl-C swallowed on the way (in a finalizer) still ends the run as interrupted
+            return status
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # stdout was closed early (e.g. `plm score ... | head`): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

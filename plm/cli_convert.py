@@ -47,8 +47,11 @@ def convert(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, format:
     from .cli_info import read_raw_with_options
     from .errors import InputError
 
+    from .io.atomic import check_free_space
+
     out = Path(out)
     fmt = _out_format(out)
+    check_free_space(out)  # a full disk is refused before the (long) read
     for p in inputs:
         if Path(p).exists() and out.exists() and os.path.samefile(p, out):
             raise InputError(out, "output is one of the input files; choose another name")

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from .errors import InputError
+from .plausibility import check_start_time
 
 __all__ = [
     "EventTable",
@@ -302,6 +303,7 @@ class LegMovements:
         amp = None if self.amplitude is None else np.asarray(self.amplitude, dtype=float).reshape(-1)
         if amp is not None and len(amp) != len(onset):
             raise InputError(self.source or None, "LM amplitude differs in length from onsets")
+        check_start_time(self.source, self.start_time)
         order = np.lexsort((side, onset))
         object.__setattr__(self, "onset", onset[order])
         object.__setattr__(self, "duration", duration[order])

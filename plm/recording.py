@@ -10,6 +10,7 @@ import numpy as np
 
 from .errors import InputError
 from .events import Hypnogram, ScoredEvents
+from .plausibility import check_start_time
 
 __all__ = ["Channel", "Recording", "MODALITIES"]
 
@@ -102,6 +103,7 @@ class Recording:
             raise InputError(self.source or None, f"sampling rate must be a positive number of Hz, got {self.sfreq!r}")
         if self.start_time.tzinfo is None or self.start_time.utcoffset() is None:
             raise InputError(self.source or None, "start time must carry a UTC offset (timezone-aware datetime)")
+        check_start_time(self.source, self.start_time)
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "channels", tuple(self.channels))
         object.__setattr__(self, "sfreq", float(self.sfreq))

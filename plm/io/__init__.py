@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..errors import InputError
+from ..plausibility import check_recording
 from ._rawfiles import read_file
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ def _read_as(path, format: str, kind: str, kwargs: dict):
     else:
         _check_file(path)
     _, reader = _load(_resolve(format, RAW_FORMATS if kind == "raw" else EVENT_FORMATS, path))
-    return reader(path, **_reader_options(reader, format, path, kwargs))
+    out = reader(path, **_reader_options(reader, format, path, kwargs))
+    # The reader's own array: plausibility fixes (units, absurd samples) may change it in place.
+    return check_recording(out, inplace=True) if kind == "raw" else out
 
 
 def _reader_options(reader: Callable, format: str, path, kwargs: dict) -> dict:

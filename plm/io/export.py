@@ -32,6 +32,7 @@ __all__ = [
     "ANNOTATION_LABELS",
     "save_result",
     "write_night_outputs",
+    "check_export_formats",
     "result_to_annotations",
     "write_summary_json",
     "write_measures_csv",
@@ -205,6 +206,36 @@ def output_stem(result) -> str:
     return name
 
 
+def check_export_formats(extra_formats: Iterable[str] = (), out_dir: str | os.PathLike | None = None) -> list[str]:
+    """The formats :func:`write_night_outputs` writes, checked before anything is scored or written.
+
+    Parameters
+    ----------
+    extra_formats : iterable of str
+        Names as for :func:`save_result` (aliases allowed).
+    out_dir : path-like, optional
+        Named in the errors.
+
+    Returns
+    -------
+    list of str
+        ``tsv``, ``json`` and the extra formats (canonical names, no repeats).
+
+    Raises
+    ------
+    InputError
+        An unknown format, or one whose optional writer is not installed.
+    """
+    fmts = ["tsv", "json"]
+    for f in extra_formats:
+        key = _normalise_format(f, None)
+        if key not in fmts:
+            fmts.append(key)
+    for key in fmts:
+        _check_available(key, out_dir)
+    return fmts
+
+
 def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = ()) -> list[Path]:
     """Write ``<stem>_events.tsv``, ``<stem>_summary.json`` and extra formats.
 
@@ -225,16 +256,12 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         Files written, in order.
     """
     out = Path(out_dir)
-    fmts = ["tsv", "json"]
-    for f in extra_formats:
-        key = _normalise_format(f, None)
+    fmts = []
+    for key in check_export_formats(extra_formats, out):
         if key == "edf" and getattr(result, "recording", None) is None:
             key = "edf-annotations"
         if key not in fmts:
             fmts.append(key)
-    # Refuse before writing anything, so a run never leaves half its outputs.
-    for key in fmts:
-        _check_available(key, out)
     if out.exists() and not out.is_dir():
         raise InputError(out, "is a file; expected an output folder")
     try:

@@ -153,6 +153,10 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
     measures["night"] = night_date(lms.start_time)
     # the context the denominators came from, so a summary is self-describing
     measures["duration_s"] = None if lms.duration_s is None else float(lms.duration_s)
+    # where the recording length came from: the signal, the event file, or the last event (assumed)
+    measures["duration_source"] = lms.metadata.get("duration_source") or (
+        "given" if lms.duration_s is not None else "last_lm")
+    measures["n_legs"] = _n_legs(lms)
     measures["lights_off"] = None if lms.lights_off is None else float(lms.lights_off)
     measures["lights_on"] = None if lms.lights_on is None else float(lms.lights_on)
     measures["n_lm_not_scored"] = int(on.size - kept.size)
@@ -223,6 +227,17 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         hypnogram=hyp,
         extra={"warnings": inherited + notes, "input": lms},
     )
+
+
+def _n_legs(lms: LegMovements) -> int | None:
+    """Legs scored: from the detector (legs with a signal); for event files 2 when
+    both legs have LMs, else unknown (a file does not say which legs were recorded)."""
+    known = lms.metadata.get("n_legs")
+    if known is not None:
+        return int(known)
+    if lms.metadata.get("side_assumed") is None and {"left", "right"} <= set(np.unique(lms.side)):
+        return 2
+    return None
 
 
 def _hours(lms: LegMovements, hyp, window, notes: list[str]) -> dict:
