@@ -42,9 +42,26 @@ def decode_text(path: str | os.PathLike, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Largest scored-event file read (a night's export is kilobytes to a few MB);
+#: checked before the file is read into memory.
+MAX_EVENT_FILE_BYTES = 256 << 20
+
+
+def read_event_file(path: str | os.PathLike) -> bytes:
+    """Whole content of a scored-event file, refused unread when implausibly large."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    if size > MAX_EVENT_FILE_BYTES:
+        raise InputError(path, f"is {size / 2 ** 20:.0f} MiB; a night's scored-event export is at most a few MB "
+                               f"(limit {MAX_EVENT_FILE_BYTES >> 20} MiB)")
+    return read_file(path)
+
+
 def read_text(path: str | os.PathLike) -> str:
     """Whole text file, decoded as :func:`decode_text`; empty files are an error."""
-    text = decode_text(path, read_file(path))
+    text = decode_text(path, read_event_file(path))
     if not text.strip():
         raise InputError(path, "file is empty; expected scored events")
     return text
