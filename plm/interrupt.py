@@ -7,7 +7,8 @@ ignored in ..." and dropped, and the program carries on as if nothing
 happened. :func:`catch_sigint` also remembers that Ctrl-C was pressed, and
 :func:`raise_if_interrupted` raises it again where an interrupted run must
 stop: before an output file is published (:mod:`plm.io.atomic`) and when the
-command ends (:func:`plm.cli.main`).
+command ends (:func:`plm.cli.main`). :func:`deferred_sigint` holds Ctrl-C
+back from work that must not be cut short (libhdf5 writing a file).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sys
 import threading
 from typing import Iterator
 
-__all__ = ["catch_sigint", "interrupted", "raise_if_interrupted"]
+__all__ = ["catch_sigint", "deferred_sigint", "raise_if_interrupted"]
 
 _pressed = threading.Event()
 
@@ -25,11 +26,6 @@ _pressed = threading.Event()
 def _on_sigint(signum, frame) -> None:
     _pressed.set()
     raise KeyboardInterrupt
-
-
-def interrupted() -> bool:
-    """True once Ctrl-C was pressed inside :func:`catch_sigint`."""
-    return _pressed.is_set()
 
 
 def raise_if_interrupted() -> None:
@@ -42,8 +38,8 @@ def raise_if_interrupted() -> None:
 def catch_sigint() -> Iterator[None]:
     """Remember Ctrl-C while the block runs (main thread only; elsewhere a no-op).
 
-    Check :func:`interrupted` before leaving the block: the memory is
-    cleared on exit, so that later calls in the same process start afresh.
+    Call :func:`raise_if_interrupted` before leaving the block: the memory
+    is cleared on exit, so that later calls in the same process start afresh.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -64,3 +60,32 @@ def catch_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         sys.unraisablehook = hook
         _pressed.clear()
+
+
+@contextlib.contextmanager
+def deferred_sigint() -> Iterator[None]:
+    """Hold Ctrl-C while the block runs, and raise it when the block has finished.
+
+    For work a :class:`KeyboardInterrupt` must not cut short: libhdf5 calls
+    back into Python to write, and an exception there makes it crash while
+    closing the file. Main thread only (elsewhere a no-op: Python delivers
+    signals to the main thread).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = signal.getsignal(signal.SIGINT)
+
+    def hold(signum, frame) -> None:
+        held.append(signum)
+        if previous is _on_sigint:
+            _pressed.set()  # inside catch_sigint: nothing may be published after this
+
+    signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt

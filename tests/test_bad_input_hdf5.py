@@ -121,7 +121,7 @@ def test_virtual_dataset_is_refused(tmp_path, emg_h5):
      "is damaged"),
     (lambda f: (f["recording"].__delitem__("data"),
                 f["recording"].create_dataset("data", data=np.array([[b"abc"] * 10, [b"def"] * 10]))),
-     "/recording/data holds |S3 values; expected numbers (a signal)"),
+     "/recording/data holds text; expected real numbers (a signal)"),
     (lambda f: (f["recording"].__delitem__("data"), f["recording"].create_dataset("data", data=np.zeros(10))),
      "/recording/data has shape (10,); expected (2, n_samples) for 2 channels"),
     (lambda f: (f["recording"].__delitem__("data"),

@@ -35,6 +35,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import InputError, PlmError
 from ..events import EventTable, Hypnogram, ScoredEvents
+from ..interrupt import deferred_sigint
 from ..plausibility import MAX_CHANNELS, check_rate, check_size
 from ..recording import Channel, Recording
 from .atomic import atomic_path, check_free_space
@@ -213,11 +214,12 @@ class _WriteGuard:
 
 @contextlib.contextmanager
 def _writable_file(tmp: Path, mode: str):
-    """An h5py file on ``tmp`` whose failed writes are raised only after HDF5 closed it (:class:`_WriteGuard`)."""
+    """An h5py file on ``tmp`` whose failed writes (and Ctrl-C) are raised only after HDF5 closed it (:class:`_WriteGuard`)."""
     h5py = _h5py()
     guard = _WriteGuard(tmp)
     try:
-        with h5py.File(guard, mode, **({"libver": LIBVER} if mode == "w" else {})) as f:
+        # Ctrl-C inside a write callback would also be a failed write: it waits until the file is closed.
+        with deferred_sigint(), h5py.File(guard, mode, **({"libver": LIBVER} if mode == "w" else {})) as f:
             yield f
     finally:
         guard.close()
@@ -440,7 +442,9 @@ def _bounded(path: Path, ds, limit: int, what: str):
 def _read_signal(path: Path, ds, n_channels: int, sfreq: float) -> np.ndarray:
     """The signal array, after checking its type and shape without reading it."""
     if ds.dtype.kind not in "fiu":
-        raise InputError(path, f"/recording/data holds {ds.dtype} values; expected numbers (a signal)")
+        what = {"S": "text", "U": "text", "O": "text or objects", "b": "true/false values",
+                "c": "complex numbers", "V": "compound records"}.get(ds.dtype.kind, f"{ds.dtype} values")
+        raise InputError(path, f"/recording/data holds {what}; expected real numbers (a signal)")
     if ds.ndim != 2 or ds.shape[0] != n_channels:
         raise InputError(path, f"/recording/data has shape {ds.shape}; expected ({n_channels}, n_samples) for "
                                f"{n_channels} channels")
