@@ -159,6 +159,16 @@ def test_results_can_still_be_added_to_a_checked_file(emg_h5):
     assert list(read_results(emg_h5)) == [res.criteria.hash]
 
 
+def test_stored_result_with_measures_of_the_wrong_type_is_refused(emg_h5):
+    res = plm.score(emg_h5)
+    write_result(emg_h5, res)
+    with h5py.File(emg_h5, "a") as f:
+        f[f"results/{res.criteria.hash}"].attrs["measures"] = "[1, 2]"
+    with pytest.raises(InputError, match=f"result {res.criteria.hash} is incomplete or invalid \\(measures and "
+                                         "extra must be JSON objects\\)"):
+        read_results(emg_h5)
+
+
 # ------------------------------------------------------------------ endless lines, huge files
 def test_csv_line_of_3_gb_without_newline_is_refused_fast(capsys, tmp_path):
     p = tmp_path / "endless.csv"

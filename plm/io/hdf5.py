@@ -556,8 +556,11 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
             try:
                 crit = Criteria.from_json(_attr_str(g, "criteria"))
                 start = _attr_str(g, "start_time")
+                measures, extra = json.loads(_attr_str(g, "measures")), json.loads(_attr_str(g, "extra") or "{}")
+                if not isinstance(measures, dict) or not isinstance(extra, dict):
+                    raise ValueError("measures and extra must be JSON objects")
                 out[key] = NightResult(
-                    measures=json.loads(_attr_str(g, "measures")),
+                    measures=measures,
                     events=_read_table(g["events"]),
                     lms=_read_table(g["lms"]),
                     criteria=crit,
@@ -565,7 +568,7 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
                     source=_attr_str(g, "source"),
                     hypnogram=_read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None,
                     version=_attr_str(g, "plm_version"),
-                    extra=json.loads(_attr_str(g, "extra") or "{}"),
+                    extra=extra,
                 )
             except (KeyError, ValueError) as exc:
                 raise InputError(path, f"result {key} is incomplete or invalid ({exc})") from None
