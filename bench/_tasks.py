@@ -16,7 +16,7 @@ import numpy as np
 #: import (~0.08 s) is not charged to the first EDF read.
 WARM_IMPORTS = ("numpy", "scipy.signal", "pandas", "mne", "mne.io", "mne.io.edf", "plm", "plm.io", "plm.io.edf",
                 "plm.io.accel_csv",
-                "plm.detect", "plm.detect.pipeline", "plm.score", "plm.score.night", "psgscoring", "_data")
+                "plm.detect", "plm.detect.pipeline", "plm.scoring", "plm.scoring.night", "psgscoring", "_data")
 
 EMG_BAND = (10.0, 100.0)
 ACCEL_BAND = (0.3, 15.0)

@@ -2,7 +2,7 @@
 
 Generates ``--nights`` nights of each kind with ``sample_recordings/generate.py``
 (or ``bench/_data.py`` without it; accelerometer: one CSV per ankle at 40 Hz,
-grouped by the left/right naming rule; EMG: one EDF per night at 256 Hz), then times ``plm.batch.run_batch`` on them with each
+grouped by the left/right naming rule; EMG: one EDF per night at 256 Hz), then times ``plm.workflows.batch.run_batch`` on them with each
 ``--jobs`` value (fresh output folder each time, no resume) and prints a table.
 
     PYTHONPATH=. python bench/bench_batch.py --nights 4 --hours 8 --jobs 1,2
@@ -71,7 +71,7 @@ def make_nights(kind: str, n: int, hours: float, folder: Path) -> list[Path]:
 
 def time_batch(files: list[Path], jobs: int, out: Path, criteria: str) -> tuple[float, float, int, int]:
     """Wall seconds, scoring CPU seconds (summed over workers), nights, failures."""
-    from plm.batch import run_batch
+    from plm.workflows.batch import run_batch
 
     if out.exists():
         shutil.rmtree(out)

@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 
 
+__all__ = ["PlmError", "InputError", "CriteriaError", "MissingDependencyError", "one_line"]
+
+
 class PlmError(Exception):
     """Base class of all errors that ``plm`` raises on purpose."""
 
@@ -65,3 +68,19 @@ class MissingDependencyError(PlmError, ImportError):
             f"{feature} needs the optional package {package!r}: "
             f"install it with  pip install 'plm[{extra}]'"
         )
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (an OSError names its file).
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return " ".join(str(exc).split())

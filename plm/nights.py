@@ -19,8 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from .errors import InputError
-from .events import Hypnogram
-from .recording import Recording
+from .model import Hypnogram, Recording
 
 __all__ = ["split_nights", "read_lights_table", "rest_periods", "NIGHT_METHODS"]
 

@@ -290,7 +290,8 @@ def check_recording(recording: Any, *, inplace: bool = False) -> Any:
         notes.append(_bad_note(recording, bad, "infinite"))
     if modality == "accel":
         for side, idx in legs.items():
-            factor = _gravity_factor(recording, side, [data[i] for i in idx], recording.sfreq)
+            held = recording.held_samples(side) if hasattr(recording, "held_samples") else None
+            factor = _gravity_factor(recording, side, [data[i] for i in idx], recording.sfreq, held)
             if factor is not None:
                 f, note = factor
                 out = writable()
@@ -376,7 +377,7 @@ def _bad_note(recording: Any, bad: dict[int, int], what: str) -> str:
 
 
 # ------------------------------------------------------------------ gravity
-def gravity_magnitude(rows: Sequence[np.ndarray], sfreq: float) -> float | None:
+def gravity_magnitude(rows: Sequence[np.ndarray], sfreq: float, exclude: np.ndarray | None = None) -> float | None:
     """Median magnitude of the acceleration in still stretches.
 
     Up to :data:`_GRAVITY_BLOCKS` blocks of 1 s (at most 128 samples), spread
@@ -392,6 +393,10 @@ def gravity_magnitude(rows: Sequence[np.ndarray], sfreq: float) -> float | None:
         One leg's axes, equally long (NaN = missing); views are fine, only
         the sampled blocks are copied.
     sfreq : float
+    exclude : ndarray, shape (k, 2), optional
+        Sorted sample intervals ``[start, stop)`` that are not measurements,
+        e.g. where a device held its last sample (ActiGraph idle sleep):
+        blocks overlapping them are left out.
 
     Returns
     -------
@@ -406,6 +411,12 @@ def gravity_magnitude(rows: Sequence[np.ndarray], sfreq: float) -> float | None:
     if nb == 0:
         return None
     pick = np.unique(np.linspace(0, nb - 1, min(nb, _GRAVITY_BLOCKS)).astype(np.int64))
+    if exclude is not None and len(exclude):
+        first = pick * length
+        last = np.searchsorted(exclude[:, 0], first + length) - 1  # last interval starting before the block ends
+        pick = pick[~((last >= 0) & (exclude[np.maximum(last, 0), 1] > first))]
+        if not pick.size:
+            return None
     idx = pick[:, None] * length + np.arange(length)
     blocks = np.stack([np.asarray(rows[a], dtype=np.float64)[idx] for a in range(k)])  # (k, blocks, length)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -419,9 +430,10 @@ def gravity_magnitude(rows: Sequence[np.ndarray], sfreq: float) -> float | None:
     return float(np.median(mag[still]))
 
 
-def _gravity_factor(recording: Any, side: str, rows: Sequence[np.ndarray], sfreq: float) -> tuple[float, str] | None:
+def _gravity_factor(recording: Any, side: str, rows: Sequence[np.ndarray], sfreq: float,
+                    held: np.ndarray | None) -> tuple[float, str] | None:
     """``(factor, warning)`` for a leg whose gravity shows a unit mix-up; None when plausible."""
-    g = gravity_magnitude(rows, sfreq)
+    g = gravity_magnitude(rows, sfreq, held)
     lo, hi = GRAVITY_RANGE_G
     if g is None or lo <= g <= hi:
         return None

@@ -61,7 +61,7 @@ if __package__ in (None, ""):
     # Run as a script: make the checkout's plm importable.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from plm.recording import Channel, Recording  # noqa: E402
+from plm.model import Channel, Recording  # noqa: E402
 
 __all__ = [
     "GroundTruth",
@@ -671,7 +671,7 @@ def evaluate_night(kind: str, hours: float, seed: int, impairments=(), severity:
     """Detect and score one generated night; F1 per leg and PLM counts vs truth."""
     import plm
     from plm.detect import detect
-    from plm.score import score_events
+    from plm.scoring import score_events
 
     crit = plm.criteria.get("pamrl" if kind == "accel" else "wasm2016")
     rec, truth = make_night(kind, hours, seed, impairments, sfreq, severity)

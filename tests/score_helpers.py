@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import plm
-from plm.events import Hypnogram, LegMovements, ScoredEvents
+from plm.model import Hypnogram, LegMovements, ScoredEvents
 
 
 def night(events, **context) -> LegMovements:

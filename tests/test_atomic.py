@@ -7,7 +7,7 @@ import tempfile
 import pytest
 
 from plm.errors import InputError
-from plm.io.atomic import atomic_path, atomic_write
+from plm.atomic import atomic_path, atomic_write
 
 
 def _listing(folder):

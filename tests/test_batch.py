@@ -11,11 +11,11 @@ import pytest
 
 from cohort import HOURS, write_night_tsv
 from plm import criteria
-from plm.batch import collect_inputs, group_files, read_batch_manifest, run_batch, split_side
+from plm.workflows.batch import collect_inputs, group_files, read_batch_manifest, run_batch, split_side
 from plm.cli import main
 from plm.errors import InputError
 
-SCORING = all(importlib.util.find_spec(m) is not None for m in ("plm.score.night", "plm.io.events_tsv"))
+SCORING = all(importlib.util.find_spec(m) is not None for m in ("plm.scoring.night", "plm.io.events_tsv"))
 needs_scoring = pytest.mark.skipif(not SCORING, reason="needs the scorer and the events-TSV reader")
 
 
@@ -250,7 +250,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_recordings"
 def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
     import shutil
 
-    from plm.scoring_inputs import score_paths
+    from plm.workflows.night_scoring import score_paths
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -276,7 +276,7 @@ def test_script_without_main_guard_gets_a_clear_message(tmp_path):
     _touch(tmp_path / "in" / "a.txt")
     _touch(tmp_path / "in" / "b.txt")
     script = _touch(tmp_path / "run.py",
-                    f"from plm.batch import run_batch\nrun_batch([{str(tmp_path / 'in')!r}], "
+                    f"from plm.workflows.batch import run_batch\nrun_batch([{str(tmp_path / 'in')!r}], "
                     f"{str(tmp_path / 'out')!r}, jobs=2, progress=False)\n")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)

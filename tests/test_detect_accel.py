@@ -7,7 +7,7 @@ import pytest
 import plm.criteria
 from plm.detect import detect
 from plm.detect.accel import accel_events
-from plm.recording import Channel, Recording
+from plm.model import Channel, Recording
 
 PAMRL = plm.criteria.get("pamrl")
 FS = 40.0  # 0.5 s = 20 samples

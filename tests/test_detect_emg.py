@@ -7,7 +7,7 @@ import pytest
 import plm.criteria
 from plm.detect import detect
 from plm.detect.emg import emg_events
-from plm.recording import Channel, Recording
+from plm.model import Channel, Recording
 
 FS = 100.0  # masks at 100 Hz: 0.5 s = 50 samples
 WASM = plm.criteria.get("wasm2016")

@@ -4,7 +4,7 @@ import pytest
 import plm.criteria
 from generated_nights import generator
 from plm.detect import detect
-from plm.score import score_events
+from plm.scoring import score_events
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 import plm.criteria
 from generated_nights import generator, night
 from plm.detect import detect
-from plm.score import score_events
+from plm.scoring import score_events
 
 CASES = [
     ("accel", (), 1.0),

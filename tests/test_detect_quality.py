@@ -8,7 +8,7 @@ import plm.criteria
 from generated_nights import night
 from plm.detect import detect
 from plm.errors import InputError
-from plm.recording import Channel, Recording
+from plm.model import Channel, Recording
 
 START = dt.datetime(2026, 1, 1, 23, 0, tzinfo=dt.timezone.utc)
 pytestmark = pytest.mark.filterwarnings("ignore:.*excluded from analysis time:UserWarning")

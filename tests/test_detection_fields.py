@@ -17,7 +17,7 @@ from plm.detect import emg as emg_mod
 from plm.detect.filters import cap_band
 from plm.detect.quality import still_fixed_blocks
 from plm.errors import CriteriaError
-from plm.recording import Channel, Recording
+from plm.model import Channel, Recording
 
 START = dt.datetime(2026, 1, 1, 23, 0, tzinfo=dt.timezone.utc)
 WASM = plm.criteria.get("wasm2016")

@@ -24,10 +24,8 @@ import pytest
 import plm
 from plm import criteria
 from plm.errors import InputError
-from plm.events import EventTable
+from plm.model import Channel, EventTable, NightResult, Recording
 from plm.io import export
-from plm.recording import Channel, Recording
-from plm.result import NightResult
 
 BERLIN_WINTER = dt.timezone(dt.timedelta(hours=1))
 START = dt.datetime(2026, 3, 1, 22, 30, 0, tzinfo=BERLIN_WINTER)
@@ -139,7 +137,7 @@ def test_csv_one_row_stable_columns_and_exact_floats(tmp_path):
     assert len(rows) == 2
     header, values = rows
     assert header[:3] == ["source", "night", "start_time"]
-    assert header[3:3 + 12] == [k for k in plm.result.SUMMARY_KEYS if k not in ("criteria", "version")]
+    assert header[3:3 + 12] == [k for k in plm.model.result.SUMMARY_KEYS if k not in ("criteria", "version")]
     assert header[-3:] == ["criteria_name", "criteria_hash", "version"]
     assert "imi_histogram" not in header  # not a scalar
     row = dict(zip(header, values))
@@ -448,7 +446,7 @@ def test_cli_score_events_file_writes_outputs_that_agree(tmp_path, capsys):
 def test_edf_plus_with_signals_carries_staging_and_lights(tmp_path):
     import mne
 
-    from plm.events import Hypnogram
+    from plm.model import Hypnogram
 
     rec = make_recording(duration=120.0)
     res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})

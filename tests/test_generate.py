@@ -8,8 +8,8 @@ import pytest
 
 import plm
 from generated_nights import SAMPLES, generator, night
-from plm.events import LegMovements
-from plm.score import score_events
+from plm.model import LegMovements
+from plm.scoring import score_events
 
 
 def test_deterministic_for_a_seed_and_different_across_seeds():

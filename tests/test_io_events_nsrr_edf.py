@@ -9,11 +9,10 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.events import EventTable, Hypnogram, LegMovements, ScoredEvents
+from plm.model import EventTable, Hypnogram, LegMovements, NightResult, ScoredEvents
 from plm.io import detect_format
 from plm.io.edf_annotations import classify, read_edf_annotations, sniff as sniff_edf, write_edf_annotations
 from plm.io.nsrr_xml import read_nsrr_xml, sniff as sniff_xml, write_nsrr_xml
-from plm.result import NightResult
 
 CET = dt.timezone(dt.timedelta(hours=1))
 

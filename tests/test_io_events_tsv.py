@@ -9,10 +9,9 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.events import EventTable, Hypnogram, LegMovements, ScoredEvents
+from plm.model import EventTable, Hypnogram, LegMovements, NightResult, ScoredEvents
 from plm.io import detect_format
 from plm.io.events_tsv import read_events_tsv, sniff, write_events_tsv
-from plm.result import NightResult
 
 from _reference_nights import reference_file
 

@@ -9,10 +9,9 @@ import pytest
 
 import plm
 from plm.errors import InputError
-from plm.events import Hypnogram
+from plm.model import Channel, Hypnogram, Recording
 from plm.io.accel_csv import write_accel_csv
 from plm.io.combine import combine_recordings
-from plm.recording import Channel, Recording
 
 T0 = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 

@@ -22,7 +22,7 @@ from plm.io.edf import (  # noqa: E402
     read_edf,
     write_edf,
 )
-from plm.recording import Channel, Recording  # noqa: E402
+from plm.model import Channel, Recording  # noqa: E402
 
 T0 = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plm.errors import InputError, MissingDependencyError
-from plm.cli_info import read_raw_with_options
+from plm.cli.info import read_raw_with_options
 from plm.io.accel_csv import write_accel_csv
-from plm.recording import Recording
+from plm.model import Recording
 
 T0 = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 _DIR = Path(tempfile.mkdtemp(prefix="plm_fuzz_"))

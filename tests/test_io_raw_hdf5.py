@@ -13,11 +13,9 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.events import EventTable, Hypnogram, ScoredEvents
+from plm.model import Channel, EventTable, Hypnogram, NightResult, Recording, ScoredEvents
 from plm.io import detect_format
 from plm.io.hdf5 import read_hdf5, read_results, write_recording, write_result
-from plm.recording import Channel, Recording
-from plm.result import NightResult
 
 T0 = dt.datetime(2026, 3, 1, 22, 30, 0, 250000, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from plm.errors import InputError
 from plm.nights import epoch_activity, read_lights_table, rest_periods, split_nights
-from plm.recording import Channel, Recording
+from plm.model import Channel, Recording
 
 CET = dt.timezone(dt.timedelta(hours=1))
 CEST = dt.timezone(dt.timedelta(hours=2))
@@ -223,7 +223,7 @@ def test_rest_without_quiet_period_is_an_input_error():
 
 
 def test_each_night_keeps_only_its_own_staging():
-    from plm.events import Hypnogram
+    from plm.model import Hypnogram
 
     # 2 nights (20:00 on 1 March to 10:00 on 3 March = 38 h), hypnogram of
     # 30 s epochs over all of it: epoch i is "N2" on the first night and "R"

@@ -27,7 +27,7 @@ import pytest
 
 import plm
 from plm.nights import split_nights
-from plm.recording import Channel, Recording
+from plm.model import Channel, Recording
 
 try:  # the detector lives on another branch until it is merged
     from plm.detect import pipeline as _pipeline  # noqa: F401

@@ -86,7 +86,7 @@ def test_score_export_h5_on_a_full_disk(small_disk, emg_h5):
 
 # ------------------------------------------------------------------ injected ENOSPC
 def test_text_output_on_a_full_disk_names_the_file(capsys, tmp_path, monkeypatch, emg_h5):
-    import plm.io.atomic as atomic
+    import plm.atomic as atomic
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -137,7 +137,7 @@ def test_result_h5_write_failing_is_one_error(capsys, tmp_path, monkeypatch, emg
 
 
 def test_too_little_free_space_is_refused_before_reading(capsys, tmp_path, monkeypatch, emg_h5):
-    import plm.io.atomic as atomic
+    import plm.atomic as atomic
 
     monkeypatch.setattr(atomic, "free_bytes", lambda folder: 1000)
     t0 = time.perf_counter()
@@ -174,8 +174,8 @@ def test_ctrl_c_during_convert_exits_130_and_leaves_nothing(tmp_path):
 
 def test_ctrl_c_swallowed_in_a_finalizer_still_ends_the_run(capsys, tmp_path, monkeypatch):
     # Python raises KeyboardInterrupt at the next bytecode; inside __del__ it is printed and dropped.
-    import plm.cli_convert as cli_convert
-    from plm.io.atomic import atomic_write
+    import plm.cli.convert as cli_convert
+    from plm.atomic import atomic_write
 
     class Interrupted:
         def __del__(self):

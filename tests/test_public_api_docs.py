@@ -12,28 +12,23 @@ import pytest
 
 ENTRY_POINTS = [
     "plm:read", "plm:read_events", "plm:score", "plm:study",
-    "plm.io:detect_format", "plm.detect:detect", "plm.score:score_events",
+    "plm.io:detect_format", "plm.detect:detect", "plm.scoring:score_events",
     "plm.nights:split_nights", "plm.nights:read_lights_table", "plm.nights:rest_periods",
-    "plm.batch:run_batch", "plm.batch:read_batch_manifest",
-    "plm.study:read_study_manifest", "plm.study:paired_change", "plm.study:classify_response",
+    "plm.workflows.batch:run_batch", "plm.workflows.batch:read_batch_manifest",
+    "plm.workflows.study:read_study_manifest", "plm.workflows.study:paired_change",
+    "plm.workflows.study:classify_response",
     "plm.criteria:get", "plm.criteria:names", "plm.criteria:parse_overrides",
-    "plm.result:NightResult.summary", "plm.result:NightResult.save", "plm.result:NightResult.to_annotations",
-    "plm.result:NightResult.plot_raster", "plm.result:NightResult.plot_imi_histogram",
-    "plm.result:NightResult.plot_hypnogram",
+    "plm.model.result:NightResult.summary", "plm.model.result:NightResult.save", "plm.model.result:NightResult.to_annotations",
+    "plm.model.result:NightResult.plot_raster", "plm.model.result:NightResult.plot_imi_histogram",
+    "plm.model.result:NightResult.plot_hypnogram",
     "plm.criteria:Criteria.replace", "plm.criteria:Criteria.from_json", "plm.criteria:Criteria.describe",
-    "plm.recording:Recording.crop", "plm.events:EventTable.to_dataframe",
+    "plm.model.recording:Recording.crop", "plm.model.events:EventTable.to_dataframe",
 ]
 
 
 def _resolve(spec: str):
     module_name, _, attr = spec.partition(":")
-    if module_name == "plm.study":  # plm.study is also the name of the function
-        import sys
-
-        importlib.import_module("plm")
-        obj = sys.modules["plm.study"]
-    else:
-        obj = importlib.import_module(module_name)
+    obj = importlib.import_module(module_name)
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj

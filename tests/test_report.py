@@ -14,8 +14,7 @@ pytest.importorskip("matplotlib")
 from cohort import night_onsets, write_cohort  # noqa: E402
 from plm import criteria  # noqa: E402
 from plm.errors import MissingDependencyError  # noqa: E402
-from plm.events import EventTable, Hypnogram  # noqa: E402
-from plm.result import NightResult  # noqa: E402
+from plm.model import EventTable, Hypnogram, NightResult  # noqa: E402
 
 
 def hand_night(staging=True) -> NightResult:
@@ -51,7 +50,7 @@ def _bars(ax, color_hex):
 
 def test_night_figure_draws_every_lm_and_series():
     import matplotlib.pyplot as plt
-    from plm.report import night_figure
+    from plm.plots import night_figure
 
     fig = night_figure(hand_night())
     raster, hyp, imi_ax, table_ax = fig.axes
@@ -75,7 +74,7 @@ def test_night_figure_draws_every_lm_and_series():
 
 
 def test_night_report_png_html_self_contained_and_deterministic(tmp_path):
-    from plm.report import night_report
+    from plm.workflows.report import night_report
 
     png, html = night_report(hand_night(), tmp_path)
     data = png.read_bytes()
@@ -94,7 +93,8 @@ def test_study_report_paired_plot(tmp_path):
     import matplotlib.pyplot as plt
 
     import plm
-    from plm.report import load_study, study_figure, study_report
+    from plm.plots import study_figure
+    from plm.workflows.report import load_study, study_report
 
     manifest, counts = write_cohort(tmp_path / "c", kind="json", n_subjects=9, nights=2,
                                     criteria=criteria.get("wasm2016"))
@@ -123,14 +123,14 @@ def test_report_cli_on_study_folder(tmp_path, capsys):
 
 
 def test_missing_matplotlib_is_a_clear_error(monkeypatch):
-    from plm.report import night_figure
+    from plm.plots import night_figure
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingDependencyError, match=r"plm\[report\]"):
         night_figure(hand_night())
 
 
-@pytest.mark.skipif(not all(__import__("importlib").util.find_spec(m) for m in ("plm.score.night", "plm.io.events_tsv")),
+@pytest.mark.skipif(not all(__import__("importlib").util.find_spec(m) for m in ("plm.scoring.night", "plm.io.events_tsv")),
                     reason="needs the scorer and the events-TSV reader")
 def test_report_cli_scores_a_night_file(tmp_path, capsys):
     from cohort import write_night_tsv

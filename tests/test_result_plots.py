@@ -10,7 +10,7 @@ pytest.importorskip("matplotlib")
 
 import plm  # noqa: E402
 from plm.errors import InputError, MissingDependencyError  # noqa: E402
-from plm.events import Hypnogram  # noqa: E402
+from plm.model import Hypnogram  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_recordings" / "psg_emg.edf"
 

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from plm.result import SUMMARY_KEYS
-from plm.score.measures import (
+from plm.model import SUMMARY_KEYS
+from plm.scoring.measures import (
     IMI_HISTOGRAM_EDGES,
     LN_IMI_HISTOGRAM_EDGES,
     imi_histogram,

@@ -2,7 +2,7 @@
 import numpy as np
 
 from plm import LegMovements, ScoredEvents
-from plm.score import score_events
+from plm.scoring import score_events
 
 
 def _series_night(**context):

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plm
-from plm.events import Hypnogram, LegMovements, ScoredEvents
+from plm.model import Hypnogram, LegMovements, ScoredEvents
 
 # Times on a 0.01 s grid: boundary cases (IMI exactly 10 s, gaps exactly
 # 0.5 s) occur often, and a shift by a multiple of 0.01 s must not move them
@@ -96,6 +96,11 @@ def test_counts_are_consistent_and_series_long_enough(case):
     t = r.lms
     assert np.all(t["is_clm"][t["is_plm"]])
     assert np.all(t["is_clm"][t["is_clmr"]])
+    assert not np.any(t["is_plmnr"] & (t["is_clmr"] | ~t["is_clm"]))
+    if not t["is_clmr"].any():
+        # only CLMr leave the PLMnr sequence (a respiratory non-CLM stays and
+        # breaks series), so without them PLMnr is PLM, LM by LM
+        assert list(t["is_plmnr"]) == list(t["is_plm"])
     series = t["series"][t["series"] >= 1]
     if series.size:
         assert np.bincount(series)[1:].min() >= crit.min_series_length

@@ -13,7 +13,7 @@ import plm
 from cohort import HOURS, write_cohort
 from plm import criteria
 from plm.errors import InputError
-from plm.study import classify_response, icc_oneway, paired_change, within_subject_sd
+from plm.workflows.study import classify_response, icc_oneway, paired_change, within_subject_sd
 
 
 # ----------------------------------------------------- hand-worked cases
@@ -166,7 +166,7 @@ def test_study_manifest_errors(tmp_path):
 def _scoring_available() -> bool:
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("plm.score.night", "plm.io.events_tsv"))
+    return all(importlib.util.find_spec(m) is not None for m in ("plm.scoring.night", "plm.io.events_tsv"))
 
 
 @pytest.mark.skipif(not _scoring_available(), reason="needs the scorer and the events-TSV reader")

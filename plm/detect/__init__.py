@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
-    from ..events import LegMovements
-    from ..recording import Recording
+    from ..model import LegMovements, Recording
 
 __all__ = ["detect"]
 

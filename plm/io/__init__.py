@@ -1,7 +1,7 @@
 """Readers and writers, one module per file format.
 
-Raw-signal readers return a :class:`~plm.recording.Recording`; scored-event
-readers return :class:`~plm.events.LegMovements`. Each format module has a
+Raw-signal readers return a :class:`~plm.model.recording.Recording`; scored-event
+readers return :class:`~plm.model.events.LegMovements`. Each format module has a
 ``sniff(path, head) -> bool`` used by automatic format detection, where
 ``head`` is the first 64 KiB of the file.
 """
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from ..errors import InputError
 from ..plausibility import check_recording
 from ._rawfiles import read_file
+from .epoch_counts import refuse_epoch_counts
 
 if TYPE_CHECKING:
-    from ..events import LegMovements
-    from ..recording import Recording
+    from ..model import LegMovements, Recording
 
 __all__ = ["read", "read_events", "detect_format", "RAW_FORMATS", "EVENT_FORMATS"]
 
@@ -95,6 +95,8 @@ def detect_format(path: str | os.PathLike, kind: str = "any") -> tuple[str, str]
                 raise
             if module.sniff(p, head):
                 return which, name
+    if kind in ("any", "raw"):
+        refuse_epoch_counts(p, head)  # counts, not raw signals: say so rather than "unknown format"
     what = {"any": "recording or event", "raw": "recording", "events": "event"}[kind]
     raise InputError(p, f"not a {what} file format plm knows (see `plm score --help` for formats)")
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..events import LegMovements
+from ..model import LegMovements
 from ._rawfiles import read_file
 from ._scored import Rows, build_leg_movements, localize
 

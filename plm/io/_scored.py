@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import InputError
-from ..events import Hypnogram, LegMovements, ScoredEvents
+from ..model import Hypnogram, LegMovements, ScoredEvents
 from ..plausibility import check_leg_movement_rows
 from ._rawfiles import read_file
 
@@ -128,7 +128,7 @@ _STAGE_WORDS = {
 
 
 def stage_code(text: str) -> str | None:
-    """Map a stage label to a :data:`plm.events.STAGES` code (None if unknown).
+    """Map a stage label to a :data:`plm.model.events.STAGES` code (None if unknown).
 
     Accepts the AASM codes (``W N1 N2 N3 R``), Rechtschaffen & Kales
     numbers (``0``-``4``, ``5`` REM; stage 4 becomes N3), and the forms

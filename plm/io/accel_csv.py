@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..model import Channel, Recording
+from ..atomic import atomic_write
 from ..plausibility import MAX_ACCEL_HZ  # noqa: F401  (re-exported; the bounds live in plm.plausibility)
-from ..recording import Channel, Recording
-from .atomic import atomic_write
 from ._rawfiles import (
     check_sfreq,
     check_signal,

@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError
-from ..recording import Channel, Recording
+from ..model import Channel, Recording
 
 __all__ = ["combine_recordings"]
 

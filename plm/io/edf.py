@@ -21,11 +21,11 @@ import numpy as np
 
 from .. import plausibility as _plausibility
 from ..errors import InputError, MissingDependencyError
+from ..model import Channel, Recording
 from ..plausibility import check_rate
-from ..recording import Channel, Recording
 from ..threads import map_in_threads
 from ._rawfiles import local_start
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 __all__ = [
     "read_edf",
@@ -425,7 +425,7 @@ def annotation_context(path, onsets, durations, descriptions) -> dict[str, Any]:
         ``"n_lm_annotations"``: scored leg movements found (not used by the
         signal reader; read them with ``format="edf-annotations"``).
     """
-    from ..events import ScoredEvents
+    from ..model import ScoredEvents
     from ._scored import hypnogram_from_rows
     from .edf_annotations import classify
 

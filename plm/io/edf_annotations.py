@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..events import LegMovements
+from ..model import LegMovements
 from ._rawfiles import read_file
 from ._scored import (
     Rows,
@@ -333,7 +333,7 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
         kwargs["starttime"] = st.time().replace(tzinfo=None)
         kwargs["recording"] = edfio.Recording(startdate=st.date())
     edf = edfio.Edf(signals=[], annotations=[edfio.EdfAnnotation(t, d, text) for t, d, text in anns], **kwargs)
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     with atomic_path(path) as tmp:
         edf.write(tmp)

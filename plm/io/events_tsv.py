@@ -17,7 +17,7 @@ per run of epochs), ``apnea``, ``hypopnea``, ``rera``, ``arousal``,
 lines before the header (or a JSON sidecar ``<stem>.json`` with the same
 keys) carry ``start_time`` (ISO 8601 with UTC offset) and ``duration_s``
 (recording length). Columns after ``value`` are the scorer's per-LM results
-when written from a :class:`~plm.result.NightResult`; the reader ignores
+when written from a :class:`~plm.model.result.NightResult`; the reader ignores
 them (scoring from the file starts afresh). See ``docs/formats.md``.
 """
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .atomic import atomic_write
-from ..events import LegMovements
+from ..atomic import atomic_write
+from ..model import LegMovements
 from ._scored import (
     RESPIRATORY_LABELS,
     Rows,

@@ -1,4 +1,4 @@
-"""Export a :class:`~plm.result.NightResult` to the files labs use.
+"""Export a :class:`~plm.model.result.NightResult` to the files labs use.
 
 One entry point, :func:`save_result`, picks the writer by file extension (or
 ``format=``); :func:`write_night_outputs` writes the per-night file set of
@@ -7,7 +7,7 @@ and PLMs as :class:`mne.Annotations`. The JSON summary, the one-row CSV of
 nightly measures and the EDF+ file with signals are written here; the other
 formats have their writer in their format's module (events TSV, NSRR XML,
 annotations-only EDF+, HDF5). Every file is written atomically
-(:mod:`plm.io.atomic`). Labels and layouts: ``docs/formats_export.md``.
+(:mod:`plm.atomic`). Labels and layouts: ``docs/formats_export.md``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import csv
 import datetime as _dt
 import importlib
 import json
-import math
 import os
 import re
 import warnings
@@ -24,8 +23,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .._util import csv_cell, json_safe
+from ..atomic import atomic_write
 from ..errors import InputError
-from .atomic import atomic_write
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -38,7 +38,6 @@ __all__ = [
     "write_measures_csv",
     "write_edf_plus",
     "measures_row",
-    "json_safe",
 ]
 
 #: Annotation label of each scored event kind (see docs/formats_export.md).
@@ -73,23 +72,6 @@ _EXTERNAL_WRITERS = {
 
 
 # ------------------------------------------------------------------ helpers
-def json_safe(obj: Any) -> Any:
-    """Convert to strict-JSON values: NaN/inf -> None, numpy -> Python, tuples -> lists."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_safe(obj.tolist())
-    if isinstance(obj, (_dt.datetime, _dt.date)):
-        return obj.isoformat()
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return json_safe(obj.item())
-    return obj
-
-
 def _normalise_format(fmt: str, path) -> str:
     key = fmt.lower().lstrip(".")
     key = _ALIASES.get(key, key)
@@ -293,11 +275,11 @@ def measures_row(result) -> dict[str, Any]:
     """The night's scalar measures as one flat row with a stable column order.
 
     Order: ``source, night, start_time``, the contract keys of
-    :data:`plm.result.SUMMARY_KEYS` (except ``criteria`` and ``version``),
+    :data:`plm.model.result.SUMMARY_KEYS` (except ``criteria`` and ``version``),
     every other scalar measure by name, then ``criteria_name,
     criteria_hash, version``. Non-scalar measures (histograms) are left out.
     """
-    from ..result import SUMMARY_KEYS
+    from ..model import SUMMARY_KEYS
 
     summary = result.summary()
     info = result.night_info()
@@ -320,17 +302,6 @@ def measures_row(result) -> dict[str, Any]:
     return row
 
 
-def _csv_cell(v: Any) -> str:
-    v = json_safe(v)
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return repr(v)  # shortest text that reads back to the same float
-    return str(v)
-
-
 def write_measures_csv(result, path: str | os.PathLike) -> None:
     """Write a header and one row of nightly measures (:func:`measures_row`).
 
@@ -341,7 +312,7 @@ def write_measures_csv(result, path: str | os.PathLike) -> None:
     with atomic_write(path, newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(list(row))
-        w.writerow([_csv_cell(v) for v in row.values()])
+        w.writerow([csv_cell(v) for v in row.values()])
 
 
 # ------------------------------------------------------------ annotations

@@ -34,11 +34,10 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError, PlmError
-from ..events import EventTable, Hypnogram, ScoredEvents
+from ..model import Channel, EventTable, Hypnogram, Recording, ScoredEvents
+from ..atomic import atomic_path, check_free_space
 from ..interrupt import deferred_sigint
 from ..plausibility import MAX_CHANNELS, check_rate, check_size
-from ..recording import Channel, Recording
-from .atomic import atomic_path, check_free_space
 
 __all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
 
@@ -534,10 +533,10 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
     -------
     dict
         ``"<criteria hash>"`` (or ``"<criteria hash>/<night>"``) to
-        :class:`~plm.result.NightResult`, in file order.
+        :class:`~plm.model.result.NightResult`, in file order.
     """
     from ..criteria import Criteria
-    from ..result import NightResult
+    from ..model import NightResult
 
     path = Path(path)
     out: dict[str, Any] = {}

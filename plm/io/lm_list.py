@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from ..errors import InputError
-from ..events import LegMovements
+from ..model import LegMovements
 from ._absolute import ClockRows, combine, to_micros
 from ._scored import Rows, head_text, parse_float, parse_iso, read_text, side_from_text
 

@@ -37,8 +37,8 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError
-from .atomic import atomic_write
-from ..events import Hypnogram, LegMovements
+from ..atomic import atomic_write
+from ..model import Hypnogram, LegMovements
 from ._scored import (
     NUMERIC_STAGES,
     Rows,

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..events import Hypnogram, LegMovements, ScoredEvents
+from ..model import Hypnogram, LegMovements, ScoredEvents
 from ._absolute import ClockRows, combine, to_micros
 from ._scored import Rows, head_text, parse_clock, parse_float, parse_iso, read_text, rollover_days, side_from_text, stage_code
 

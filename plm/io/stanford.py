@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..events import Hypnogram, LegMovements
+from ..model import Hypnogram, LegMovements
 from ._scored import NUMERIC_STAGES, Rows, build_leg_movements, parse_clock, read_text
 
 __all__ = ["read_stanford", "sniff"]

@@ -21,7 +21,7 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
 
 
 def _reader_kwargs(fmt: str, options: dict[str, Any]) -> dict[str, Any]:
-    from .io import RAW_FORMATS, _load, _resolve
+    from ..io import RAW_FORMATS, _load, _resolve
 
     _, reader = _load(_resolve(fmt, RAW_FORMATS, None))
     accepted = inspect.signature(reader).parameters
@@ -35,9 +35,9 @@ def read_raw_with_options(paths: Sequence[str], format: str = "auto", strict: bo
     ``strict``, an option that no reader of these files accepts is an error
     rather than silently ignored.
     """
-    from .errors import InputError
-    from .io import detect_format, read
-    from .io.combine import combine_recordings
+    from ..errors import InputError
+    from ..io import detect_format, read
+    from ..io.combine import combine_recordings
 
     given = {k: v for k, v in options.items() if v is not None}
     recs, used = [], set()
@@ -54,7 +54,7 @@ def read_raw_with_options(paths: Sequence[str], format: str = "auto", strict: bo
 
 def _count_nights(recording) -> int:
     try:
-        from .nights import split_nights
+        from ..nights import split_nights
     except ImportError:  # multi-night splitting not available in this version
         return 1
     return len(split_nights(recording))
@@ -62,7 +62,7 @@ def _count_nights(recording) -> int:
 
 def describe_file(path: str, format: str = "auto", **options: Any) -> dict[str, Any]:
     """Facts about one file as a JSON-ready dict (what ``plm info`` prints)."""
-    from .io import detect_format, read_events
+    from ..io import detect_format, read_events
 
     kind, fmt = detect_format(path) if format == "auto" else (_kind(format), format)
     info: dict[str, Any] = {"path": str(path), "kind": kind, "format": fmt}
@@ -100,7 +100,7 @@ def describe_file(path: str, format: str = "auto", **options: Any) -> dict[str, 
         warnings=list(rec.meta.get("warnings", [])),
     )
     if fmt == "hdf5":
-        from .io.hdf5 import read_results
+        from ..io.hdf5 import read_results
 
         info["results"] = [
             {"key": key, "criteria": res.criteria.name, "criteria_hash": res.criteria.hash,
@@ -109,7 +109,7 @@ def describe_file(path: str, format: str = "auto", **options: Any) -> dict[str, 
             for key, res in read_results(path).items()
         ]
     if fmt == "edf":
-        from .io.edf import read_edf_header
+        from ..io.edf import read_edf_header
 
         hdr = read_edf_header(path)
         info["file_channels"] = [
@@ -129,7 +129,7 @@ def _count_nan(data) -> int:
 
 
 def _kind(fmt: str) -> str:
-    from .scoring_inputs import _kind_of_format
+    from ..workflows.night_scoring import _kind_of_format
 
     return _kind_of_format(fmt)
 
@@ -186,7 +186,7 @@ def _add_info(sub) -> None:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .cli import json_line
+    from . import json_line
 
     for i, path in enumerate(args.paths):
         info = describe_file(path, format=args.format, channels=args.channels, tz=args.tz, side=args.side)

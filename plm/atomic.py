@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from ..errors import InputError, OutputError
-from ..interrupt import raise_if_interrupted
+from .errors import InputError, OutputError
+from .interrupt import raise_if_interrupted
 
 __all__ = ["atomic_write", "atomic_path", "check_output_folder", "free_bytes", "check_free_space", "MIN_FREE_BYTES"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..criteria import Criteria
-from ..events import ScoredEvents
+from ..model import ScoredEvents
 from .intervals import overlaps_any
 
 __all__ = ["respiratory_windows", "respiratory_related", "arousal_associated"]

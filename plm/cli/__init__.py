@@ -15,9 +15,9 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ._version import __version__
+from .._version import __version__
 # The shared "score these paths" logic lives below the CLI so batch and study can use it.
-from .scoring_inputs import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
+from ..workflows.night_scoring import _kind_of_format, score_paths, score_recording_nights  # noqa: F401  (re-exported)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -35,8 +35,8 @@ def _add_criteria_args(p: argparse.ArgumentParser) -> None:
 
 def criteria_from_args(args: argparse.Namespace):
     """Build the Criteria named by ``--criteria`` (name or JSON file) and ``--set``."""
-    from . import criteria as _criteria
-    from .errors import InputError
+    from .. import criteria as _criteria
+    from ..errors import InputError
 
     name = args.criteria
     if name.lower().endswith(".json"):
@@ -58,7 +58,7 @@ def _add_score(sub) -> None:
                    help="recording (accelerometer CSV, EDF/BDF, HDF5, ...) or scored-event file; "
                         "left and right ankle files of one night are scored together")
     _add_criteria_args(p)
-    from .io import EVENT_FORMATS, RAW_FORMATS
+    from ..io import EVENT_FORMATS, RAW_FORMATS
 
     p.add_argument("--format", default="auto",
                    help="force the input format: " + ", ".join([*RAW_FORMATS, *EVENT_FORMATS])
@@ -89,8 +89,8 @@ def _add_score(sub) -> None:
 def _cmd_score(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     if args.out:
-        from .io.atomic import check_output_folder
-        from .io.export import check_export_formats
+        from ..atomic import check_output_folder
+        from ..io.export import check_export_formats
 
         # a bad --export or an unusable --out is refused before any work
         check_export_formats(args.export, args.out)
@@ -100,7 +100,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
                           separate_exports={"hypnogram": args.hypnogram, "arousals": args.arousals,
                                             "respiratory": args.respiratory})
     if args.out:
-        from .io.export import write_night_outputs
+        from ..io.export import write_night_outputs
 
         for res in results:
             write_night_outputs(res, args.out, extra_formats=args.export)
@@ -114,7 +114,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def json_line(obj) -> str:
     """One line of strict JSON (NaN and infinities become null)."""
-    from .io.export import json_safe
+    from .._util import json_safe
 
     return json.dumps(json_safe(obj), separators=(", ", ": "), allow_nan=False)
 
@@ -156,7 +156,7 @@ def _add_criteria(sub) -> None:
 
 
 def _cmd_criteria(args: argparse.Namespace) -> int:
-    from . import criteria as _criteria
+    from .. import criteria as _criteria
 
     if args.fields:
         crit = _criteria.get(args.name or "wasm2016").replace(**_criteria.parse_overrides(args.overrides))
@@ -188,7 +188,7 @@ def _optional_subcommands() -> list[Callable]:
     import importlib
 
     found = []
-    for module_name in ("plm.cli_info", "plm.cli_convert", "plm.cli_batch"):
+    for module_name in ("plm.cli.info", "plm.cli.convert", "plm.cli.batch"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -222,17 +222,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from .errors import PlmError
+    from ..errors import PlmError, one_line
 
     import warnings
 
     def _one_line_warning(message, category, filename, lineno, file=None, line=None):
         # Documented warnings (excluded time, assumed units, ...) are for the
         # user, not a pointer into plm's source: one line each.
-        print(f"plm: warning: {_one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
+        print(f"plm: warning: {one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
               file=sys.stderr)
 
-    from .interrupt import catch_sigint, raise_if_interrupted
+    from ..interrupt import catch_sigint, raise_if_interrupted
 
     try:
         with warnings.catch_warnings(), catch_sigint():
@@ -251,20 +251,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PlmError, OSError) as exc:
         if debug:
             traceback.print_exc()
-        print(f"plm: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"plm: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if debug:
             traceback.print_exc()
-        print(f"plm: internal error ({type(exc).__name__}: {_one_line(exc)}); rerun with --debug and report it",
+        print(f"plm: internal error ({type(exc).__name__}: {one_line(exc)}); rerun with --debug and report it",
               file=sys.stderr)
         return EXIT_ERROR
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or exc}"
-    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

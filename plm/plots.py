@@ -1,18 +1,16 @@
-"""PNG and self-contained HTML reports of nights and of studies.
+"""Matplotlib plots of a night and of a study (the viz layer).
 
 Needs matplotlib (``pip install 'plm[report]'``); it is imported inside the
-functions and always with the non-interactive Agg backend, so reports work on
-servers without a display.
+functions and always with the non-interactive Agg backend, so plots work on
+servers without a display. :mod:`plm.workflows.report` puts these figures in
+PNG and HTML reports; ``NightResult.plot_*`` draw them into any axes.
 """
 from __future__ import annotations
 
-import base64
-import html
 import io
 import math
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,10 +20,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .result import NightResult
+    from .model import NightResult
 
-__all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "night_report", "study_figure",
-           "study_report", "report_paths", "load_study"]
+__all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "study_figure", "png_bytes",
+           "measure_rows", "study_rows", "format_number", "as_float"]
 
 _PLM_COLOR = "#b2182b"
 _LM_COLOR = "#7f7f7f"
@@ -78,7 +76,8 @@ def _imis(result) -> np.ndarray:
     return imi[np.isfinite(imi)]
 
 
-def _scalar_measures(summary: dict[str, Any]) -> list[tuple[str, str]]:
+def measure_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(measure, text)`` of every scalar measure of a night summary, criteria last."""
     rows = []
     for k, v in summary.items():
         if k in ("criteria", "source", "start_time") or isinstance(v, (list, dict)):
@@ -132,7 +131,7 @@ def night_figure(result: NightResult) -> Figure:
 
     axt = fig.add_subplot(grid[panel, 1])
     axt.axis("off")
-    rows = _scalar_measures(summary)
+    rows = measure_rows(summary)
     keep = [r for r in rows if r[0] in _TABLE_KEYS] or rows[:14]
     tab = axt.table(cellText=[[k, v] for k, v in keep], colLabels=["measure", "value"], bbox=[0, 0, 1, 1],
                     cellLoc="left", colWidths=[0.42, 0.58])
@@ -301,71 +300,14 @@ _TABLE_KEYS = (
 )
 
 
-def _png_bytes(fig) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes (the figure is closed)."""
     plt = _pyplot()
     buf = io.BytesIO()
     # Fixed metadata: the same night gives byte-identical PNGs.
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    from .io.atomic import atomic_write
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as fh:
-        fh.write(data)
-
-
-def _html_page(title: str, png: bytes, tables: Sequence[tuple[str, list[str], list[list[str]]]]) -> str:
-    parts = [
-        "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;margin:1.5em;max-width:1150px}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;"
-        "text-align:left;font-size:90%}th{background:#eee}img{max-width:100%}</style>",
-        "</head><body>", f"<h1>{html.escape(title)}</h1>",
-        f"<img alt=\"{html.escape(title)}\" src=\"data:image/png;base64,{base64.b64encode(png).decode()}\">",
-    ]
-    for caption, header, rows in tables:
-        parts.append(f"<h2>{html.escape(caption)}</h2><table><tr>"
-                     + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>")
-        for r in rows:
-            parts.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def night_report(result, out_dir: str | os.PathLike, name: str | None = None) -> tuple[Path, Path]:
-    """Write ``<name>_report.png`` and a self-contained ``<name>_report.html``.
-
-    Parameters
-    ----------
-    result : NightResult
-    out_dir : path-like
-    name : str, optional
-        File name stem; default from the result's source.
-
-    Returns
-    -------
-    (Path, Path)
-        The PNG and the HTML page (PNG embedded as base64, plus every scalar
-        measure and the criteria parameters as tables).
-    """
-    out = Path(out_dir)
-    name = name or (Path(str(result.source)).stem or "night")
-    png = _png_bytes(night_figure(result))
-    summary = result.summary()
-    crit = summary.get("criteria") or {}
-    tables = [("Measures", ["measure", "value"], [list(r) for r in _scalar_measures(summary)]),
-              (f"Criteria {crit.get('name', '')} [{crit.get('hash', '')}]", ["parameter", "value"],
-               [[k, str(v)] for k, v in (crit.get("params") or {}).items()])]
-    png_path, html_path = out / f"{name}_report.png", out / f"{name}_report.html"
-    _atomic_write(png_path, png)
-    _atomic_write(html_path, _html_page(f"plm night report: {name}", png, tables).encode("utf-8"))
-    return png_path, html_path
 
 
 # ------------------------------------------------------------------ study
@@ -384,8 +326,8 @@ def study_figure(study_result):
     s = study_result.summary
     visits = study_result.visits
     first, last = visits[0], visits[-1]
-    a = np.array([_f(r.get(f"{first}_index")) for r in study_result.subjects])
-    b = np.array([_f(r.get(f"{last}_index")) for r in study_result.subjects])
+    a = np.array([as_float(r.get(f"{first}_index")) for r in study_result.subjects])
+    b = np.array([as_float(r.get(f"{last}_index")) for r in study_result.subjects])
     resp = [r.get("response", "") for r in study_result.subjects]
     colors = {"complete": "#1a9850", "moderate": "#fdae61", "none": "#d73027", "": "#999999"}
     fig, (ax, axt) = plt.subplots(1, 2, figsize=(11, 5.5), dpi=100, gridspec_kw={"width_ratios": [1, 1.1]})
@@ -408,7 +350,7 @@ def study_figure(study_result):
     ax.set_title(f"{s['n_subjects']} subjects: {first} vs {last}", fontsize=11, loc="left")
     ax.legend(fontsize=8, loc="upper right")
     axt.axis("off")
-    tab = axt.table(cellText=_study_rows(s), colLabels=["", "value"], bbox=[0, 0, 1, 1], cellLoc="left",
+    tab = axt.table(cellText=study_rows(s), colLabels=["", "value"], bbox=[0, 0, 1, 1], cellLoc="left",
                     colWidths=[0.5, 0.5])
     tab.auto_set_font_size(False)
     tab.set_fontsize(9)
@@ -416,116 +358,34 @@ def study_figure(study_result):
     return fig
 
 
-def _f(v) -> float:
+def as_float(v: Any) -> float:
+    """``float(v)``, NaN when ``v`` is not a number (table cells read back from CSV)."""
     try:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
 
 
-def _fmt(v, spec=".2f") -> str:
+def format_number(v: Any, spec: str = ".2f") -> str:
+    """``v`` formatted with ``spec``; ``-`` for None, NaN and infinities."""
     return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else format(v, spec)
 
 
-def _study_rows(s: dict[str, Any]) -> list[list[str]]:
+def study_rows(s: dict[str, Any]) -> list[list[str]]:
+    """``[label, value]`` rows of a study summary, as the figure and the HTML report show them."""
     rows = [["subjects (paired)", f"{s['n_subjects']} ({s['n_paired']})"], ["index", s["index"]]]
     for v, st in s["visits"].items():
-        rows.append([f"{v}: mean (SD)", f"{_fmt(st['mean'], '.1f')} ({_fmt(st['sd'], '.1f')})"])
-        rows.append([f"{v}: median", _fmt(st["median"], ".1f")])
+        rows.append([f"{v}: mean (SD)", f"{format_number(st['mean'], '.1f')} ({format_number(st['sd'], '.1f')})"])
+        rows.append([f"{v}: median", format_number(st["median"], ".1f")])
     lo, hi = s["ci95_change"]
-    rows += [["mean change (95% CI)", f"{_fmt(s['mean_change'], '.1f')} ({_fmt(lo, '.1f')} to {_fmt(hi, '.1f')})"],
-             ["p, paired t-test", _fmt(s["p_ttest"], ".3g")], ["p, Wilcoxon", _fmt(s["p_wilcoxon"], ".3g")]]
+    rows += [["mean change (95% CI)", f"{format_number(s['mean_change'], '.1f')} ({format_number(lo, '.1f')} to {format_number(hi, '.1f')})"],
+             ["p, paired t-test", format_number(s["p_ttest"], ".3g")], ["p, Wilcoxon", format_number(s["p_wilcoxon"], ".3g")]]
     for c, k in s["responders"].items():
-        rows.append([f"response {c}", f"{k} ({_fmt(s['responders_pct'][c], '.0f')}%)"])
+        rows.append([f"response {c}", f"{k} ({format_number(s['responders_pct'][c], '.0f')}%)"])
     for v, x in (s.get("icc") or {}).items():
-        rows.append([f"ICC(1,1) {v}", _fmt(x)])
+        rows.append([f"ICC(1,1) {v}", format_number(x)])
     for v, x in (s.get("within_subject_sd") or {}).items():
-        rows.append([f"within-subject SD {v}", _fmt(x)])
+        rows.append([f"within-subject SD {v}", format_number(x)])
     return rows
 
 
-def study_report(study_result, out_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``study_report.png`` and a self-contained ``study_report.html``.
-
-    Returns
-    -------
-    (Path, Path)
-    """
-    out = Path(out_dir)
-    png = _png_bytes(study_figure(study_result))
-    subj_rows = [[_cellfmt(r.get(c)) for c in study_result.subject_columns] for r in study_result.subjects]
-    tables = [("Summary", ["", "value"], _study_rows(study_result.summary)),
-              ("Subjects", list(study_result.subject_columns), subj_rows)]
-    png_path, html_path = out / "study_report.png", out / "study_report.html"
-    _atomic_write(png_path, png)
-    _atomic_write(html_path, _html_page("plm study report", png, tables).encode("utf-8"))
-    return png_path, html_path
-
-
-def _cellfmt(v) -> str:
-    if isinstance(v, float):
-        return _fmt(v)
-    return "" if v is None else str(v)
-
-
-def load_study(folder: str | os.PathLike):
-    """A :class:`~plm.study.StudyResult` from the ``subjects.csv`` and ``summary.json`` of ``plm study``."""
-    import csv
-    import json
-
-    from .study import StudyResult
-
-    d = Path(folder)
-    try:
-        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-        with open(d / "subjects.csv", newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            subjects = list(reader)
-            columns = list(reader.fieldnames or [])
-    except (OSError, ValueError) as exc:
-        raise InputError(d, f"not a plm study output folder ({exc}); expected summary.json and subjects.csv")
-    visits = list(summary.get("visits", {}))
-    for r in subjects:
-        for k in list(r):
-            if k not in ("subject", "response"):
-                r[k] = _f(r[k]) if r[k] != "" else math.nan
-    return StudyResult(subjects=subjects, summary=summary, nights=[], visits=visits, index=summary.get("index", ""),
-                       subject_columns=columns)
-
-
-def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, criteria="wasm2016") -> list[Path]:
-    """Reports for study folders and for recordings/event files (``plm report``).
-
-    A folder holding ``summary.json`` and ``subjects.csv`` gives the study
-    report; other inputs are grouped and scored as in ``plm batch`` and give
-    one night report each.
-
-    Returns
-    -------
-    list of Path
-        The HTML pages written.
-    """
-    from .batch import collect_inputs, group_files
-    from .scoring_inputs import score_paths
-
-    out = Path(out_dir)
-    written: list[Path] = []
-    other = []
-    for p in paths:
-        q = Path(p)
-        if q.is_dir() and (q / "summary.json").exists() and (q / "subjects.csv").exists():
-            written.append(study_report(load_study(q), out)[1])
-        else:
-            other.append(p)
-    if other:
-        files, root, problems = collect_inputs(other, skip=out)
-        if problems:
-            raise InputError(problems[0][0], problems[0][1])
-        for g in group_files(files, root):
-            if g.error:
-                raise InputError(g.paths[0], g.error)
-            results = score_paths(g.paths, criteria)
-            for n, res in enumerate(results, start=1):
-                name = g.id.replace("/", "_") + (f"_night{n}" if len(results) > 1 else "")
-                written.append(night_report(res, out, name)[1])
-    return written

@@ -20,9 +20,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._version import __version__
-from .criteria import Criteria
-from .errors import InputError
+from .._util import csv_text, json_safe, read_csv_rows, write_file
+from .._version import __version__
+from ..criteria import Criteria
+from ..errors import InputError
 
 __all__ = [
     "study",
@@ -247,10 +248,8 @@ def read_study_manifest(path: str | os.PathLike) -> list[ManifestRow]:
     list of ManifestRow
         One per row, in file order, with absolute file paths.
     """
-    from .batch import _read_csv_rows
-
     mpath = Path(path)
-    rows = _read_csv_rows(mpath, required=("subject", "visit", "night", "path"))
+    rows = read_csv_rows(mpath, required=("subject", "visit", "night", "path"))
     base = mpath.resolve().parent
     out = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -284,7 +283,7 @@ def _summary_from_json(path: str) -> dict[str, Any] | None:
 
 
 def _night_summaries(rows: Sequence[ManifestRow], criteria, jobs: int, progress: bool, manifest) -> list[dict]:
-    from . import criteria as _criteria
+    from .. import criteria as _criteria
     from .batch import score_groups
 
     crit = _criteria.get(criteria)
@@ -360,16 +359,14 @@ class StudyResult:
         tuple of Path
             ``subjects.csv`` and ``summary.json``.
         """
-        from .batch import _atomic_write_text, _csv_text, _json_safe
-
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         subjects = out / "subjects.csv"
         summary = out / "summary.json"
-        _atomic_write_text(subjects, _csv_text(self.subject_columns, self.subjects))
-        _atomic_write_text(out / "nights.csv", _csv_text(["subject", "visit", "night", "path", self.index],
+        write_file(subjects, csv_text(self.subject_columns, self.subjects))
+        write_file(out / "nights.csv", csv_text(["subject", "visit", "night", "path", self.index],
                                                          self.nights))
-        _atomic_write_text(summary, json.dumps(_json_safe(self.summary), indent=2, allow_nan=False) + "\n")
+        write_file(summary, json.dumps(json_safe(self.summary), indent=2, allow_nan=False) + "\n")
         return subjects, summary
 
     def to_dataframe(self):
@@ -377,7 +374,7 @@ class StudyResult:
         try:
             import pandas as pd
         except ImportError:
-            from .errors import MissingDependencyError
+            from ..errors import MissingDependencyError
 
             raise MissingDependencyError("StudyResult.to_dataframe", "pandas", "pandas") from None
         return pd.DataFrame(self.subjects, columns=self.subject_columns)

@@ -13,7 +13,7 @@ OUTPUT_FORMATS = {".h5": "hdf5", ".hdf5": "hdf5", ".edf": "edf", ".csv": "accel-
 
 
 def _out_format(out: Path) -> str:
-    from .errors import InputError
+    from ..errors import InputError
 
     fmt = OUTPUT_FORMATS.get(out.suffix.lower())
     if fmt is None or (out.suffix.lower() == ".gz" and not out.name.lower().endswith(".csv.gz")):
@@ -44,10 +44,9 @@ def convert(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, format:
     -------
     Path
     """
-    from .cli_info import read_raw_with_options
-    from .errors import InputError
-
-    from .io.atomic import check_free_space
+    from ..atomic import check_free_space
+    from ..errors import InputError
+    from .info import read_raw_with_options
 
     out = Path(out)
     fmt = _out_format(out)
@@ -59,14 +58,14 @@ def convert(inputs: Sequence[str | os.PathLike], out: str | os.PathLike, format:
     rec = read_raw_with_options([str(p) for p in inputs], format=format, side=side if len(inputs) == 1 else None,
                                 strict=False, **options)
     if fmt == "hdf5":
-        from .io.hdf5 import write_recording
+        from ..io.hdf5 import write_recording
 
         return write_recording(out, rec)
     if fmt == "edf":
-        from .io.edf import write_edf
+        from ..io.edf import write_edf
 
         return write_edf(out, rec)
-    from .io.accel_csv import write_accel_csv
+    from ..io.accel_csv import write_accel_csv
 
     if rec.modality != "accel":
         raise InputError(out, f"CSV output holds accelerometer signals; {inputs[0]} has {rec.modality}")
@@ -80,7 +79,7 @@ def _add_convert(sub) -> None:
                     "the output format follows OUT's extension (.h5, .edf, .csv, .csv.gz).",
     )
     p.add_argument("paths", nargs="+", metavar="IN... OUT", help="input file(s) then the output file")
-    from .cli_info import add_reader_options
+    from .info import add_reader_options
 
     add_reader_options(p)
     p.set_defaults(func=_cmd_convert)
@@ -89,7 +88,7 @@ def _add_convert(sub) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     import warnings
 
-    from .errors import InputError
+    from ..errors import InputError
 
     if len(args.paths) < 2:
         raise InputError(None, "plm convert needs at least one input and one output file: plm convert IN... OUT.h5")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..events import SLEEP_STAGES, Hypnogram
+from ..model import SLEEP_STAGES, Hypnogram
 from .intervals import TIME_EPS, overlap_length, total_length, union
 
 __all__ = ["stage_of", "Window", "analysis_window", "stage_seconds", "excluded_seconds"]
@@ -25,7 +25,7 @@ def stage_of(hypnogram: Hypnogram | None, times: np.ndarray) -> np.ndarray:
     """Stage code (``W N1 N2 N3 R ?``) of the epoch each time falls in.
 
     Epochs are half-open ``[start, start + epoch_length)``; a time within
-    :data:`~plm.score.intervals.TIME_EPS` of an epoch start belongs to that
+    :data:`~plm.scoring.intervals.TIME_EPS` of an epoch start belongs to that
     epoch.
     """
     t = np.asarray(times, dtype=float).reshape(-1)

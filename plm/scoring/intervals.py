@@ -1,6 +1,6 @@
 """Interval arithmetic on event times shared by the scoring steps.
 
-Every comparison of times in :mod:`plm.score` goes through :data:`TIME_EPS`
+Every comparison of times in :mod:`plm.scoring` goes through :data:`TIME_EPS`
 so that a boundary value (an IMI of exactly 10 s, a duration of exactly
 0.5 s) scores the same however it was computed in floating point, and so
 that shifting all times by a constant changes nothing.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["score_paths", "score_recording_nights"]
 
@@ -61,7 +61,7 @@ def score_paths(
         order given.
     """
     from .api import score
-    from .io import detect_format, read, read_events
+    from ..io import detect_format, read, read_events
 
     paths = [os.fspath(p) for p in paths]
     kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
@@ -88,13 +88,13 @@ def score_recording_nights(recording, criteria, method: str = "noon", table=None
     """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
     from .api import score
 
-    from .nights import split_nights
+    from ..nights import split_nights
 
     return [score(night, criteria, threads=threads) for night in split_nights(recording, method=method, table=table)]
 
 
 def _kind_of_format(fmt: str) -> str:
-    from .io import EVENT_FORMATS, RAW_FORMATS
+    from ..io import EVENT_FORMATS, RAW_FORMATS
 
     if fmt in RAW_FORMATS:
         return "raw"

@@ -5,13 +5,11 @@ import os
 import warnings
 from typing import Any
 
-from . import criteria as _criteria
-from .criteria import Criteria
-from .errors import InputError
-from .events import Hypnogram, LegMovements, ScoredEvents
-from .plausibility import check_recording
-from .recording import Recording
-from .result import NightResult
+from .. import criteria as _criteria
+from ..criteria import Criteria
+from ..errors import InputError
+from ..model import Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
+from ..plausibility import check_recording
 
 __all__ = ["score"]
 
@@ -58,12 +56,12 @@ def score(
     crit = _criteria.get(criteria, **overrides)
     recording = None
     if isinstance(data, (str, os.PathLike)):
-        from .io import detect_format, read, read_events
+        from ..io import detect_format, read, read_events
 
         kind, fmt = detect_format(data)
         data = read(data, format=fmt) if kind == "raw" else read_events(data, format=fmt)
     if isinstance(data, Recording):
-        from .detect import detect
+        from ..detect import detect
 
         # Also a recording built in Python, or changed after reading, meets the bounds
         # (a checked one passes unchanged).
@@ -82,7 +80,7 @@ def score(
     }
     if context:
         lms = lms.replace(**context)
-    from .score import score_events
+    from ..scoring import score_events
 
     result = score_events(lms, crit)
     if recording is not None:

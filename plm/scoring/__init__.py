@@ -1,6 +1,6 @@
 """PLM scoring on event lists: bilateral merge, CLM rules, series, associations.
 
-This package works on :class:`~plm.events.LegMovements` alone; it imports
+This package works on :class:`~plm.model.events.LegMovements` alone; it imports
 neither :mod:`plm.io` nor :mod:`plm.detect`. Modules, in the order a night
 goes through them: :mod:`.same_leg`, :mod:`.bilateral`, :mod:`.candidates`,
 :mod:`.associations`, :mod:`.series`, :mod:`.sleep_wake`, :mod:`.measures`,
@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..criteria import Criteria
-    from ..events import LegMovements
-    from ..result import NightResult
+    from ..model import LegMovements, NightResult
 
 __all__ = ["score_events"]
 

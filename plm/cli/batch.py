@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import EXIT_ERROR, EXIT_OK, _add_criteria_args, criteria_from_args
+from . import EXIT_ERROR, EXIT_OK, _add_criteria_args, criteria_from_args
 
 __all__ = ["SUBCOMMANDS"]
 
@@ -43,8 +43,8 @@ def _add_batch(sub) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
-    from .errors import InputError
+    from ..workflows.batch import run_batch
+    from ..errors import InputError
 
     if not args.inputs and not args.manifest:
         raise InputError(None, "give at least one INPUT (file, folder or glob) or --manifest")
@@ -66,7 +66,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------- study
 def _add_study(sub) -> None:
-    from .study import DEFAULT_THRESHOLDS
+    from ..workflows.study import DEFAULT_THRESHOLDS
 
     p = sub.add_parser(
         "study", help="per-subject and before/after outcomes from a manifest",
@@ -87,7 +87,7 @@ def _add_study(sub) -> None:
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
-    from .study import study
+    from ..workflows.study import study
 
     res = study(args.manifest, out_dir=args.out,
                 thresholds={"complete_below": args.complete_below,
@@ -96,7 +96,7 @@ def _cmd_study(args: argparse.Namespace) -> int:
     print(format_study(res.summary))
     print(f"tables: {args.out}/subjects.csv, {args.out}/summary.json")
     if args.report:
-        from .report import study_report
+        from ..workflows.report import study_report
 
         png, html = study_report(res, args.out)
         print(f"report: {html}")
@@ -139,7 +139,7 @@ def _add_report(sub) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import report_paths
+    from ..workflows.report import report_paths
 
     written = report_paths(args.paths, args.out, criteria_from_args(args))
     for path in written:

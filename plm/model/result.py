@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .criteria import Criteria
+from .._version import __version__
+from ..criteria import Criteria
 from .events import EventTable, Hypnogram
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class NightResult:
             or ``h5`` (see ``docs/formats_export.md``); default: from the
             extension of ``path``.
         """
-        from .io.export import save_result
+        from ..io.export import save_result
 
         save_result(self, path, format=format)
 
@@ -157,11 +157,11 @@ class NightResult:
         mne.Annotations
             One annotation per LM and per PLM, with per-leg channel names.
         """
-        from .io.export import result_to_annotations
+        from ..io.export import result_to_annotations
 
         return result_to_annotations(self)
 
-    # YASA-style plots of one night; the drawing lives in plm.report (one
+    # YASA-style plots of one night; the drawing lives in plm.plots (one
     # implementation for these and for the PNG/HTML reports).
     def plot_raster(self, ax: Axes | None = None) -> Axes:
         """Leg-movement raster: one row per hour, left leg above right, PLMs in red.
@@ -176,7 +176,7 @@ class NightResult:
         matplotlib.axes.Axes
             One bar per row of :attr:`events`; periodic series shaded.
         """
-        from .report import plot_raster
+        from ..plots import plot_raster
 
         return plot_raster(self, ax=ax)
 
@@ -192,7 +192,7 @@ class NightResult:
         -------
         matplotlib.axes.Axes
         """
-        from .report import plot_imi_histogram
+        from ..plots import plot_imi_histogram
 
         return plot_imi_histogram(self, ax=ax)
 
@@ -213,7 +213,7 @@ class NightResult:
         InputError
             When the night has no staging (``hypnogram`` is None).
         """
-        from .report import plot_hypnogram
+        from ..plots import plot_hypnogram
 
         return plot_hypnogram(self, ax=ax)
 

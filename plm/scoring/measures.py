@@ -1,7 +1,7 @@
 """Nightly measures (SCORING_RULES section 6); definitions in ``docs/measures.md``.
 
 Small pure functions on arrays, plus :func:`night_measures` that assembles
-the measures dict of a :class:`~plm.result.NightResult`.
+the measures dict of a :class:`~plm.model.result.NightResult`.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..events import SLEEP_STAGES
+from ..model import SLEEP_STAGES
 from .intervals import TIME_EPS
 
 __all__ = [
