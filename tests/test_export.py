@@ -448,9 +448,9 @@ def test_edf_plus_with_signals_carries_staging_and_lights(tmp_path):
 
     from plm.model import Hypnogram
 
-    rec = make_recording(duration=120.0)
-    res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})
-    object.__setattr__(res, "hypnogram", Hypnogram(["W", "N1", "N2", "R"], onset=0.0))
+    rec = make_recording(duration=120.0).replace(lights_off=5.0, lights_on=115.0,
+                                                 hypnogram=Hypnogram(["W", "N1", "N2", "R"], onset=0.0))
+    res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})  # the night's context is rec's
     path = tmp_path / "staged.edf"
     res.save(path)
     ann = mne.read_annotations(path)

@@ -97,7 +97,7 @@ def describe_file(path: str, format: str = "auto", **options: Any) -> dict[str, 
         staging=None if rec.hypnogram is None else f"{len(rec.hypnogram)} epochs of {rec.hypnogram.epoch_length:g} s",
         missing_samples=int(_count_nan(rec.data)),
         nights=_count_nights(rec),
-        warnings=list(rec.meta.get("warnings", [])),
+        warnings=list(rec.warnings),
     )
     if fmt == "hdf5":
         from ..io.hdf5 import read_results

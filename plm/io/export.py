@@ -140,8 +140,7 @@ def save_result(result, path: str | os.PathLike, format: str | None = None) -> P
         write_edf_plus(result, path)
     elif fmt == "h5":
         # Several nights of one recording can share a file: label each night.
-        info = result.night_info()
-        night = info.get("night") if (info.get("n_nights") or 1) > 1 else None
+        night = result.night if (result.context.n_nights or 1) > 1 else None
         _external_writer(fmt, path)(path, result, night=night)
     else:
         # Format modules take (path, obj), like write_events_tsv(path, result).
@@ -181,9 +180,8 @@ def output_stem(result) -> str:
     else:
         name = stems[0] if stems else ""
     name = name or "night"
-    info = result.night_info()
-    if (info.get("n_nights") or 1) > 1 and info.get("night"):
-        name = f"{name}_{info['night']}"
+    if (result.context.n_nights or 1) > 1 and result.night:
+        name = f"{name}_{result.night}"
     return name
 
 
@@ -255,10 +253,9 @@ def measures_row(result) -> dict[str, Any]:
     from ..model import SUMMARY_KEYS
 
     summary = result.summary()
-    info = result.night_info()
     row: dict[str, Any] = {
         "source": summary.get("source", ""),
-        "night": summary.get("night", info.get("night")),
+        "night": summary.get("night"),
         "start_time": summary.get("start_time"),
     }
     fixed = [k for k in SUMMARY_KEYS if k not in ("criteria", "version")]
@@ -370,7 +367,6 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
     if rec is None:
         raise InputError(path, "EDF+ with signals needs the recording; this result was scored from events "
                                "(use format='edf-annotations')")
-    from ._scored import night_context
     from .edf import write_edf
     from .edf_annotations import context_annotations, criteria_label
 
@@ -380,7 +376,7 @@ def write_edf_plus(result, path: str | os.PathLike) -> None:
     end = rec.duration
     onset, duration, texts, _ = _annotation_arrays(result)
     anns: list[tuple[float, float | None, str]] = [(float(o) + shift, float(d), t) for o, d, t in zip(onset, duration, texts)]
-    anns += [(o + shift, d, t) for o, d, t in context_annotations(night_context(result))]
+    anns += [(o + shift, d, t) for o, d, t in context_annotations(result.context)]
     anns.append((0.0, None, criteria_label(result)))
     anns = sorted((a for a in anns if 0.0 <= a[0] <= end), key=lambda a: a[0])
     with warnings.catch_warnings():

@@ -80,7 +80,5 @@ def score(
 
     result = score_events(lms, crit)
     if recording is not None:
-        import dataclasses
-
-        result = dataclasses.replace(result, recording=recording)
+        result = result.replace(recording=recording)
     return result
