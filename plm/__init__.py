@@ -5,6 +5,7 @@ Quick use::
     import plm
     result = plm.score(plm.read("night.edf"))          # or plm.read_events("events.txt")
     result.summary()["plms_index"]
+    results = plm.score_nights("week.h5")               # a multi-night recording: one result per night
 """
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from ._version import __version__
 from .criteria import Criteria
 from .errors import CriteriaError, InputError, PlmError
 from .io import read, read_events
-from .io.export import result_to_annotations, save_result
+from .io.edf_plus import result_to_annotations
+from .io.export import save_result
 from .model import Channel, EventTable, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 from .plots import plot_hypnogram, plot_imi_histogram, plot_raster
-from .workflows.api import score
+from .workflows.night_scoring import score, score_nights
+from .workflows.reading import ReadOptions
 from .workflows.study import study
 
 # NightResult's file and plot methods are done by io and plots, layers above
@@ -41,6 +44,8 @@ __all__ = [
     "NightResult",
     "read",
     "read_events",
+    "ReadOptions",
     "score",
+    "score_nights",
     "study",
 ]
