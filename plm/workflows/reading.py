@@ -44,8 +44,8 @@ class ReadOptions:
         Separate RemLogic exports of the same night for event files with
         clock times (RemLogic exports, LM lists; ``docs/formats.md``).
     strict : bool
-        ``channels``, ``tz`` and ``side`` go to every reader that takes
-        them; with ``strict`` (``plm score``, the Python API) one that none
+        ``channels``, ``tz`` and ``side`` go to every reader (of raw or event
+        files) that takes them; with ``strict`` (``plm score``, the Python API) one that none
         of a night's readers takes is an error. Commands that read many
         recordings of mixed formats in one run (``plm batch``, ``plm study``,
         ``plm report``) are not strict: an option applies to the files it
@@ -124,19 +124,27 @@ def read_recording(paths: Sequence[str | os.PathLike], options: ReadOptions = Re
     -------
     Recording
     """
-    given = options.reader_options
-    recordings, used = [], set()
-    first_format = None
-    for p in map(os.fspath, paths):
-        _, fmt = _format_of(p, options, "raw")
-        first_format = first_format or fmt
-        kwargs = reader_options(fmt, given)
-        used |= set(kwargs)
-        recordings.append(read(p, format=fmt, **kwargs))
-    unused = {k: v for k, v in given.items() if k not in used}
-    if unused and options.strict:  # refused in io's words: the file, and what its reader takes
-        reader_options(first_format, unused, os.fspath(paths[0]), strict=True)
+    paths = [os.fspath(p) for p in paths]
+    formats = [_format_of(p, options, "raw")[1] for p in paths]
+    recordings, used = _read_all(paths, formats, options, read)
+    _check_used(options, used, paths[0], formats[0])
     return recordings[0] if len(recordings) == 1 else combine_recordings(recordings)
+
+
+def _read_all(paths: list[str], formats: list[str], options: ReadOptions, reader, **extra) -> tuple[list, set]:
+    """``reader(path, format=..., **options it takes)`` per file, and the option names some reader took."""
+    out, used = [], set()
+    for p, fmt in zip(paths, formats):
+        kwargs = reader_options(fmt, options.reader_options)
+        used |= set(kwargs)
+        out.append(reader(p, format=fmt, **kwargs, **extra))
+    return out, used
+
+
+def _check_used(options: ReadOptions, used: set, path: str, fmt: str) -> None:
+    unused = {k: v for k, v in options.reader_options.items() if k not in used}
+    if unused and options.strict:  # refused in io's words: the file, and what its reader takes
+        reader_options(fmt, unused, path, strict=True)
 
 
 def read_inputs(paths: Sequence[str | os.PathLike], options: ReadOptions = ReadOptions()) -> NightInputs:
@@ -154,16 +162,19 @@ def read_inputs(paths: Sequence[str | os.PathLike], options: ReadOptions = ReadO
     """
     paths = [os.fspath(p) for p in paths]
     kinds = [_format_of(p, options) for p in paths]
-    raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
-    recording = read_recording(raw, options) if raw else None
+    raw = [(p, f) for p, (k, f) in zip(paths, kinds) if k == "raw"]
+    scored = [(p, f) for p, (k, f) in zip(paths, kinds) if k == "events"]
     separate = options.separate_exports
-    events = []
-    for p, (k, f) in zip(paths, kinds):
-        if k == "events":
-            if separate and f not in ("remlogic", "lm-list"):
-                raise InputError(p, f"separate hypnogram/arousal/respiratory files apply to RemLogic exports and "
-                                    f"Start/Type/Duration LM lists only, not to {f} files")
-            events.append(read_events(p, format=f, **separate))
-    if separate and not events:
-        raise InputError(None, "separate hypnogram/arousal/respiratory files need a scored-event file to go with")
+    if separate:
+        if not scored:
+            raise InputError(None, "separate hypnogram/arousal/respiratory files need a scored-event file to go with")
+        p, f = next(((p, f) for p, f in scored if f not in ("remlogic", "lm-list")), (None, None))
+        if p is not None:
+            raise InputError(p, f"separate hypnogram/arousal/respiratory files apply to RemLogic exports and "
+                                f"Start/Type/Duration LM lists only, not to {f} files")
+    recordings, used = _read_all([p for p, _ in raw], [f for _, f in raw], options, read)
+    events, used_by_events = _read_all([p for p, _ in scored], [f for _, f in scored], options, read_events,
+                                       **separate)
+    _check_used(options, used | used_by_events, paths[0], kinds[0][1])
+    recording = None if not recordings else recordings[0] if len(recordings) == 1 else combine_recordings(recordings)
     return NightInputs(recording, events)
