@@ -15,12 +15,16 @@ def fail() -> dict:
 
 
 def spin(seconds: float) -> dict:
-    """Keep one CPU busy for ``seconds``."""
+    """Keep one CPU busy until the process has used ``seconds`` of CPU time.
+
+    Counting CPU rather than wall time keeps the harness test meaningful on a
+    loaded machine, where a wall-time spin may get only part of a core.
+    """
     import time
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     n = 0
-    while time.perf_counter() - t0 < seconds:
+    while time.process_time() - t0 < seconds:
         n += 1
     return {"n": n}
 

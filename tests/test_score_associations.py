@@ -44,6 +44,74 @@ def test_clmr_counts_in_plm_but_not_in_plmnr():
     assert list(r.lms["is_plmnr"]) == [True, False, True, True, True]
 
 
+# Issue 17. The night as onset/duration/type rows:
+#   30 1 lm_right | 50 1 lm_right | 70 1 lm_right | 75 20 apnea | 90 D lm_left
+#   110 1 lm_right | 130 1 lm_right
+# The apnea ends at 95: WASM 2016 window [95 - 2.0, 95 + 10.25] = [93, 105.25].
+# No bilateral merging: the left LM starts 19 s after the offset at 71 and
+# ends 8 s before the onset at 110 (both >= 0.5 s).
+RIGHT = periodic([30, 50, 70, 110, 130], side="right")
+ISSUE_APNEA = resp((75.0, 20.0))
+FAR_APNEA = resp((150.0, 20.0))  # ends at 170: window [168, 180.25] touches no LM
+
+
+def test_respiratory_non_clm_stays_in_the_plmnr_sequence_and_breaks_it():
+    # D = 12: [90, 102] touches [93, 105.25] -> respiratory; 12 > 10 s -> not a
+    # CLM, so not a CLMr. PLM: 30, 50, 70 (IMIs 20, 20) | non-CLM at 90 ends the
+    # run | 110, 130 (IMI into 110 undefined): runs of 3 and 2 -> PLM 0.
+    # PLMnr: only CLMr leave the sequence; there is none, so it is the same
+    # sequence and the 12 s LM still ends the run -> PLMnr 0. (Dropping the LM
+    # as well would leave 30, 50, 70, 110, 130 with IMIs 20, 20, 40, 20 -> 5.)
+    r = score(RIGHT + [(90.0, 12.0, "left")], respiratory=ISSUE_APNEA)
+    assert (r.n_lm, r.n_clm, r.n_clmr, r.n_plm, r.n_plmnr) == (6, 5, 0, 0, 0)
+    assert list(r.lms["respiratory"]) == [False, False, False, True, False, False]
+    assert list(r.lms["series_nr"]) == [-1] * 6
+    assert r.plmnr_index == 0.0
+
+
+def test_respiratory_clm_leaves_the_plmnr_sequence():
+    # D = 9: [90, 99] touches [93, 105.25] and lasts <= 10 s -> a CLMr. PLM: six
+    # CLMs 30..130, every IMI 20 -> one series of 6. PLMnr: without the CLMr,
+    # 30, 50, 70, 110, 130 with IMIs 20, 20, 40, 20 (all 10..90) -> a series of 5.
+    r = score(RIGHT + [(90.0, 9.0, "left")], respiratory=ISSUE_APNEA)
+    assert (r.n_lm, r.n_clm, r.n_clmr, r.n_plm, r.n_plmnr) == (6, 6, 1, 6, 5)
+    assert list(r.lms["is_plmnr"]) == [True, True, True, False, True, True]
+    assert list(r.lms["series_nr"]) == [1, 1, 1, -1, 1, 1]
+    assert r.plmnr_index == 5.0  # per hour of the 1 h recording
+
+
+def test_long_lm_outside_respiratory_windows_breaks_both_sequences():
+    # D = 12 with the apnea moved to 150-170: nothing is respiratory, the 12 s
+    # LM is a non-CLM in both sequences -> runs of 3 and 2 -> PLM 0, PLMnr 0.
+    r = score(RIGHT + [(90.0, 12.0, "left")], respiratory=FAR_APNEA)
+    assert (r.n_clm, r.n_clmr, r.n_plm, r.n_plmnr) == (5, 0, 0, 0)
+    assert not r.lms["respiratory"].any()
+
+
+@pytest.mark.parametrize(
+    "criteria, dur, plm_plmnr, reason",
+    [
+        # pamrl scores with the wasm2016 fields: the same answers
+        ("pamrl", 12.0, (0, 0), ""),
+        ("pamrl", 9.0, (6, 5), ""),
+        # AASM/WASM 2006: a 12 s movement is not an LM (too_long) and does not
+        # break series; 30, 50, 70, 110, 130 (IMIs 20, 20, 40, 20) -> 5 PLM.
+        ("aasm", 12.0, (5, 5), "too_long"),
+        ("wasm2006", 12.0, (5, 5), "too_long"),
+        # 9 s: [90, 99] is within 0.5 s of the apnea (AASM [74.5, 95.5], WASM
+        # 2006 around the end [94.5, 95.5]) -> not scored at all, so PLM and
+        # PLMnr are found on the same LMs -> 5 and 5.
+        ("aasm", 9.0, (5, 5), "respiratory_excluded"),
+        ("wasm2006", 9.0, (5, 5), "respiratory_excluded"),
+    ],
+)
+def test_issue_night_under_other_presets(criteria, dur, plm_plmnr, reason):
+    r = score(RIGHT + [(90.0, dur, "left")], criteria=criteria, respiratory=ISSUE_APNEA)
+    assert (r.n_plm, r.n_plmnr) == plm_plmnr
+    assert r.events["reason"][3] == reason  # the left LM at 90 (rows in onset order)
+    assert r.n_clmr == (1 if (criteria == "pamrl" and dur == 9.0) else 0)
+
+
 @pytest.mark.parametrize(
     "onset, dur, excluded",
     [

@@ -96,6 +96,11 @@ def test_counts_are_consistent_and_series_long_enough(case):
     t = r.lms
     assert np.all(t["is_clm"][t["is_plm"]])
     assert np.all(t["is_clm"][t["is_clmr"]])
+    assert not np.any(t["is_plmnr"] & (t["is_clmr"] | ~t["is_clm"]))
+    if not t["is_clmr"].any():
+        # only CLMr leave the PLMnr sequence (a respiratory non-CLM stays and
+        # breaks series), so without them PLMnr is PLM, LM by LM
+        assert list(t["is_plmnr"]) == list(t["is_plm"])
     series = t["series"][t["series"] >= 1]
     if series.size:
         assert np.bincount(series)[1:].min() >= crit.min_series_length

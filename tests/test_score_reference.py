@@ -12,7 +12,7 @@ from plm.model import LegMovements, ScoredEvents
 
 
 def reference_wasm2016(on, du, side, resp_end, short_imi="new_series"):
-    """Per merged LM (onset order): (onset, offset, is_clm, is_clmr, is_plm, is_plmnr). Times in cs."""
+    """Per merged LM (onset order): (onset, offset, is_clm, is_clmr, is_plm, is_plmnr, respiratory). Times in cs."""
     # same-leg merge: overlap or gap < 50 cs
     legs = []
     for s in ("left", "right"):
@@ -73,17 +73,19 @@ def reference_wasm2016(on, du, side, resp_end, short_imi="new_series"):
         return flags
 
     plm_all = plm_flags([(l[0], l[2]) for l in lms])
-    keep = [k for k, l in enumerate(lms) if not l[3]]
+    # PLMnr: only respiratory-related CLMs leave; a non-CLM stays and breaks the series
+    keep = [k for k, l in enumerate(lms) if not (l[2] and l[3])]
     sub = plm_flags([(lms[k][0], lms[k][2]) for k in keep])
     plmnr = [False] * len(lms)
     for k, f in zip(keep, sub):
         plmnr[k] = f
-    return [(l[0], l[1], l[2], l[2] and l[3], p, q) for l, p, q in zip(lms, plm_all, plmnr)]
+    return [(l[0], l[1], l[2], l[2] and l[3], p, q, l[3]) for l, p, q in zip(lms, plm_all, plmnr)]
 
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("short_imi", ["new_series", "no_new_series"])
-def test_agrees_with_loop_reference(seed, short_imi):
+@pytest.mark.parametrize("resp_at_lms", [False, True])
+def test_agrees_with_loop_reference(seed, short_imi, resp_at_lms):
     rng = np.random.default_rng(seed)
     # a night of trains with IMIs around the bounds plus random LMs (centiseconds)
     on, du, side = [], [], []
@@ -101,7 +103,14 @@ def test_agrees_with_loop_reference(seed, short_imi):
                 side.append("left" if side[-1] == "right" else "right")
             t += imi
         t += int(rng.integers(0, 20000))
-    resp_end = sorted(int(x) for x in rng.integers(0, 2_000_000, 40))
+    resp_end = [int(x) for x in rng.integers(0, 2_000_000, 40)]
+    if resp_at_lms:
+        # apnea ends from 11 s before to 3 s after the offset of chosen LMs (long
+        # ones included), so that respiratory CLMs and non-CLMs sit inside trains
+        # and windows start or end right at LM boundaries
+        pick = rng.choice(len(on), 60)
+        resp_end += [on[k] + du[k] + int(rng.integers(-1100, 301)) for k in pick]
+    resp_end = sorted(resp_end)
     ref = reference_wasm2016(on, du, side, resp_end, short_imi)
 
     respiratory = ScoredEvents(np.array(resp_end, float) / 100 - 15.0, np.full(len(resp_end), 15.0),
@@ -117,4 +126,6 @@ def test_agrees_with_loop_reference(seed, short_imi):
     assert list(t["is_clmr"]) == [x[3] for x in ref]
     assert list(t["is_plm"]) == [x[4] for x in ref]
     assert list(t["is_plmnr"]) == [x[5] for x in ref]
+    assert list(t["respiratory"]) == [x[6] for x in ref]
     assert r.n_plm > 0 and r.n_clmr > 0 and r.n_lm_bilateral > 0  # the night exercises every rule
+    assert (t["respiratory"] & ~t["is_clm"]).any()  # respiratory non-CLMs, which stay in the PLMnr sequence

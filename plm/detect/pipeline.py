@@ -119,7 +119,8 @@ def detect_leg(
         raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
-        quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side)
+        quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side,
+                                 held=recording.held_samples(side))
 
     if modality == "emg":
         mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
@@ -281,4 +282,8 @@ def quality_notes(q: QualityReport, side: str) -> list[str]:
         if len(iv):
             minutes = float((iv[:, 1] - iv[:, 0]).sum()) / q.sfreq / 60.0
             out.append(f"{side} leg: {minutes:.1f} min of {what} in {len(iv)} stretch(es) excluded from analysis time")
+    if len(q.held):
+        minutes = float((q.held[:, 1] - q.held[:, 0]).sum()) / q.sfreq / 60.0
+        out.append(f"{side} leg: {minutes:.1f} min of idle-sleep mode in {len(q.held)} stretch(es) (the device "
+                   "stored no samples while still; its last sample is held) counted as worn, still time")
     return out

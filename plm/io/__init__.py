@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..errors import InputError
 from . import registry
 from ._rawfiles import read_file
+from .epoch_counts import refuse_epoch_counts
 from .registry import FileFormat
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ def detect_format(path: str | os.PathLike, kind: str = "any") -> tuple[str, str]
     for fmt in registry.FORMATS:
         if fmt.kind is not None and kind in ("any", fmt.kind) and registry.load(fmt.sniff)(p, head):
             return fmt.kind, fmt.name
+    if kind in ("any", "raw"):
+        refuse_epoch_counts(p, head)  # counts, not raw signals: say so rather than "unknown format"
     what = {"any": "recording or event", "raw": "recording", "events": "event"}[kind]
     raise InputError(p, f"not a {what} file format plm knows (see `plm score --help` for formats)")
 

@@ -11,12 +11,16 @@ from ..errors import InputError
 from .context import ContextField, HoldsContext, NightContext, build_context
 from .events import Hypnogram, ScoredEvents
 
-__all__ = ["Channel", "Recording", "MODALITIES"]
+__all__ = ["Channel", "Recording", "MODALITIES", "HELD_META_KEY"]
 
 #: Signal kinds a channel can have. ``accel`` channels carry one axis each.
 MODALITIES = ("emg", "accel", "other")
 #: Units accepted per modality (data are stored in the first one).
 UNITS = {"emg": ("uV",), "accel": ("g",), "other": ("",)}
+#: ``Recording.meta`` key of the stretches a device filled by holding its last sample (ActiGraph
+#: idle-sleep mode): ``{side: [[t0, t1], ...]}`` in POSIX seconds, so that crops, nights and
+#: combined files keep them valid without re-referencing.
+HELD_META_KEY = "idle_sleep"
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,33 @@ class Recording(HoldsContext):
             for i, c in enumerate(self.channels)
             if c.side == side and (modality is None or c.modality == modality)
         ]
+
+    def held_samples(self, side: str) -> np.ndarray:
+        """Sample intervals of one leg that the device filled by holding its last sample.
+
+        ActiGraph devices in idle-sleep mode store no samples; the reader
+        holds the last one there (as ActiLife does). These samples are worn,
+        still time: neither missing nor non-wear.
+
+        Parameters
+        ----------
+        side : {"left", "right"}
+
+        Returns
+        -------
+        ndarray of int64, shape (k, 2)
+            ``[start, stop)`` within this recording, sorted.
+        """
+        metas = [self.meta, *(p for p in self.meta.get("parts", ()) if isinstance(p, dict))]
+        t0 = self.start_time.timestamp()
+        found = [np.asarray(m[HELD_META_KEY][side], dtype=np.float64).reshape(-1, 2)
+                 for m in metas if isinstance(m.get(HELD_META_KEY), dict) and side in m[HELD_META_KEY]]
+        if not found:
+            return np.zeros((0, 2), np.int64)
+        iv = np.rint((np.vstack(found) - t0) * self.sfreq).astype(np.int64)
+        iv = np.clip(iv, 0, self.n_samples)
+        iv = iv[iv[:, 1] > iv[:, 0]]
+        return iv[np.argsort(iv[:, 0], kind="stable")]
 
     def crop(self, tmin: float, tmax: float) -> "Recording":
         """Return the part between ``tmin`` and ``tmax`` seconds as a view.

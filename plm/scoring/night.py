@@ -12,7 +12,8 @@ Steps (each in its own module):
 3. :mod:`.bilateral` merges the remaining LMs of the two legs.
 4. :mod:`.candidates` marks CLMs; :mod:`.associations` flags CLMr and
    arousal association; :mod:`.series` finds IMIs and periodic series, once
-   on every LM (PLM) and once without respiratory-related LMs (PLMnr).
+   on every LM (PLM) and once without the CLMr (PLMnr; non-CLMs stay in
+   that sequence, respiratory-related or not, and break series).
 5. :mod:`.sleep_wake` gives stages and hours; :mod:`.measures` the numbers.
 """
 from __future__ import annotations
@@ -102,8 +103,9 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
     clmr = clm & resp
     imi, series = _sequence(m_on, m_off, clm, window.excluded, crit)
     is_plm = series >= 1
-    # PLMnr: respiratory-related LMs (CLM or not) leave the sequence (PLMScoRe)
-    nr = np.flatnonzero(~resp)
+    # PLMnr: only CLMr leave the sequence; a respiratory-related non-CLM
+    # stays and still ends the running series (SCORING_RULES 8, PLMScoRe 0.1.3)
+    nr = np.flatnonzero(~clmr)
     _, series_nr_sub = _sequence(m_on[nr], m_off[nr], clm[nr], window.excluded, crit)
     series_nr = np.full(n_lm, -1, dtype=np.int64)
     series_nr[nr] = series_nr_sub
