@@ -5,8 +5,10 @@ import argparse
 
 from ..io.export import write_night_outputs
 from ..workflows.night_scoring import score_nights
-from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line, \
-    read_options_from_args
+from .common import (
+    EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line,
+    read_options_from_args,
+)
 
 __all__ = ["register", "format_summary"]
 

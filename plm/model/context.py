@@ -319,3 +319,16 @@ class HoldsContext:
         kwargs[self._FACTS_ARG] = self._facts
         kwargs.update(changes)
         return type(self)(**kwargs, context=context)
+
+
+class NightFields(HoldsContext):
+    """The context fields a Recording and its LegMovements both show as attributes."""
+
+    start_time = ContextField("Wall-clock time of second 0 (timezone-aware); None for LMs without a date.")
+    lights_off = ContextField("Lights off, s from second 0, or None.")
+    lights_on = ContextField("Lights on, s from second 0, or None.")
+    hypnogram = ContextField("Sleep staging, or None.")
+    respiratory = ContextField("Apneas, hypopneas, RERAs, or None (never scored).")
+    arousals = ContextField("Arousals, or None (never scored).")
+    source = ContextField("File path(s) or description of where the night came from.")
+    warnings = ContextField("What the reader (and the detector) warned about (tuple of str).")

@@ -187,25 +187,14 @@ def score(
     ----------
     data : Recording, LegMovements, path-like or sequence of path-like
         Raw signals (leg movements are detected first), already-scored leg
-        movements, or file paths (read with :func:`plm.read`, or
-        :func:`plm.read_events` for event files; raw files of one night are
-        read together).
+        movements, or file paths (raw files of one night are read together).
     criteria : str or Criteria
-        Preset name (``"wasm2016"``, ``"wasm2006"``, ``"aasm"``,
-        ``"aasm2007"``, ``"pamrl"``) or a :class:`Criteria`.
+        Preset name or :class:`Criteria`.
     read_options : ReadOptions, optional
-        Reading options and the night-splitting rule (see :func:`score_nights`).
-    hypnogram, respiratory, arousals : optional
-        Replace the staging / events carried by ``data``.
-    lights_off, lights_on : float, optional
-        Seconds from recording start; replace those carried by ``data``.
+    hypnogram, respiratory, arousals, lights_off, lights_on : optional
     threads : int, optional
-        Legs of a raw recording detected at the same time (default: one
-        per leg, up to the CPUs available; 1 = one after the other, as a
-        batch worker running beside others should). Results do not depend
-        on it.
     **overrides
-        Criteria fields to change, e.g. ``imi_min=5``.
+        As for :func:`score_nights`.
 
     Returns
     -------
