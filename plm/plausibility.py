@@ -250,8 +250,9 @@ def check_recording(recording: Any, *, inplace: bool = False) -> Any:
     -------
     Recording
         ``recording`` itself when nothing changed; else a copy with the new
-        signal and the warnings appended to ``meta["warnings"]`` (each also
-        issued as a ``UserWarning``).
+        signal and the new warnings added to its context (each also issued
+        as a ``UserWarning``; a warning the recording already has is not
+        repeated).
 
     Raises
     ------
@@ -310,15 +311,12 @@ def check_recording(recording: Any, *, inplace: bool = False) -> Any:
             for i in bad:
                 _set_missing(out[i], bound)
             notes.append(_bad_note(recording, bad, f"beyond +-{bound:g} {unit}, not a leg signal"))
-    known = list(recording.meta.get("warnings", ()))
-    new = [n for n in notes if n not in known]
+    new = [n for n in notes if n not in recording.warnings]
     if data is recording.data and not new:
         return recording
     for note in new:
         warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
-    meta = dict(recording.meta)
-    meta["warnings"] = known + new
-    return recording.replace(data=data, meta=meta)
+    return recording.replace(data=data, context=recording.context.with_warnings(new))
 
 
 def _leg_channels(recording: Any) -> dict[str, list[int]]:

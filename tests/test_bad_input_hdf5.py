@@ -114,10 +114,11 @@ def test_virtual_dataset_is_refused(tmp_path, emg_h5):
 # ------------------------------------------------------------------ wrong types and sizes
 @pytest.mark.parametrize("change, problem", [
     (lambda f: f["recording"].attrs.__setitem__("meta", "[1, 2]"),
-     "/recording attribute 'meta' is not a JSON object with a list of warnings; the file was not written by plm or "
-     "is damaged"),
+     "/recording attribute 'meta' is not a JSON object; the file was not written by plm or is damaged"),
     (lambda f: f["recording"].attrs.__setitem__("meta", '{"warnings": "text"}'),
-     "/recording attribute 'meta' is not a JSON object with a list of warnings; the file was not written by plm or "
+     "/recording attribute 'meta' key 'warnings' holds str 'text'; the file was not written by plm or is damaged"),
+    (lambda f: f["recording"].attrs.__setitem__("meta", '{"hypnogram": [1]}'),
+     "/recording attribute 'meta' holds 'hypnogram', which plm stores elsewhere; the file was not written by plm or "
      "is damaged"),
     (lambda f: (f["recording"].__delitem__("data"),
                 f["recording"].create_dataset("data", data=np.array([[b"abc"] * 10, [b"def"] * 10]))),
@@ -135,7 +136,7 @@ def test_virtual_dataset_is_refused(tmp_path, emg_h5):
     (lambda f: (f["recording/channels"].__delitem__("name"),
                 f["recording/channels"].create_dataset("name", shape=(10 ** 7,), dtype="S4")),
      "channels/name holds 10000000 values of 4 bytes; at most 1024 short values expected (damaged file?)"),
-], ids=["meta-list", "meta-warnings-text", "text-data", "1-d-data", "huge-shape", "sfreq-1e9", "year-9999",
+], ids=["meta-list", "meta-warnings-text", "meta-context-field", "text-data", "1-d-data", "huge-shape", "sfreq-1e9", "year-9999",
         "huge-channel-table"])
 def test_wrong_types_and_sizes_are_refused_before_reading(capsys, emg_h5, change, problem):
     with h5py.File(emg_h5, "a") as f:

@@ -182,7 +182,7 @@ def test_ctrl_c_swallowed_in_a_finalizer_still_ends_the_run(capsys, tmp_path, mo
             os.kill(os.getpid(), signal.SIGINT)
             sum(range(1000))  # the handler runs here, inside the finalizer
 
-    def convert(inputs, out, **kwargs):
+    def convert(inputs, out, read_options=None):
         Interrupted()
         with atomic_write(out) as fh:
             fh.write("complete, but the user asked to stop")

@@ -249,7 +249,7 @@ def detect_recording(
         raise InputError(recording.source or None, "no channel is marked as a left or right leg signal")
     onsets, durations, side_col, amps, excluded = [], [], [], [], []
     sfreq = recording.sfreq
-    notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
+    notes = []
     per_leg = map_in_threads(lambda side: detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds),
                              sides, threads)
     for side, (on, off, amp, q) in zip(sides, per_leg):
@@ -261,21 +261,15 @@ def detect_recording(
         for note in quality_notes(q, side):
             notes.append(note)
             warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
+    # The LMs keep the recording's context (start, length, lights, staging,
+    # events, night facts, the reader's warnings), adding what detection found.
+    context = recording.context.replace(excluded=merge_intervals(np.vstack(excluded))).with_warnings(notes)
     return LegMovements(
         onset=np.concatenate(onsets),
         duration=np.concatenate(durations),
         side=np.concatenate(side_col),
         amplitude=np.concatenate(amps),
-        start_time=recording.start_time,
-        duration_s=recording.duration,
-        lights_off=recording.lights_off,
-        lights_on=recording.lights_on,
-        hypnogram=recording.hypnogram,
-        respiratory=recording.respiratory,
-        arousals=recording.arousals,
-        excluded=merge_intervals(np.vstack(excluded)),
-        source=recording.source,
-        metadata={"warnings": notes} if notes else {},
+        context=context,
     )
 
 

@@ -35,6 +35,7 @@ import numpy as np
 from .._version import __version__
 from ..errors import InputError, PlmError
 from ..model import Channel, EventTable, Hypnogram, Recording, ScoredEvents
+from ..model.context import CONTEXT_FIELDS
 from ..atomic import atomic_path, check_free_space
 from ..interrupt import deferred_sigint
 from ..plausibility import MAX_CHANNELS, check_rate, check_size
@@ -398,10 +399,7 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
             kinds = {c.modality for c in channels if c.side is not None}
             check_rate(path, sfreq, kinds.pop() if len(kinds) == 1 else "other")
             data = _read_signal(path, g["data"], len(channels), sfreq)
-            meta = json.loads(_attr_str(g, "meta") or "{}")
-            if not isinstance(meta, dict) or not isinstance(meta.get("warnings", []), list):
-                raise InputError(path, "/recording attribute 'meta' is not a JSON object with a list of warnings; "
-                                       "the file was not written by plm or is damaged")
+            meta = _checked_meta(path, json.loads(_attr_str(g, "meta") or "{}"))
             hyp = _read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None
             events = {}
             for name in ("respiratory", "arousals"):
@@ -436,6 +434,29 @@ def _bounded(path: Path, ds, limit: int, what: str):
         raise InputError(path, f"{what} holds {ds.size} values of {ds.dtype.itemsize} bytes; at most {limit} "
                                "short values expected (damaged file?)")
     return ds
+
+
+#: Types of the night facts a recording's ``meta`` may carry (the other context fields are stored apart).
+_META_TYPES = {"warnings": "texts", "notes": "texts", "night": str, "night_method": str, "start_clock_time": str,
+               "night_index": int, "n_nights": int, "night_window": "texts"}
+
+
+def _checked_meta(path: Path, meta: Any) -> dict:
+    """The ``meta`` attribute, refused when it is not what plm writes (a JSON object of reader facts)."""
+    def bad(what: str) -> InputError:
+        return InputError(path, f"/recording attribute 'meta' {what}; the file was not written by plm or is damaged")
+
+    if not isinstance(meta, dict):
+        raise bad("is not a JSON object")
+    for key in set(meta) & set(CONTEXT_FIELDS):
+        kind, value = _META_TYPES.get(key), meta[key]
+        if kind is None:
+            raise bad(f"holds {key!r}, which plm stores elsewhere")
+        ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if kind == "texts" else (
+            value is None or (isinstance(value, kind) and not isinstance(value, bool)))
+        if not ok:
+            raise bad(f"key {key!r} holds {type(value).__name__} {str(value)[:40]!r}")
+    return meta
 
 
 def _read_signal(path: Path, ds, n_channels: int, sfreq: float) -> np.ndarray:
@@ -558,6 +579,9 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
                 measures, extra = json.loads(_attr_str(g, "measures")), json.loads(_attr_str(g, "extra") or "{}")
                 if not isinstance(measures, dict) or not isinstance(extra, dict):
                     raise ValueError("measures and extra must be JSON objects")
+                # The night's length and lights are part of the measures; the
+                # rest of the context that writers need is stored as "extra".
+                context = {k: measures.get(k) for k in ("duration_s", "lights_off", "lights_on")}
                 out[key] = NightResult(
                     measures=measures,
                     events=_read_table(g["events"]),
@@ -567,7 +591,7 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
                     source=_attr_str(g, "source"),
                     hypnogram=_read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None,
                     version=_attr_str(g, "plm_version"),
-                    extra=extra,
+                    extra={**context, **extra},
                 )
             except (KeyError, ValueError) as exc:
                 raise InputError(path, f"result {key} is incomplete or invalid ({exc})") from None
