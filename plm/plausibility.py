@@ -70,6 +70,11 @@ MAX_EMG_HZ = 20_000.0
 #: handful of samples.
 MIN_ACCEL_HZ = 10.0
 MAX_ACCEL_HZ = 10_000.0
+#: Per leg-signal kind: its name in messages, lowest and highest rate, advice after the lowest.
+_RATE_BOUNDS = {
+    "emg": ("EMG", MIN_EMG_HZ, MAX_EMG_HZ, f"; the WASM standard asks for {RECOMMENDED_EMG_HZ:g} Hz or more"),
+    "accel": ("accelerometer", MIN_ACCEL_HZ, MAX_ACCEL_HZ, ""),
+}
 #: Longest recording accepted: multi-night ankle recordings last days to a few weeks.
 MAX_RECORDING_DAYS = 60.0
 #: Most channels one recording may declare (the leg signals are 2-6 of them).
@@ -163,24 +168,19 @@ def check_rate(source: str | os.PathLike | None, sfreq: float, modality: str, ch
         raise InputError(source or None, f"{where}sampling rate {sfreq!r} is not a number of Hz") from None
     if not math.isfinite(sfreq) or sfreq <= 0:
         raise InputError(source or None, f"{where}sampling rate {sfreq!r}; expected a positive number of Hz")
-    if modality == "emg":
-        if sfreq > MAX_EMG_HZ:
-            raise InputError(source or None, f"{where}EMG sampling rate {sfreq:g} Hz is implausibly high "
-                                             f"(above {MAX_EMG_HZ:g} Hz)")
-        if sfreq < MIN_EMG_HZ:
-            raise InputError(source or None, f"{where}EMG sampling rate {sfreq:g} Hz is too low to detect leg movements "
-                                             f"(at least {MIN_EMG_HZ:g} Hz; the WASM standard asks for "
-                                             f"{RECOMMENDED_EMG_HZ:g} Hz or more)")
-        if sfreq < RECOMMENDED_EMG_HZ:
-            return (f"{where}EMG sampled at {sfreq:g} Hz, below the {RECOMMENDED_EMG_HZ:g} Hz the WASM standard asks for: "
-                    f"the 10-100 Hz EMG band is cut at {sfreq / 2:g} Hz and small movements may be missed")
-    elif modality == "accel":
-        if sfreq > MAX_ACCEL_HZ:
-            raise InputError(source or None, f"{where}accelerometer sampling rate {sfreq:g} Hz is implausibly high "
-                                             f"(above {MAX_ACCEL_HZ:g} Hz)")
-        if sfreq < MIN_ACCEL_HZ:
-            raise InputError(source or None, f"{where}accelerometer sampling rate {sfreq:g} Hz is too low to detect "
-                                             f"leg movements (at least {MIN_ACCEL_HZ:g} Hz)")
+    bounds = _RATE_BOUNDS.get(modality)
+    if bounds is None:
+        return None
+    kind, lo, hi, advice = bounds
+    if sfreq > hi:
+        raise InputError(source or None, f"{where}{kind} sampling rate {sfreq:g} Hz is implausibly high "
+                                         f"(above {hi:g} Hz)")
+    if sfreq < lo:
+        raise InputError(source or None, f"{where}{kind} sampling rate {sfreq:g} Hz is too low to detect leg "
+                                         f"movements (at least {lo:g} Hz{advice})")
+    if modality == "emg" and sfreq < RECOMMENDED_EMG_HZ:
+        return (f"{where}EMG sampled at {sfreq:g} Hz, below the {RECOMMENDED_EMG_HZ:g} Hz the WASM standard asks "
+                f"for: the 10-100 Hz EMG band is cut at {sfreq / 2:g} Hz and small movements may be missed")
     return None
 
 
@@ -282,13 +282,16 @@ def check_recording(recording: Any, *, inplace: bool = False) -> Any:
             data = np.array(data, dtype=data.dtype if data.dtype.kind == "f" else np.float64)
         return data
 
+    # One pass over each row in the usual case, where every sample is finite and within the bound.
+    dirty = [i for i in rows if not _is_clean(data[i], bound)]
     # Non-finite samples first: they carry no unit, and the gravity estimate must not see them.
-    bad = {i: n for i in rows if (n := _count_bad(data[i], None))}
+    bad = {i: n for i in dirty if (n := _count_bad(data[i], None))}
     if bad:
         out = writable()
         for i in bad:
             _set_missing(out[i], None)
         notes.append(_bad_note(recording, bad, "infinite"))
+    converted = False  # a unit conversion changes which samples lie beyond the bound
     if modality == "accel":
         for side, idx in legs.items():
             held = recording.held_samples(side) if hasattr(recording, "held_samples") else None
@@ -299,8 +302,9 @@ def check_recording(recording: Any, *, inplace: bool = False) -> Any:
                 for i in idx:
                     out[i] *= f
                 notes.append(note)
+                converted = True
     if bound is not None:
-        bad = {i: n for i in rows if (n := _count_bad(data[i], bound))}
+        bad = {i: n for i in (dirty if not converted else rows) if (n := _count_bad(data[i], bound))}
         for side, idx in legs.items():
             share = sum(bad.get(i, 0) for i in idx) / max(1, len(idx) * recording.n_samples)
             if share > _MAX_ABSURD_SHARE:
@@ -343,21 +347,27 @@ def _leg_channels(recording: Any) -> dict[str, list[int]]:
     return out
 
 
+def _chunk_clean(c: np.ndarray, bound: float | None) -> bool:
+    """True when every sample of ``c`` is finite and within +-``bound`` (NaN, a gap, is fine)."""
+    # fmax/fmin skip NaN without a warning; NaN only when every sample is
+    hi, lo = np.fmax.reduce(c), np.fmin.reduce(c)
+    limit = np.inf if bound is None else bound
+    return bool(np.isnan(hi) or (np.isfinite(hi) and np.isfinite(lo) and -limit <= lo and hi <= limit))
+
+
+def _is_clean(row: np.ndarray, bound: float | None) -> bool:
+    """:func:`_chunk_clean` for a whole row, chunk by chunk (no full-length temporary)."""
+    return all(_chunk_clean(row[a:a + _SCAN_CHUNK], bound) for a in range(0, row.size, _SCAN_CHUNK))
+
+
 def _count_bad(row: np.ndarray, bound: float | None) -> int:
     """Samples of ``row`` that are infinite (``bound`` None) or beyond +-``bound``; NaN never counts."""
-    if bound is None and row.dtype.kind != "f":
-        return 0  # integers are always finite
     n = 0
     for a in range(0, row.size, _SCAN_CHUNK):
         c = row[a:a + _SCAN_CHUNK]
-        # One cheap pass in the usual case: fmax/fmin skip NaN (gaps are fine) without a warning.
-        hi, lo = np.fmax.reduce(c), np.fmin.reduce(c)
-        if np.isnan(hi):
-            continue  # every sample of the chunk missing
-        if (np.isfinite(hi) and np.isfinite(lo)) if bound is None else (-bound <= lo and hi <= bound):
-            continue
-        with np.errstate(invalid="ignore"):
-            n += int(np.count_nonzero(np.isinf(c) if bound is None else np.abs(c) > bound))
+        if not _chunk_clean(c, bound):
+            with np.errstate(invalid="ignore"):
+                n += int(np.count_nonzero(np.isinf(c) if bound is None else np.abs(c) > bound))
     return n
 
 

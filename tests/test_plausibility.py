@@ -364,7 +364,8 @@ def test_event_file_start_year_9999_is_refused(capsys, tmp_path):
 
 
 # ------------------------------------------------------------------ one leg
-ONE_LEG = "only the {} leg was recorded: the PLM index counts one leg's movements and is not comparable with two-leg nights"
+ONE_LEG = ("only the {} leg was recorded: the PLM index counts one leg's movements and is not comparable with "
+           "two-leg nights")
 
 
 def test_one_ankle_night_says_so(capsys, tmp_path, accel_night):

@@ -145,7 +145,6 @@ class TextSource:
         # ISIZE is the size modulo 2**32; a compression ratio below 1 means it wrapped
         return isize - here if isize > here and isize >= self.size else None
 
-
     def body(self) -> io.BufferedReader:
         """The rest of the file as a stream that refuses lines longer than :data:`MAX_LINE_BYTES`."""
         return io.BufferedReader(_LineLimited(self.fh, self.path, self.lines_read), buffer_size=MAX_LINE_BYTES)

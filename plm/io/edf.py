@@ -19,10 +19,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import plausibility as _plausibility
 from ..errors import InputError, MissingDependencyError
 from ..model import Channel, Recording
-from ..plausibility import check_rate
+from ..plausibility import MAX_EMG_HZ, check_rate  # MAX_EMG_HZ re-exported; the bounds live in plm.plausibility
 from ..threads import map_in_threads
 from ._rawfiles import local_start
 from ..atomic import atomic_path
@@ -38,8 +37,6 @@ __all__ = [
     "MAX_EMG_HZ",
 ]
 
-#: Highest accepted EMG sampling rate (the bounds live in :mod:`plm.plausibility`).
-MAX_EMG_HZ = _plausibility.MAX_EMG_HZ
 #: Plausible robust amplitude (median absolute deviation) of leg EMG in uV; outside it the unit label is suspect.
 EMG_MAD_RANGE_UV = (0.05, 5000.0)
 _TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}

@@ -214,7 +214,7 @@ class _WriteGuard:
 
 @contextlib.contextmanager
 def _writable_file(tmp: Path, mode: str):
-    """An h5py file on ``tmp`` whose failed writes (and Ctrl-C) are raised only after HDF5 closed it (:class:`_WriteGuard`)."""
+    """An h5py file on ``tmp``; failed writes and Ctrl-C are raised only after HDF5 closed it (:class:`_WriteGuard`)."""
     h5py = _h5py()
     guard = _WriteGuard(tmp)
     try:

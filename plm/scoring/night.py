@@ -213,8 +213,11 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
 
 
 def _n_legs(lms: LegMovements) -> int | None:
-    """Legs scored: from the detector (legs with a signal); for event files 2 when
-    both legs have LMs, else unknown (a file does not say which legs were recorded)."""
+    """Legs scored: the recording's legs with a signal, or 2 for an event file with LMs on both legs.
+
+    An event file with LMs on one leg gives None: it does not say which
+    legs were recorded.
+    """
     known = lms.metadata.get("n_legs")
     if known is not None:
         return int(known)

@@ -123,9 +123,11 @@ def _with_legs(lms: LegMovements, recording: Recording) -> LegMovements:
     """
     sides = recording.sides
     lms = lms.replace(metadata=dict(lms.metadata, n_legs=len(sides), duration_source="signal"))
+    if len(sides) != 1:
+        return lms
     note = (f"only the {sides[0]} leg was recorded: the PLM index counts one leg's movements and is not "
             "comparable with two-leg nights")
-    if len(sides) != 1 or note in lms.warnings:
+    if note in lms.warnings:
         return lms
     warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
     return lms.replace(context=lms.context.with_warnings([note]))
