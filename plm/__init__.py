@@ -17,6 +17,7 @@ from .errors import CriteriaError, InputError, PlmError
 from .model import Channel, EventTable, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 from .io import read, read_events
 from .workflows.study import study
+from .workflows.compare import compare
 
 __all__ = [
     "__version__",
@@ -36,4 +37,5 @@ __all__ = [
     "read_events",
     "score",
     "study",
+    "compare",
 ]

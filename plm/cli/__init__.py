@@ -34,7 +34,7 @@ def _add_criteria_args(p: argparse.ArgumentParser) -> None:
 def criteria_from_args(args: argparse.Namespace):
     """Build the Criteria named by ``--criteria`` (name or JSON file) and ``--set``."""
     from .. import criteria as _criteria
-    from ..errors import InputError
+    from ..errors import CriteriaError, InputError
 
     name = args.criteria
     if name.lower().endswith(".json"):
@@ -42,20 +42,17 @@ def criteria_from_args(args: argparse.Namespace):
             text = Path(name).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(name, f"cannot read criteria file ({exc.strerror})") from None
-        crit = _criteria.Criteria.from_json(text)
+        try:
+            crit = _criteria.Criteria.from_json(text)
+        except CriteriaError as exc:
+            raise InputError(name, str(exc)) from None
     else:
         crit = _criteria.get(name)
     return crit.replace(**_criteria.parse_overrides(args.overrides))
 
 
-# ----------------------------------------------------------------- score
-def _add_score(sub) -> None:
-    p = sub.add_parser("score", help="score one night (or several files of one night)",
-                       description="Score leg movements and print the PLM indices.")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="recording (accelerometer CSV, EDF/BDF, HDF5, ...) or scored-event file; "
-                        "left and right ankle files of one night are scored together")
-    _add_criteria_args(p)
+def add_reading_args(p: argparse.ArgumentParser, nights: bool = True) -> None:
+    """The options that say how input files are read (``plm score`` and the commands that score like it)."""
     from ..io import EVENT_FORMATS, RAW_FORMATS
 
     p.add_argument("--format", default="auto",
@@ -67,16 +64,34 @@ def _add_score(sub) -> None:
                    help="time zone of files without a UTC offset (EDF, ActiLife CSV, .gt3x): IANA name or +01:00")
     p.add_argument("--side", default=None, choices=("left", "right"),
                    help="leg of a single-ankle file that does not say (ActiLife CSV, .gt3x/.cwa/.bin)")
+    if nights:
+        p.add_argument("--nights", default="noon", choices=("noon", "rest"),
+                       help="split multi-night recordings noon to noon in local time (default) or at detected "
+                            "rest periods (docs/nights.md)")
+        p.add_argument("--lights", default=None, metavar="TABLE",
+                       help="CSV of night,lights_off,lights_on (ISO times): one night per row")
+
+
+def reading_options(args: argparse.Namespace) -> dict:
+    """The reading options of :func:`add_reading_args` as keyword arguments of the workflows."""
+    keys = ("format", "channels", "tz", "side", "nights", "lights")
+    return {k: getattr(args, k) for k in keys if hasattr(args, k)}
+
+
+# ----------------------------------------------------------------- score
+def _add_score(sub) -> None:
+    p = sub.add_parser("score", help="score one night (or several files of one night)",
+                       description="Score leg movements and print the PLM indices.")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="recording (accelerometer CSV, EDF/BDF, HDF5, ...) or scored-event file; "
+                        "left and right ankle files of one night are scored together")
+    _add_criteria_args(p)
+    add_reading_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object per night, one per line")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="with --out, also write FMT (tsv, json, csv, edf, edf-annotations, xml, h5); repeatable")
-    p.add_argument("--nights", default="noon", choices=("noon", "rest"),
-                   help="split multi-night recordings noon to noon in local time (default) or at detected "
-                        "rest periods (docs/nights.md)")
-    p.add_argument("--lights", default=None, metavar="TABLE",
-                   help="CSV of night,lights_off,lights_on (ISO times): one night per row")
     for name in ("hypnogram", "arousals", "respiratory"):
         p.add_argument(f"--{name}", default=None, metavar="FILE",
                        help=f"separate {name} export (RemLogic) of the night of a RemLogic or LM-list event file, "
@@ -179,7 +194,7 @@ def _optional_subcommands() -> list[Callable]:
     import importlib
 
     found = []
-    for module_name in ("plm.cli.info", "plm.cli.convert", "plm.cli.batch"):
+    for module_name in ("plm.cli.info", "plm.cli.convert", "plm.cli.batch", "plm.cli.compare", "plm.cli.calibrate"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from ..errors import InputError
 
-__all__ = ["score_paths", "score_recording_nights"]
+__all__ = ["score_paths", "score_recording_nights", "read_recording_nights"]
 
 
 def score_paths(
@@ -61,7 +61,7 @@ def score_paths(
         order given.
     """
     from .api import score
-    from ..io import detect_format, read, read_events
+    from ..io import detect_format, read_events
 
     paths = [os.fspath(p) for p in paths]
     kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
@@ -69,8 +69,7 @@ def score_paths(
     raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
     kwargs = {k: v for k, v in (("channels", channels), ("tz", tz), ("side", side)) if v}
     if raw:
-        fmts = {f for (k, f) in kinds if k == "raw"}
-        recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
+        recording = _read_raw(raw, {f for (k, f) in kinds if k == "raw"}, kwargs)
         results.extend(score_recording_nights(recording, criteria, method=nights, table=lights, threads=threads))
     extra = {k: v for k, v in (separate_exports or {}).items() if v is not None}
     for p, (k, f) in zip(paths, kinds):
@@ -82,6 +81,51 @@ def score_paths(
     if extra and not any(k == "events" for k, _ in kinds):
         raise InputError(None, "separate hypnogram/arousal/respiratory files need a scored-event file to go with")
     return results
+
+
+def _read_raw(raw: list[str], fmts: set[str], kwargs: dict):
+    """One recording from the raw files of one night (e.g. left and right ankle)."""
+    from ..io import read
+
+    return read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
+
+
+def read_recording_nights(
+    paths: Sequence[str | os.PathLike],
+    format: str = "auto",
+    channels: str | None = None,
+    nights: str = "noon",
+    lights=None,
+    tz: str | None = None,
+    side: str | None = None,
+) -> list:
+    """Read raw recording files as :func:`score_paths` does and split them into nights, unscored.
+
+    For work that needs the signals of each night (``plm calibrate``).
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Raw recordings of one recording session (read together).
+    format, channels, nights, lights, tz, side
+        As for :func:`score_paths`.
+
+    Returns
+    -------
+    list of Recording
+        One per night, in time order.
+    """
+    from ..io import detect_format
+    from ..nights import split_nights
+
+    paths = [os.fspath(p) for p in paths]
+    kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
+    for p, (k, _) in zip(paths, kinds):
+        if k != "raw":
+            raise InputError(p, "is a scored-event file; a raw recording (signals) is needed here")
+    kwargs = {k: v for k, v in (("channels", channels), ("tz", tz), ("side", side)) if v}
+    recording = _read_raw(paths, {f for (_, f) in kinds}, kwargs)
+    return list(split_nights(recording, method=nights, table=lights))
 
 
 def score_recording_nights(recording, criteria, method: str = "noon", table=None, threads: int | None = None) -> list:
