@@ -18,6 +18,7 @@ from .model import Channel, EventTable, Hypnogram, LegMovements, NightResult, Re
 from .io import read, read_events
 from .workflows.study import study
 from .workflows.compare import compare
+from .workflows.calibrate import calibrate
 
 __all__ = [
     "__version__",
@@ -38,4 +39,5 @@ __all__ = [
     "score",
     "study",
     "compare",
+    "calibrate",
 ]

@@ -14,6 +14,8 @@ Used by ``plm calibrate`` (:mod:`plm.workflows.calibrate`).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..model import LegMovements
@@ -21,6 +23,10 @@ from ..threads import map_in_threads
 from . import accel as _accel
 from . import emg as _emg
 from .pipeline import leg_events, leg_features, leg_movements
+
+if TYPE_CHECKING:
+    from ..criteria import Criteria
+    from ..model import Recording
 
 __all__ = ["CachedDetection", "THRESHOLD_FIELDS"]
 
@@ -57,7 +63,7 @@ class CachedDetection:
         Legs processed at the same time (as for :func:`plm.detect.detect`).
     """
 
-    def __init__(self, recording, criteria, *, threads: int | None = None) -> None:
+    def __init__(self, recording: Recording, criteria: Criteria, *, threads: int | None = None) -> None:
         from ..errors import InputError
 
         modality = recording.modality
@@ -73,7 +79,7 @@ class CachedDetection:
         self._legs = map_in_threads(lambda side: leg_features(recording, side, criteria, _KEPT[modality]),
                                     sides, threads)
 
-    def detect(self, criteria) -> LegMovements:
+    def detect(self, criteria: Criteria) -> LegMovements:
         """Monolateral LMs under ``criteria``, from the stored features.
 
         Parameters

@@ -267,6 +267,12 @@ def _num(v: Any) -> float:
     return math.nan if v is None else float(v)
 
 
+def _median(values: list[float]) -> float:
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else math.nan
+
+
 def _fmt(v: Any, spec: str = ".3f") -> str:
     return "n/a" if v is None or not math.isfinite(v) else format(v, spec)
 
@@ -345,8 +351,8 @@ def compare_cohort(
         "spearman": spearman(ref, tst),
         "cutoffs": [cutoff_agreement(ref, tst, c) for c in cuts],
         "lm_agreement": {**sums, "f1": pooled,
-                         "f1_left_median": float(np.nanmedian([_num(t["f1_left"]) for t in table])),
-                         "f1_right_median": float(np.nanmedian([_num(t["f1_right"]) for t in table]))},
+                         "f1_left_median": _median([_num(t["f1_left"]) for t in table]),
+                         "f1_right_median": _median([_num(t["f1_right"]) for t in table])},
         "criteria": crit.describe(),
         "version": __version__,
     }
