@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InputError, MissingDependencyError
+from .scoring.method_comparison import paired_values
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -382,9 +383,8 @@ def bland_altman_figure(reference: np.ndarray, test: np.ndarray, stats: dict[str
     matplotlib.figure.Figure
     """
     plt = _pyplot()
-    a, b = np.asarray(reference, float), np.asarray(test, float)
-    ok = np.isfinite(a) & np.isfinite(b)
-    mean, diff = 0.5 * (a[ok] + b[ok]), b[ok] - a[ok]
+    a, b = paired_values(reference, test)
+    mean, diff = 0.5 * (a + b), b - a
     fig, ax = plt.subplots(figsize=(7, 5), dpi=100)
     ax.scatter(mean, diff, s=28, color="#2166ac", alpha=0.8, edgecolor="white", linewidth=0.5, zorder=3)
     ax.axhline(0.0, color="#999999", lw=0.8)
@@ -406,7 +406,7 @@ def bland_altman_figure(reference: np.ndarray, test: np.ndarray, stats: dict[str
     label = _index_label(index)
     ax.set_xlabel(f"mean of reference and test, {label}")
     ax.set_ylabel(f"test - reference, {label}")
-    ax.set_title(f"Bland-Altman, {stats.get('n', ok.sum())} nights (shaded: 95% CI)", fontsize=11, loc="left")
+    ax.set_title(f"Bland-Altman, {a.size} nights (shaded: 95% CI)", fontsize=11, loc="left")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -432,15 +432,14 @@ def agreement_scatter_figure(reference: np.ndarray, test: np.ndarray, index: str
     matplotlib.figure.Figure
     """
     plt = _pyplot()
-    a, b = np.asarray(reference, float), np.asarray(test, float)
-    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = paired_values(reference, test)
     fig, ax = plt.subplots(figsize=(5.8, 5.5), dpi=100)
-    top = float(max(np.max(a[ok], initial=0.0), np.max(b[ok], initial=0.0), *cutoffs, 1.0)) * 1.08
+    top = float(max(np.max(a, initial=0.0), np.max(b, initial=0.0), *cutoffs, 1.0)) * 1.08
     ax.plot([0, top], [0, top], color="#999999", lw=0.8, label="identity")
     for c in cutoffs:
         ax.axvline(c, color="#1a9850", ls=":", lw=1)
         ax.axhline(c, color="#1a9850", ls=":", lw=1)
-    ax.scatter(a[ok], b[ok], s=28, color="#2166ac", alpha=0.8, edgecolor="white", linewidth=0.5, zorder=3)
+    ax.scatter(a, b, s=28, color="#2166ac", alpha=0.8, edgecolor="white", linewidth=0.5, zorder=3)
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_aspect("equal")
@@ -450,7 +449,7 @@ def agreement_scatter_figure(reference: np.ndarray, test: np.ndarray, index: str
     if text:
         ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", ha="left", fontsize=9,
                 bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})
-    ax.set_title(f"{int(ok.sum())} nights" + (f"; cut-offs {', '.join(f'{c:g}' for c in cutoffs)} /h" if cutoffs else ""),
+    ax.set_title(f"{a.size} nights" + (f"; cut-offs {', '.join(f'{c:g}' for c in cutoffs)} /h" if cutoffs else ""),
                  fontsize=11, loc="left")
     ax.grid(alpha=0.3)
     fig.tight_layout()

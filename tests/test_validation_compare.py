@@ -306,3 +306,18 @@ def test_cohort_manifest_errors_name_the_line(tmp_path):
         from plm.workflows.compare import compare_cohort
 
         compare_cohort(tmp_path / "m.csv")
+
+
+def test_validation_guide_examples_run(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from test_docs_examples import ROOT, run_document
+
+    import os
+
+    os.symlink(ROOT / "sample_recordings", tmp_path / "sample_recordings")
+    monkeypatch.chdir(tmp_path)
+    ran = run_document(ROOT / "docs" / "validation.md")
+    assert ran["doctest"] >= 15 and ran["plm"] >= 5 and ran["files"] == 1 and ran["outputs"] == 1, ran
+    for rel in ("validation_out/nights.csv", "validation_out/agreement.json", "validation_out/bland_altman.png",
+                "validation_out/scatter.png", "lab_ankle.json"):
+        assert (tmp_path / rel).is_file(), rel

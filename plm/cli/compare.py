@@ -125,7 +125,7 @@ def _cohort_text(s: dict, out: str) -> str:
              f"  Spearman r         {_f(rho['r'])} (p {_f(rho['p'], '.3g')})",
              f"  LM F1 (pooled)     {_f(s['lm_agreement']['f1'])}"]
     for c in s["cutoffs"]:
-        lines.append(f"  > {c['cutoff']:g} /h{'':10} sensitivity {_f(c['sensitivity'])}, specificity "
+        lines.append(f"  {'> ' + format(c['cutoff'], 'g') + ' /h':18} sensitivity {_f(c['sensitivity'])}, specificity "
                      f"{_f(c['specificity'])}, kappa {_f(c['kappa'])}")
     return "\n".join(lines)
 

@@ -261,15 +261,8 @@ def detect_leg(
 
     Parameters
     ----------
-    recording : Recording
-    side : {"left", "right"}
-    criteria : Criteria
-    chunk_seconds : float, optional
-        Core chunk length, s (default :data:`DEFAULT_CHUNK_SECONDS`, or a
-        :data:`MIN_CHUNKS`-th of a shorter recording); ``math.inf`` processes
-        the whole signal at once.
-    quality : QualityReport, optional
-        Precomputed quality report of this leg.
+    recording, side, criteria, chunk_seconds, quality
+        As for :func:`leg_features`.
 
     Returns
     -------

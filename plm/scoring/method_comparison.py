@@ -14,14 +14,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["bland_altman", "icc_agreement", "spearman", "cohen_kappa", "cutoff_agreement", "ICC_FORM"]
+__all__ = ["paired_values", "bland_altman", "icc_agreement", "spearman", "cohen_kappa", "cutoff_agreement", "ICC_FORM"]
 
 ICC_FORM = ("ICC(2,1): two-way random effects, absolute agreement, single measurement "
             "(Shrout & Fleiss 1979 case 2; McGraw & Wong 1996 ICC(A,1))")
 
 
-def _pairs(reference: Sequence[float], test: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Paired finite values (a pair with a missing value is left out)."""
+def paired_values(reference: Sequence[float], test: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of finite values of two equal-length sequences (a pair with a missing value is left out)."""
     a = np.asarray(reference, dtype=float).reshape(-1)
     b = np.asarray(test, dtype=float).reshape(-1)
     if a.shape != b.shape:
@@ -50,7 +50,7 @@ def bland_altman(reference: Sequence[float], test: Sequence[float]) -> dict[str,
     """
     from scipy import stats
 
-    a, b = _pairs(reference, test)
+    a, b = paired_values(reference, test)
     d = b - a
     n = int(d.size)
     nan = math.nan
@@ -155,7 +155,7 @@ def spearman(reference: Sequence[float], test: Sequence[float]) -> dict[str, Any
     """
     from scipy import stats
 
-    a, b = _pairs(reference, test)
+    a, b = paired_values(reference, test)
     n = int(a.size)
     if n < 3 or np.all(a == a[0]) or np.all(b == b[0]):
         return {"r": math.nan, "p": math.nan, "n": n}
@@ -214,7 +214,7 @@ def cutoff_agreement(reference: Sequence[float], test: Sequence[float], cutoff: 
         ``agreement`` (proportion classified alike) and ``kappa``
         (:func:`cohen_kappa`); NaN where a denominator is 0.
     """
-    a, b = _pairs(reference, test)
+    a, b = paired_values(reference, test)
     ra, tb = a > cutoff, b > cutoff
     tp, fn = int(np.sum(ra & tb)), int(np.sum(ra & ~tb))
     fp, tn = int(np.sum(~ra & tb)), int(np.sum(~ra & ~tb))

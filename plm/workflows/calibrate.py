@@ -206,7 +206,7 @@ def _search(objective: _Objective, start: tuple[float, ...], which: Sequence[int
         for _ in range(_MAX_ROUNDS):
             before = current
             for d in directions:
-                line = [tuple(float(v) * f ** float(e) for v, e in zip(current, d)) for f in factors]
+                line = [tuple(float(v * f ** e) for v, e in zip(current, d)) for f in factors]
                 scores = [objective.score(c, which) for c in line]
                 current = line[_line_pick(scores, here)]
             if np.allclose(current, before, rtol=1e-9):
