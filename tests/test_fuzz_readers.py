@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 import plm
 from plm.errors import PlmError
 
+from device_writers import write_cwa, write_geneactiv_bin, write_gt3x
+
 # PLM_FUZZ_EXAMPLES raises the budget for a long local hunt; the suite uses 50.
 SETTINGS = settings(max_examples=int(os.environ.get("PLM_FUZZ_EXAMPLES", "50")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -183,8 +185,31 @@ def edf_plus_bytes() -> bytes:
         return p.read_bytes()
 
 
+def _device_bytes(write, name: str, n: int, **kw):
+    """A small valid device file from the tests' writers (``device_writers``)."""
+    rng = np.random.default_rng(8)
+    counts = np.clip(np.round(rng.normal(0, 0.3, (n, 3)) * 256), -2048, 2047).astype(int)
+    with tempfile.TemporaryDirectory() as d:
+        return write(Path(d) / name, counts, **kw).read_bytes()
+
+
+def gt3x_bytes() -> bytes:
+    return _device_bytes(write_gt3x, "seed_L.gt3x", 30 * 20, sleep=(5, 12))
+
+
+def cwa_bytes() -> bytes:
+    return _device_bytes(write_cwa, "seed_L.cwa", 800)
+
+
+def geneactiv_bytes() -> bytes:
+    return _device_bytes(write_geneactiv_bin, "seed_L.bin", 900)
+
+
 #: file suffix -> maker of a small valid file of that format
 VALID = {
+    "_L.gt3x": gt3x_bytes,
+    "_L.cwa": cwa_bytes,
+    "_L.bin": geneactiv_bytes,
     ".edf": edf_bytes,
     "_plus.edf": edf_plus_bytes,
     ".tsv": events_tsv_bytes,

@@ -63,6 +63,20 @@ def signal():
     return np.round(rng.normal(0, 0.5, (3, 300)), 3)
 
 
+def test_zero_g_runs_are_missing(tmp_path, signal):
+    # ActiLife writes 0,0,0 rows where the device stored nothing (docked): 1 s or more of them is a
+    # gap; a shorter run stays data
+    x = signal.copy()
+    x[:, 100:160] = 0.0
+    x[:, 200] = 0.0
+    p = tmp_path / "z_L.csv"
+    p.write_text(actilife_text(x))
+    with pytest.warns(UserWarning, match="60 rows of exactly 0 g"):
+        rec = read_actigraph_csv(p, tz="UTC")
+    np.testing.assert_array_equal(np.isnan(rec.data[0]), (np.arange(300) >= 100) & (np.arange(300) < 160))
+    assert (rec.data[:, 200] == 0).all()
+
+
 @pytest.mark.parametrize("timestamps", [True, False])
 @pytest.mark.parametrize("column_header", [True, False])
 def test_read_layouts(tmp_path, signal, timestamps, column_header):

@@ -75,3 +75,25 @@ def test_default_wasm2016_scores_the_night(matplm_night):
     assert r.n_lm_left == 389 and r.n_lm_right == 585  # no LM of the file is lost
     assert 0 < r.n_plm <= r.n_clm <= r.n_lm
     assert r.denominator == "recording"
+
+
+def test_docs_table_is_what_the_bench_prints(capsys):
+    # docs/reference_nights.md shows the bench's output; a scorer change that moves a figure must
+    # update the page, or this fails (it once went stale: CLMr 0 shown where the bench prints "-")
+    if _shared() is None:
+        pytest.skip("shared reference nights not present")
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "bench"))
+    try:
+        import score_reference_nights
+    finally:
+        sys.path.pop(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert score_reference_nights.main(["--shared", str(_shared().parents[1])]) == 0
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+    page = (root / "docs" / "reference_nights.md").read_text(encoding="utf-8").splitlines()
+    missing = [line for line in printed if line not in page]
+    assert len(printed) > 12 and not missing, missing

@@ -33,7 +33,7 @@ GAIN = 0.3
 
 def _scaled(seed, gain=GAIN, hours=1.0):
     rec, truth = night("emg", hours, seed)
-    rec = dataclasses.replace(rec, data=rec.data * gain)
+    rec = rec.replace(data=rec.data * gain)
     ref = LegMovements(onset=truth.onset, duration=truth.duration, side=truth.side, start_time=rec.start_time,
                        duration_s=rec.duration, source=f"truth seed {seed}")
     return rec, ref
@@ -133,7 +133,7 @@ def test_manifest_fits_one_setting_and_warns_about_a_far_night(tmp_path, capsys)
     for name, seed, gain, imp, sev in (("a", 11, 0.15, (), 1.0), ("b", 12, 0.15, (), 1.0),
                                        ("odd", 13, 1.0, ("drift", "mains", "pops", "cardiac"), 3.0)):
         rec, truth = night("emg", 1.0, seed, imp, sev)
-        rec = dataclasses.replace(rec, data=rec.data * gain)
+        rec = rec.replace(data=rec.data * gain)
         gen.write_night(tmp_path, name, rec, truth)
         lines.append(f"{name},{name}_truth.tsv,{name}.edf")
     (tmp_path / "m.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -175,7 +175,7 @@ def test_cli_error_is_one_line(tmp_path, capsys):
 
 def test_accelerometer_path_fits_todays_accel_fields():
     rec, truth = night("accel", 1.0, 11, ("noise",))
-    rec = dataclasses.replace(rec, data=rec.data * 0.4)
+    rec = rec.replace(data=rec.data * 0.4)
     ref = LegMovements(onset=truth.onset, duration=truth.duration, side=truth.side, start_time=rec.start_time,
                        duration_s=rec.duration)
     with warnings.catch_warnings():

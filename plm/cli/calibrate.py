@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import math
 
-from . import EXIT_OK, _add_criteria_args, add_reading_args, criteria_from_args, reading_options
+from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, read_options_from_args
 
-__all__ = ["SUBCOMMANDS"]
+__all__ = ["register", "run"]
 
 
-def _add_calibrate(sub) -> None:
+def register(sub) -> None:
+    """Add ``plm calibrate`` to the subcommand parsers ``sub``."""
     p = sub.add_parser(
         "calibrate", help="fit the detection thresholds of a device to a reference scoring",
         description="Fit the detection thresholds of the recording's modality (EMG or accelerometer) so that "
@@ -26,16 +27,17 @@ def _add_calibrate(sub) -> None:
                         "(test = the recording file(s), separated by ;)")
     p.add_argument("--tolerance", type=float, default=0.5, metavar="S",
                    help="largest onset difference of a matched LM pair, s (default 0.5)")
-    _add_criteria_args(p)
-    add_reading_args(p)
-    p.set_defaults(func=_cmd_calibrate)
+    add_criteria_options(p)
+    add_read_options(p)
+    p.set_defaults(func=run)
 
 
 def _f(v, spec: str = ".3f") -> str:
     return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else format(v, spec)
 
 
-def _cmd_calibrate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Fit the thresholds, print the agreement before and after, write the criteria file."""
     from ..errors import InputError
     from ..workflows.calibrate import calibrate
 
@@ -44,7 +46,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.manifest and not (args.recordings and args.reference):
         raise InputError(None, "give RECORDING file(s) and --reference REF of the same night, or --manifest CSV")
     result = calibrate(args.recordings or None, args.reference, criteria_from_args(args), manifest=args.manifest,
-                       out=args.out, tolerance=args.tolerance, **reading_options(args))
+                       out=args.out, tolerance=args.tolerance,
+                       read_options=read_options_from_args(args, strict=not args.manifest))
     print(f"plm calibrate: {result.modality} detection, {len(result.nights)} night(s), onsets within "
           f"{args.tolerance:g} s")
     for name, v in result.fields.items():
@@ -60,5 +63,3 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"  criteria {result.criteria.name} [{result.criteria.hash}] -> {args.out}")
     return EXIT_OK
 
-
-SUBCOMMANDS = [_add_calibrate]

@@ -5,12 +5,13 @@ import argparse
 import json
 import math
 
-from . import EXIT_OK, _add_criteria_args, add_reading_args, criteria_from_args, json_line, reading_options
+from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line, read_options_from_args
 
-__all__ = ["SUBCOMMANDS"]
+__all__ = ["register", "run"]
 
 
-def _add_compare(sub) -> None:
+def register(sub) -> None:
+    """Add ``plm compare`` to the subcommand parsers ``sub``."""
     p = sub.add_parser(
         "compare", help="agreement of a scoring with a reference scoring (one night or a cohort)",
         description="Compare TEST (recording files of one night, or an event file) with the reference "
@@ -35,16 +36,17 @@ def _add_compare(sub) -> None:
     p.add_argument("--index", default="plm_index", choices=("plm_index", "plms_index"),
                    help="with --manifest: the nightly index compared (default plm_index)")
     p.add_argument("--json", action="store_true", help="print the agreement as one JSON object")
-    _add_criteria_args(p)
-    add_reading_args(p)
-    p.set_defaults(func=_cmd_compare)
+    add_criteria_options(p)
+    add_read_options(p)
+    p.set_defaults(func=run)
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Compare one night, or the nights of a manifest, and print the agreement."""
     from ..errors import InputError
 
     crit = criteria_from_args(args)
-    options = reading_options(args)
+    options = read_options_from_args(args, strict=not args.manifest)
     if args.manifest:
         from ..workflows.compare import DEFAULT_CUTOFFS, compare_cohort
 
@@ -52,10 +54,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             raise InputError("--manifest", "takes the nights from the manifest; give no TEST or --reference")
         if not args.out:
             raise InputError("--manifest", "needs --out DIR for the cohort tables and plots")
-        options.pop("nights", None)
-        options.pop("lights", None)
         cohort = compare_cohort(args.manifest, args.out, cutoffs=args.cutoffs or DEFAULT_CUTOFFS,
-                                index=args.index, tolerance=args.tolerance, criteria=crit, **options)
+                                index=args.index, tolerance=args.tolerance, criteria=crit, read_options=options)
         if args.json:
             print(json_line(cohort.summary))
         else:
@@ -67,7 +67,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise InputError("--cutoff", "applies to a cohort (--manifest)")
     from ..workflows.compare import compare
 
-    agreement = compare(args.reference, args.tests, args.tolerance, criteria=crit, **options)
+    agreement = compare(args.reference, args.tests, args.tolerance, criteria=crit, read_options=options)
     s = agreement.summary()
     if args.out:
         _write_night(agreement, args.out)
@@ -129,5 +129,3 @@ def _cohort_text(s: dict, out: str) -> str:
                      f"{_f(c['specificity'])}, kappa {_f(c['kappa'])}")
     return "\n".join(lines)
 
-
-SUBCOMMANDS = [_add_compare]

@@ -167,7 +167,8 @@ def leg_features(
         raise InputError(recording.source or None, f"{side} leg has {n} sample(s); too short to analyse")
     rows = _Rows(data, rows_idx)
     if quality is None:
-        quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side)
+        quality = assess_quality(rows, sfreq, modality, criteria, source=recording.source, side=side,
+                                 held=recording.held_samples(side))
 
     if modality == "emg":
         mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
@@ -368,7 +369,7 @@ def leg_movements(recording, sides, per_leg, *, warn: bool = True) -> LegMovemen
     """
     onsets, durations, side_col, amps, excluded = [], [], [], [], []
     sfreq = recording.sfreq
-    notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
+    notes = []
     for side, (on, off, amp, q) in zip(sides, per_leg):
         onsets.append(on / sfreq)
         durations.append((off - on) / sfreq)
@@ -379,21 +380,15 @@ def leg_movements(recording, sides, per_leg, *, warn: bool = True) -> LegMovemen
             notes.append(note)
             if warn:
                 warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=4)
+    # The LMs keep the recording's context (start, length, lights, staging,
+    # events, night facts, the reader's warnings), adding what detection found.
+    context = recording.context.replace(excluded=merge_intervals(np.vstack(excluded))).with_warnings(notes)
     return LegMovements(
         onset=np.concatenate(onsets),
         duration=np.concatenate(durations),
         side=np.concatenate(side_col),
         amplitude=np.concatenate(amps),
-        start_time=recording.start_time,
-        duration_s=recording.duration,
-        lights_off=recording.lights_off,
-        lights_on=recording.lights_on,
-        hypnogram=recording.hypnogram,
-        respiratory=recording.respiratory,
-        arousals=recording.arousals,
-        excluded=merge_intervals(np.vstack(excluded)),
-        source=recording.source,
-        metadata={"warnings": notes} if notes else {},
+        context=context,
     )
 
 
@@ -406,4 +401,8 @@ def quality_notes(q: QualityReport, side: str) -> list[str]:
         if len(iv):
             minutes = float((iv[:, 1] - iv[:, 0]).sum()) / q.sfreq / 60.0
             out.append(f"{side} leg: {minutes:.1f} min of {what} in {len(iv)} stretch(es) excluded from analysis time")
+    if len(q.held):
+        minutes = float((q.held[:, 1] - q.held[:, 0]).sum()) / q.sfreq / 60.0
+        out.append(f"{side} leg: {minutes:.1f} min of idle-sleep mode in {len(q.held)} stretch(es) (the device "
+                   "stored no samples while still; its last sample is held) counted as worn, still time")
     return out

@@ -21,7 +21,10 @@
   deviations).
 
 These stretches are excluded from analysis time (``LegMovements.excluded``)
-and no LM may start inside them. NaN samples are filled before filtering by
+and no LM may start inside them. Stretches a device filled by holding its
+last sample (ActiGraph idle-sleep mode, :meth:`Recording.held_samples`) are
+reported as ``held``: they are worn, still time, so they are neither gaps
+nor evidence of non-wear (a block that overlaps them is never flat or still). NaN samples are filled before filtering by
 holding the last valid value (or the next one at the start), chosen from the
 whole signal so that chunked and whole-signal detection fill identically.
 """
@@ -48,6 +51,9 @@ class QualityReport:
     gaps, nonwear, clipped : ndarray, shape (k, 2)
     fills : list of (starts, stops, values)
         Per channel: NaN runs and the value each run is filled with.
+    held : ndarray, shape (k, 2)
+        Idle-sleep stretches the device filled by holding its last sample
+        (analysis time, not excluded).
     """
 
     n_samples: int
@@ -56,6 +62,7 @@ class QualityReport:
     nonwear: np.ndarray
     clipped: np.ndarray
     fills: list = field(default_factory=list)
+    held: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
     @property
     def excluded(self) -> np.ndarray:
@@ -185,6 +192,7 @@ def assess_quality(
     source: str = "",
     side: str = "",
     chunk: int = 1 << 18,
+    held: np.ndarray | None = None,
 ) -> QualityReport:
     """Find gaps, non-wear and clipping in one leg's channels.
 
@@ -203,6 +211,9 @@ def assess_quality(
         Leg name for error messages.
     chunk : int
         Samples processed at a time (memory bound; results do not depend on it).
+    held : ndarray of int, shape (k, 2), optional
+        Sample intervals the device filled by holding its last sample
+        (idle-sleep mode): never flat or still non-wear.
 
     Returns
     -------
@@ -265,6 +276,13 @@ def assess_quality(
     leg = f"{side} leg" if side else "leg signal"
     if nan is not None and nan.all():
         raise InputError(source or None, f"{leg}: every sample is missing (NaN); nothing to detect")
+    held = np.zeros((0, 2), np.int64) if held is None else np.asarray(held, dtype=np.int64).reshape(-1, 2)
+    if len(held):
+        # a block touching a held stretch shows the device's power saving, not the sensor: never quiet
+        mark = np.zeros(nblocks + 1, dtype=np.int64)
+        np.add.at(mark, held[:, 0] // block, 1)
+        np.add.at(mark, -(-held[:, 1] // block), -1)
+        block_std = np.where(np.cumsum(mark[:-1]) > 0, np.inf, block_std)
     valid_block = ~np.isnan(block_std).any(axis=0)
     flat_std = {"accel": criteria.flat_std_g, "emg": criteria.flat_std_uv}.get(modality, 0.0)
     flat_block = valid_block & (block_std <= flat_std).all(axis=0)
@@ -321,7 +339,8 @@ def assess_quality(
             if use_after.any():
                 vals[use_after] = np.asarray(rows[ch][e[use_after]], dtype=np.float64)
         fills.append((s, e, vals))
-    return QualityReport(n_samples=n, sfreq=float(sfreq), gaps=gaps, nonwear=nonwear, clipped=clipped, fills=fills)
+    return QualityReport(n_samples=n, sfreq=float(sfreq), gaps=gaps, nonwear=nonwear, clipped=clipped, fills=fills,
+                         held=held)
 
 
 def _positions_equal(rows, ch: int, value: float, blocks: np.ndarray, block: int, n: int,

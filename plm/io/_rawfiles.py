@@ -466,8 +466,17 @@ def local_start(naive: _dt.datetime, tz, path=None) -> tuple[_dt.datetime, str |
     return localize_zone(naive, zone, path), getattr(zone, "key", None)
 
 
-def pick_side(path, side: str | None) -> str:
-    """Leg from ``side=`` (left/right), else from the file name, else an InputError."""
+def pick_side(path, side: str | None, file_says: str = "ActiLife CSV files do not say which leg") -> str:
+    """Leg from ``side=`` (left/right), else from the file name, else an InputError.
+
+    Parameters
+    ----------
+    path : path-like
+    side : str or None
+        The ``side=`` argument (CLI ``--side``).
+    file_says : str
+        What the file itself says about the leg, for the error message.
+    """
     if side is not None:
         v = str(side).strip().lower()
         if v in _LEFT:
@@ -477,7 +486,17 @@ def pick_side(path, side: str | None) -> str:
         raise InputError(path, f"side={side!r}; expected left or right")
     found = side_from_filename(path)
     if found is None:
+        ext = "".join(Path(path).suffixes[-2:]) if Path(path).suffix.lower() == ".gz" else Path(path).suffix
         raise InputError(
-            path, "which leg? ActiLife files do not say: pass side='left'/'right' or name the file *_L.csv / *_R.csv"
+            path, f"which leg? {file_says}: pass --side left or --side right (side= in Python), "
+                  f"or name the file *_L{ext} / *_R{ext}"
         )
     return found
+
+
+def epoch_counts_error(path, what: str) -> InputError:
+    """The one-line refusal of a file of activity counts per epoch (not raw acceleration)."""
+    return InputError(
+        path, f"{what}: activity counts per epoch, not raw acceleration; PLM detection needs raw acceleration "
+              "sampled at 10 Hz or more (read the device's raw file, e.g. .gt3x, .cwa or .bin, or a raw export)"
+    )

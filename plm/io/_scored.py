@@ -454,47 +454,18 @@ def scored_lms(table: dict[str, np.ndarray]) -> list[tuple[float, float, str, bo
              is_plm is not None and bool(is_plm[i])) for i in scored_rows(table)]
 
 
-def night_context(obj: Any) -> dict[str, Any]:
-    """Context of a NightResult or LegMovements for writers.
+def leg_table(obj: Any) -> dict[str, np.ndarray]:
+    """The per-leg LMs a writer writes: onset/duration/side of a LegMovements, every events column of a NightResult.
 
-    Returns a dict with ``lms`` (per-leg onset/duration/side arrays and, for a
-    NightResult, every other column of ``events``), ``hypnogram``,
-    ``respiratory``, ``arousals``, ``start_time``, ``duration_s``,
-    ``lights_off``, ``lights_on``, ``start_clock_time`` (reader metadata: the
-    local clock time of second 0 when there is no aware ``start_time``);
-    None when unknown.
+    The rest of what writers need is ``obj.context`` (a
+    :class:`~plm.model.context.NightContext`).
     """
     if isinstance(obj, LegMovements):
-        table = {"onset": obj.onset, "duration": obj.duration, "side": obj.side}
-        return dict(
-            table=table, hypnogram=obj.hypnogram, respiratory=obj.respiratory, arousals=obj.arousals,
-            start_time=obj.start_time, duration_s=obj.duration_s, lights_off=obj.lights_off,
-            lights_on=obj.lights_on, source=obj.source, start_clock_time=obj.metadata.get("start_clock_time"),
-        )
+        return {"onset": obj.onset, "duration": obj.duration, "side": obj.side}
     events = getattr(obj, "events", None)
     if events is None or not hasattr(obj, "measures"):
         raise TypeError(f"expected a NightResult or LegMovements, got {type(obj).__name__}")
-    table = {k: np.asarray(events[k]) for k in events.columns}
-    extra = getattr(obj, "extra", {}) or {}
-    lms_in = extra.get("input") if isinstance(extra.get("input"), LegMovements) else None
-
-    def pick(name):
-        value = getattr(obj, name, None) if name in getattr(type(obj), "__dataclass_fields__", {}) else None
-        if value is None:
-            value = extra.get(name)
-        if value is None and lms_in is not None:
-            value = getattr(lms_in, name)
-        if value is None and name in ("duration_s", "lights_off", "lights_on"):
-            value = obj.measures.get(name)
-        return value
-
-    return dict(
-        table=table, hypnogram=obj.hypnogram if obj.hypnogram is not None else pick("hypnogram"),
-        respiratory=pick("respiratory"), arousals=pick("arousals"), start_time=obj.start_time,
-        duration_s=pick("duration_s"), lights_off=pick("lights_off"), lights_on=pick("lights_on"),
-        source=getattr(obj, "source", ""),
-        start_clock_time=None if lms_in is None else lms_in.metadata.get("start_clock_time"),
-    )
+    return {k: np.asarray(events[k]) for k in events.columns}
 
 
 def iter_nonempty(events: ScoredEvents | None) -> Iterable[tuple[float, float, str]]:

@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Channel, Recording
-from ._rawfiles import (TextSource, check_sfreq, check_signal, local_start, parse_tz, pick_side,
+from ._rawfiles import (TextSource, check_sfreq, check_signal, epoch_counts_error, local_start, parse_tz, pick_side,
                         read_numeric_table, side_from_filename, text_head)
 from .accel_csv import MAX_ACCEL_HZ
 
@@ -106,6 +106,10 @@ def read_actigraph_csv(
         if len(lines) < N_HEADER_LINES or not lines[N_HEADER_LINES - 1].strip().startswith("---"):
             raise InputError(path, f"ActiLife header must have {N_HEADER_LINES} lines ending in a dashed line")
         header = lines[:N_HEADER_LINES]
+        fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
+        epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00").strip().rstrip(",").strip()
+        if epoch not in ("00:00:00", "0:00:00"):
+            raise epoch_counts_error(path, f"ActiLife epoch export (epoch {epoch})")
 
         m = _RATE_RE.search(header[0])
         if not m:
@@ -114,16 +118,9 @@ def read_actigraph_csv(
         m = _DATEFMT_RE.search(header[0])
         date_fmt = _strptime_format(m.group(1)) if m else "%m/%d/%Y"
 
-        fields = _header_fields(path, header[1:N_HEADER_LINES - 1])
         for key in ("Start Time", "Start Date"):
             if key not in fields:
                 raise InputError(path, f"header is missing the '{key}' line")
-        epoch = fields.get("Epoch Period (hh:mm:ss)", "00:00:00")
-        if epoch.strip() not in ("00:00:00", "0:00:00"):
-            raise InputError(
-                path, f"epoch period is {epoch.strip()}: this is an epoch (activity counts) export; "
-                "plm needs the raw export (epoch 00:00:00)"
-            )
         try:
             naive = _dt.datetime.strptime(f"{fields['Start Date'].strip()} {fields['Start Time'].strip()}",
                                           f"{date_fmt} %H:%M:%S")
@@ -162,6 +159,12 @@ def read_actigraph_csv(
     check_signal(path, data)
     if checker is not None:
         checker.finish(data.shape[1])
+    n_zero = _zero_runs_to_nan(data, sfreq)
+    if n_zero:
+        msg = (f"{n_zero} rows of exactly 0 g on all axes in runs of 1 s or more (ActiLife writes them where the "
+               "device stored no samples, e.g. while docked) are missing (NaN)")
+        meta_warnings.append(msg)
+        warnings.warn(f"{path}: {msg}", UserWarning, stacklevel=2)
 
     serial = fields.get("Serial Number", "").strip()
     m_model = re.search(r"ActiGraph\s+(\S+)", header[0])
@@ -185,6 +188,22 @@ def read_actigraph_csv(
         source=str(path),
         meta=meta,
     )
+
+
+def _zero_runs_to_nan(data: np.ndarray, sfreq: float) -> int:
+    """Set runs of at least 1 s of 0, 0, 0 rows to NaN in place; return how many rows.
+
+    A real accelerometer at rest reads 1 g; 0 g on every axis for a second
+    is no measurement (ActiLife's fill after a USB connection).
+    """
+    zero = (data == 0).all(axis=0)
+    if not zero.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.r_[0, zero.view(np.int8), 0])).reshape(-1, 2)
+    edges = edges[(edges[:, 1] - edges[:, 0]) >= max(1, int(round(sfreq)))]
+    for a, b in edges:  # one step per run
+        data[:, a:b] = np.nan
+    return int((edges[:, 1] - edges[:, 0]).sum())
 
 
 def _header_fields(path, lines: list[str]) -> dict[str, str]:

@@ -1,58 +1,57 @@
-"""Binary accelerometer files: ActiGraph ``.gt3x``, Axivity ``.cwa``, GENEActiv ``.bin``.
+"""Binary accelerometer files: ActiGraph ``.gt3x``/``.agdc``, Axivity ``.cwa``, GENEActiv ``.bin``.
 
-Read through `actfast <https://github.com/childmindresearch/actfast>`_ (the
-optional extra ``plm[accel]``); see ``docs/formats_raw.md`` for why actfast
-and for the rules below.
+Each file is decoded as the vendor's software decodes it (see
+``docs/formats_raw.md`` for the checks against the vendor exports):
 
-* The samples are put on a regular grid at the device's nominal rate:
-  missing samples (e.g. ActiGraph idle-sleep mode, device pauses) become NaN
-  gaps and the counts are recorded in ``meta["regrid"]``.
-* Devices store local clock time. The UTC offset comes from ``tz=``, else
-  from the file (ActiGraph ``TimeZone``, GENEActiv ``Time Zone``), else UTC is
-  assumed with a warning in ``meta["warnings"]``.
-* The leg comes from ``side=``, else from the file name (as for ActiLife CSV).
-* ActiGraph files without a PARAMETERS record (older firmware) or with
-  ACTIVITY2 records are not decoded correctly by actfast 1.x (default scale
-  and rate, or no samples): they are read with ``pygt3x`` when it is
-  installed, else refused with a message saying so.
+* ActiGraph: :mod:`plm.io.gt3x` (plm's own vectorised decoder; the
+  libraries do not match ActiLife, see that module), idle-sleep stretches
+  held as ActiLife holds them and marked ``meta["idle_sleep"]``;
+* Axivity: :mod:`plm.io.axivity` (plm's own decoder), sample times from
+  the block timestamps, resampled to a uniform grid;
+* GENEActiv: :mod:`plm.io.geneactiv` (actfast, the ``accel`` extra).
+
+Then, the same for all three:
+
+* **Leg**: ``side=``, else the side in the file's body location
+  (ActiGraph ``Side``/``Limb``, Axivity OmGui "body location", GENEActiv
+  ``Device Location Code``), else the file name (as for ActiLife CSV).
+* **Body site**: when the file names one other than the ankle (wrist,
+  waist, back, ...), a warning says PLM scoring assumes ankle placement.
+* **UTC offset**: devices keep local clock time. ``tz=``, else the file's
+  own offset (ActiGraph ``TimeZone``, GENEActiv ``Time Zone``), else UTC
+  with a warning.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, MissingDependencyError
+from ..errors import InputError
 from ..model import Channel, Recording
-from ._rawfiles import check_sfreq, local_start, pick_side
+from ..model.recording import HELD_META_KEY
+from ._device import DeviceData, parse_body_site
+from ._rawfiles import check_sfreq, local_start, pick_side, side_from_filename
 from .accel_csv import MAX_ACCEL_HZ
+from .axivity import is_cwa, read_cwa
+from .geneactiv import is_genea, is_geneactiv, read_geneactiv
+from .gt3x import is_gt3x, read_gt3x
 
 __all__ = ["read_binary_accel", "sniff"]
 
-_MAX_SPAN_S = 60 * 86400.0  # longer than any wear protocol: a corrupt timestamp, not a recording
+_KIND_NAMES = {"gt3x": ".gt3x", "cwa": ".cwa", "bin": "GENEActiv .bin"}
+_LOCATION_FIELD = {"gt3x": "info.txt Side/Limb", "cwa": "the OmGui body location (_p)",
+                   "bin": "Device Location Code"}
 
 
 def sniff(path: str | os.PathLike, head: bytes) -> bool:
-    """True for .gt3x (zip with log.bin/info.txt), .cwa (Axivity "MD" header) and GENEActiv .bin."""
+    """True for .gt3x/.agdc (zip), .cwa (Axivity "MD" header), GENEActiv and GENEA .bin."""
     suffix = Path(path).suffix.lower()
-    if head[:4] == b"PK\x03\x04" and (b"log.bin" in head or b"info.txt" in head or suffix == ".gt3x"):
-        return True
-    if head[:2] == b"MD" and suffix == ".cwa":
-        return True
-    return head.startswith(b"Device Identity")
-
-
-def _kind(path: Path, head: bytes) -> str:
-    if head[:4] == b"PK\x03\x04":
-        return "gt3x"
-    if head[:2] == b"MD":
-        return "cwa"
-    return "bin"
+    return is_gt3x(head, suffix) or is_cwa(head, suffix) or is_geneactiv(head) or is_genea(head)
 
 
 def read_binary_accel(
@@ -66,11 +65,13 @@ def read_binary_accel(
     Parameters
     ----------
     path : path-like
-        ``.gt3x``, ``.cwa`` or GENEActiv ``.bin``.
+        ``.gt3x``/``.agdc``, ``.cwa`` or GENEActiv ``.bin``.
     side : {"left", "right"}, optional
-        Leg; default from the file name (``*_L.gt3x``, ``left_ankle.cwa``).
+        Leg; default from the file's body location, else the file name
+        (``*_L.gt3x``, ``left_ankle.cwa``).
     tz : str or tzinfo, optional
-        Time zone of the device clock (IANA name or ``"+01:00"``).
+        Time zone of the device clock (IANA name or ``"+01:00"``); default
+        the file's own UTC offset, else UTC.
     dtype : numpy dtype
 
     Returns
@@ -79,141 +80,72 @@ def read_binary_accel(
         Three ``accel`` channels in g on a regular time grid.
     """
     path = Path(path)
-    with open(path, "rb") as fh:
-        head = fh.read(64)
-    kind = _kind(path, head)
-    leg = pick_side(path, side)
-    notes: list[str] = []
-    t_ns, acc, meta_src, sfreq_meta = _read_actfast(path, kind, notes)
-    if t_ns.size == 0:
-        raise InputError(path, "the file holds no raw acceleration samples")
-    step = np.diff(t_ns)
-    if (step <= 0).any():
-        i = int(np.flatnonzero(step <= 0)[0]) + 1
-        what = "repeats" if step[i - 1] == 0 else "goes back in time"
-        raise InputError(path, f"sample {i}: timestamp {what}; timestamps must increase")
-    sfreq = sfreq_meta if sfreq_meta else 1e9 / float(np.median(step))
-    sfreq = check_sfreq(path, sfreq, MAX_ACCEL_HZ, what="sampling rate")
-    span = (t_ns[-1] - t_ns[0]) / 1e9
-    if span > _MAX_SPAN_S:
-        raise InputError(path, f"timestamps span {span / 86400:.0f} days; the file's clock data are corrupt")
-    idx = np.rint((t_ns - t_ns[0]) * (sfreq / 1e9)).astype(np.int64)
-    n = int(idx[-1]) + 1
-    data = np.full((3, n), np.nan, dtype=dtype)
-    data[:, idx] = acc.T  # repeated grid slots: the later sample wins
-    # timestamps increase, so idx never decreases: repeats are equal neighbours
-    n_dup = int(np.count_nonzero(np.diff(idx) == 0))
-    n_gap = int(n - (idx.size - n_dup))
-    if n_gap or n_dup:
-        notes.append(f"{n_gap} missing samples set to NaN and {n_dup} extra samples dropped "
-                     f"when placing the data on the {sfreq:g} Hz grid")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2048)
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    if is_genea(head):
+        raise InputError(path, "original GENEA file (GENEA/1.00 header, before GENEActiv): this format is not "
+                               "supported; export raw data in g to CSV with the vendor's software")
+    if head[:4] == b"PK\x03\x04":
+        dev = read_gt3x(path, dtype=dtype)
+    elif head[:2] == b"MD":
+        dev = read_cwa(path, dtype=dtype)
+    else:
+        dev = read_geneactiv(path, dtype=dtype)
+    sfreq = check_sfreq(path, dev.sfreq, MAX_ACCEL_HZ, what="sampling rate")
+    notes = list(dev.notes)
+    leg, side_from = _leg(path, side, dev, notes)
 
-    naive = _dt.datetime(1970, 1, 1) + _dt.timedelta(microseconds=int(t_ns[0]) // 1000)
     if tz is not None:
-        start, tz_name = local_start(naive, tz, path)
+        start, tz_name = local_start(dev.start, tz, path)
     else:
         tz_name = None
-        offset = _file_utc_offset(meta_src)
+        offset = dev.utc_offset
         if offset is None:
-            offset = _dt.timezone.utc
-            notes.append("the file's clock has no UTC offset; it was taken as UTC (pass tz= to set it)")
-        start = naive.replace(tzinfo=offset)
+            offset = _dt.timedelta(0)
+            notes.append("the file's clock has no UTC offset; it was taken as UTC (pass tz= / --tz to set it)")
+        start = dev.start.replace(tzinfo=_dt.timezone(offset))
 
-    meta: dict[str, Any] = {"format": f"binary-accel ({kind})", "device_metadata": meta_src,
-                            "regrid": {"missing": n_gap, "dropped": n_dup}}
+    meta: dict[str, Any] = {"format": f"binary-accel ({dev.kind})", "device_metadata": dev.metadata,
+                            "body_location": dev.location, "side_from": side_from,
+                            "regrid": {"missing": int(np.count_nonzero(np.isnan(dev.data[0]))), "dropped": dev.dropped}}
+    if dev.held.size:
+        t0 = start.timestamp()
+        meta[HELD_META_KEY] = {leg: (t0 + dev.held / sfreq).tolist()}
+        meta["idle_sleep_samples"] = int((dev.held[:, 1] - dev.held[:, 0]).sum())
     if notes:
         meta["warnings"] = notes
         for m in notes:
             warnings.warn(f"{path}: {m}", UserWarning, stacklevel=2)
     channels = tuple(Channel(f"{leg}_{ax}", "g", "accel", side=leg, axis=ax) for ax in "xyz")
-    return Recording(data=data, sfreq=sfreq, channels=channels, start_time=start, timezone=tz_name,
-                     device=_device_name(kind, meta_src), source=str(path), meta=meta)
+    return Recording(data=dev.data, sfreq=sfreq, channels=channels, start_time=start, timezone=tz_name,
+                     device=dev.device, source=str(path), meta=meta)
 
 
-def _read_actfast(path: Path, kind: str, notes: list[str]):
-    """(timestamps ns, acceleration (n, 3) in g, flat metadata, nominal rate or None)."""
-    try:
-        import actfast
-    except ImportError:
-        if kind == "gt3x":
-            fallback = _read_pygt3x(path, notes, missing_actfast=True)
-            if fallback is not None:
-                return fallback
-        raise MissingDependencyError(f"reading {path.suffix or kind} files", "actfast", "accel") from None
-    try:
-        result = actfast.read(str(path))
-    except (ValueError, OSError) as exc:
-        raise InputError(path, f"cannot decode the file ({' '.join(str(exc).split())[:200]})") from None
-    meta = {f"{cat}.{k}": v for cat, d in result.get("metadata", {}).items() for k, v in d.items()}
-    # The table is "acceleration" for .gt3x/.cwa and "high_frequency" for GENEActiv .bin.
-    tables = result.get("timeseries", {})
-    series = next((t for t in tables.values() if "acceleration" in t), {})
-    t_ns = np.asarray(series.get("datetime", np.zeros(0, np.int64)), dtype=np.int64)
-    acc = np.asarray(series.get("acceleration", np.zeros((0, 3), np.float32))).reshape(-1, 3)
-    if kind == "gt3x":
-        has_params = any(k.startswith("device_feature_enabled.") for k in meta)
-        if not has_params or t_ns.size == 0:
-            why = ("no PARAMETERS record (older firmware): actfast would assume 30 Hz and a wrong scale"
-                   if has_params is False else "no ACTIVITY records actfast can decode (ACTIVITY2 format?)")
-            fallback = _read_pygt3x(path, notes)
-            if fallback is not None:
-                notes.append(f"read with pygt3x: {why}")
-                return fallback
-            raise InputError(path, f".gt3x has {why}; install pygt3x to read it (pip install pygt3x)")
-    rate = _nominal_rate(meta)
-    return t_ns, acc, meta, rate
-
-
-def _read_pygt3x(path: Path, notes: list[str], missing_actfast: bool = False):
-    try:
-        from pygt3x.reader import FileReader
-    except ImportError:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with FileReader(str(path)) as reader:
-                frame = reader.to_pandas()
-                info = {f"info.{k}": str(v) for k, v in vars(reader.info).items()}
-    except Exception as exc:  # noqa: BLE001 - pygt3x raises assorted errors on bad files
-        raise InputError(path, f"cannot decode the .gt3x file ({' '.join(str(exc).split())[:200]})") from None
-    if "IdleSleepMode" in frame:
-        # pygt3x fills idle-sleep periods by repeating the last sample; they are gaps for plm
-        frame = frame[~frame["IdleSleepMode"].astype(bool)]
-    t_s = frame.index.to_numpy(dtype=np.float64)
-    t_ns = np.rint(t_s * 1e9).astype(np.int64)
-    acc = frame[["X", "Y", "Z"]].to_numpy(dtype=np.float64)
-    rate = _nominal_rate(info)
-    if missing_actfast:
-        notes.append("read with pygt3x (actfast not installed)")
-    return t_ns, acc, info, rate
-
-
-def _nominal_rate(meta: dict[str, str]) -> float | None:
-    for key, value in meta.items():
-        k = key.lower()
-        if k.endswith(("sample rate", "sample_rate", "sample_rate_hz", "measurement frequency")):
-            m = re.search(r"[0-9]+(?:\.[0-9]+)?", str(value))
-            if m and float(m.group(0)) > 0:
-                return float(m.group(0))
-    return None
-
-
-def _file_utc_offset(meta: dict[str, str]) -> _dt.timezone | None:
-    for key, value in meta.items():
-        k = key.lower().replace(" ", "").replace("_", "")
-        if k.endswith("timezone"):
-            m = re.search(r"([+-]?)(\d{1,2}):(\d{2})", str(value))
-            if m:
-                sign = -1 if m.group(1) == "-" else 1
-                delta = _dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
-                if delta <= _dt.timedelta(hours=14):
-                    return _dt.timezone(sign * delta)
-    return None
-
-
-def _device_name(kind: str, meta: dict[str, str]) -> str:
-    brand = {"gt3x": "ActiGraph", "cwa": "Axivity", "bin": "GENEActiv"}[kind]
-    model = next((v for k, v in meta.items() if k.lower().endswith("device type")), "")
-    serial = next((v for k, v in meta.items() if "serial" in k.lower()), "")
-    return " ".join(x for x in (brand, model, serial) if x)
+def _leg(path: Path, side: str | None, dev: DeviceData, notes: list[str]) -> tuple[str, str]:
+    """(leg, where it came from); body-site warnings go to ``notes``."""
+    site = parse_body_site(dev.location)
+    what = _KIND_NAMES[dev.kind]
+    if site is not None and site.site is not None and not site.is_ankle:
+        notes.append(f"the file says the device was worn at the {site.text!r}; PLM scoring assumes ankle "
+                     "placement, so movements of that body part are counted as leg movements")
+    elif site is not None and site.site is None:
+        notes.append(f"body location {site.text!r} in the file is not one plm knows; the leg was not taken from it")
+    if side is not None:
+        leg = pick_side(path, side)
+        if site is not None and site.side is not None and site.side != leg:
+            notes.append(f"side={side!r} overrides the file's body location {site.text!r}")
+        return leg, "argument"
+    if site is not None and site.side is not None:
+        named = side_from_filename(path)
+        if named is not None and named != site.side:
+            notes.append(f"the file name says {named} but the file's body location says {site.text!r}; "
+                         f"the file's {site.side} was used")
+        return site.side, "file"
+    if site is None:
+        says = f"this {what} has no body location ({_LOCATION_FIELD[dev.kind]} is empty)"
+    else:
+        says = f"this {what} says {site.text!r} ({_LOCATION_FIELD[dev.kind]}) but not which side"
+    return pick_side(path, None, file_says=says), "file name"

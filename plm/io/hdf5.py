@@ -388,8 +388,12 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
             try:
                 crit = Criteria.from_json(_attr_str(g, "criteria"))
                 start = _attr_str(g, "start_time")
+                measures = json.loads(_attr_str(g, "measures"))
+                # The night's length and lights are part of the measures; the
+                # rest of the context that writers need is stored as "extra".
+                context = {k: measures.get(k) for k in ("duration_s", "lights_off", "lights_on")}
                 out[key] = NightResult(
-                    measures=json.loads(_attr_str(g, "measures")),
+                    measures=measures,
                     events=_read_table(g["events"]),
                     lms=_read_table(g["lms"]),
                     criteria=crit,
@@ -397,7 +401,7 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
                     source=_attr_str(g, "source"),
                     hypnogram=_read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None,
                     version=_attr_str(g, "plm_version"),
-                    extra=json.loads(_attr_str(g, "extra") or "{}"),
+                    extra={**context, **json.loads(_attr_str(g, "extra") or "{}")},
                 )
             except (KeyError, ValueError) as exc:
                 raise InputError(path, f"result {key} is incomplete or invalid ({exc})") from None

@@ -1,8 +1,8 @@
 """``plm calibrate``: fit the detection thresholds of a device to a lab's reference scoring.
 
-For each night, the recording is read and split as every command does
-(:func:`~plm.workflows.night_scoring.read_recording_nights`), the reference
-is scored through :func:`~plm.workflows.night_scoring.score_paths`, and the
+For each night, the recording is read and cut into nights as every command
+does (:func:`~plm.workflows.night_scoring.read_nights`), the reference is
+scored through :func:`~plm.workflows.night_scoring.score_nights`, and the
 detector's features are computed once (:class:`plm.detect.cached.CachedDetection`).
 The fitted fields (:data:`FITTED_FIELDS`, per modality) are then searched
 with only the threshold step of detection repeated, and each candidate is
@@ -18,8 +18,8 @@ setting on the line has a higher F1; then the middle of the longest run of
 settings with that F1 is taken, away from the edges where agreement falls.
 
 The fitted criteria are checked by scoring every night with them through
-:func:`plm.score` (full detection) and comparing again: that is the
-"after" agreement reported.
+:func:`~plm.workflows.night_scoring.score_night` (full detection) and
+comparing again: that is the "after" agreement reported.
 """
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ from ..errors import CriteriaError, InputError
 from ..model import NightResult, Recording
 from ..scoring import score_events
 from ..scoring.agreement import Agreement, compare_nights
+from .reading import ReadOptions
 
 __all__ = ["calibrate", "Calibration", "FITTED_FIELDS", "FAR_FACTOR", "FAR_F1_LOSS"]
 
@@ -107,28 +108,28 @@ def _overlap(ref: NightResult, night: Recording) -> float:
     return max(0.0, min(ref_len, shift + night.duration) - max(0.0, shift))
 
 
-def _prepare(label: str, recording: Any, reference: Any, base: Criteria, read_options: dict,
+def _prepare(label: str, recording: Any, reference: Any, base: Criteria, read_options: ReadOptions | None,
              threads: int | None) -> _Night:
     from ..detect.cached import CachedDetection
     from .compare import scored_night
-    from .night_scoring import read_recording_nights
+    from .night_scoring import read_nights
 
     ref = scored_night(reference, base, what="reference")
     ref_paths = _paths(reference)
     files = _paths(recording)
-    if isinstance(recording, Recording):
-        night = recording
-    elif files is not None:
-        nights = read_recording_nights(files, **read_options)
-        if not nights:
-            raise InputError(", ".join(files), "holds no night to calibrate on")
-        overlap = [_overlap(ref, n) for n in nights]
-        if len(nights) > 1 and max(overlap) <= 0:
-            raise InputError(", ".join(files), f"holds {len(nights)} nights and none overlaps the reference in "
-                                               "time; give one night, or files with start times")
-        night = nights[int(np.argmax(overlap))]
-    else:
+    if not isinstance(recording, Recording) and files is None:
         raise InputError(None, f"calibrate needs raw recordings (files or a Recording), got {type(recording).__name__}")
+    nights = read_nights(recording, read_options)
+    where = ", ".join(files) if files else (recording.source or label)
+    if any(not isinstance(n, Recording) for n in nights):
+        raise InputError(where, "is a scored-event file; calibration needs a raw recording (signals)")
+    if not nights:
+        raise InputError(where, "holds no night to calibrate on")
+    overlap = [_overlap(ref, n) for n in nights]
+    if len(nights) > 1 and max(overlap) <= 0:
+        raise InputError(where, f"holds {len(nights)} nights and none overlaps the reference in time; give one "
+                                "night, or files with start times")
+    night = nights[int(np.argmax(overlap))]
     if night.modality not in FITTED_FIELDS:
         raise InputError(night.source or label, f"holds {night.modality!r} signals; calibration fits EMG or "
                                                 "accelerometer detection")
@@ -279,12 +280,7 @@ def calibrate(
     manifest: str | os.PathLike | Sequence[tuple[Any, Any]] | None = None,
     out: str | os.PathLike | None = None,
     tolerance: float = 0.5,
-    format: str = "auto",
-    channels: str | None = None,
-    nights: str = "noon",
-    lights: Any = None,
-    tz: str | None = None,
-    side: str | None = None,
+    read_options: ReadOptions | None = None,
     threads: int | None = None,
 ) -> Calibration:
     """Fit the detection thresholds of a recording's modality to a reference scoring.
@@ -308,8 +304,8 @@ def calibrate(
         Write the criteria JSON here.
     tolerance : float
         LM onset tolerance of the agreement, s.
-    format, channels, nights, lights, tz, side
-        Reading options of the recordings, as for ``plm score``.
+    read_options : ReadOptions, optional
+        How the recordings are read and cut into nights, as for ``plm score``.
     threads : int, optional
         Legs processed at the same time.
 
@@ -325,11 +321,10 @@ def calibrate(
         accelerometry; nights of different modalities.
     """
     from .. import criteria as _criteria
-    from .api import score
     from .compare import read_comparison_manifest
+    from .night_scoring import score_night
 
     base = _criteria.get(criteria)
-    options = {"format": format, "channels": channels, "nights": nights, "lights": lights, "tz": tz, "side": side}
     if manifest is not None:
         if recording is not None or reference is not None:
             raise InputError("manifest", "takes the nights from the manifest; give no recording or reference")
@@ -343,7 +338,7 @@ def calibrate(
         pairs = [("1", recording, reference)]
     if not pairs:
         raise InputError(manifest, "lists no night")
-    prepared = [_prepare(label, rec, ref, base, options, threads) for label, rec, ref in pairs]
+    prepared = [_prepare(label, rec, ref, base, read_options, threads) for label, rec, ref in pairs]
     modalities = sorted({n.recording.modality for n in prepared})
     if len(modalities) > 1:
         raise InputError(manifest, f"mixes {' and '.join(modalities)} recordings; one setting fits one kind of device")
@@ -359,7 +354,8 @@ def calibrate(
 
     fitted_values = _search(objective, start)
     fitted = base.replace(name=f"{base.name}-calibrated", **dict(zip(fields, fitted_values)))
-    after = [compare_nights(n.reference, score(n.recording, fitted, threads=threads), tolerance) for n in prepared]
+    after = [compare_nights(n.reference, score_night(n.recording, fitted, threads=threads), tolerance)
+             for n in prepared]
 
     own: list[tuple[float, ...]] = []
     if len(prepared) > 1:

@@ -2,7 +2,7 @@
 
 One night (:func:`compare`): the reference (an event file, a raw recording
 or a scored night) and the test (recording files, an event file or a scored
-night) are scored through :func:`~plm.workflows.night_scoring.score_paths`
+night) are scored through :func:`~plm.workflows.night_scoring.score_nights`
 (the path every command takes) under one criteria set, then compared by
 :func:`plm.scoring.agreement.compare_nights`.
 
@@ -26,9 +26,10 @@ from .._util import csv_text, json_safe, read_csv_rows, write_file
 from .._version import __version__
 from ..criteria import Criteria
 from ..errors import InputError
-from ..model import LegMovements, NightResult, Recording
+from ..model import NightResult
 from ..scoring.agreement import Agreement, compare_nights
 from ..scoring.method_comparison import ICC_FORM, bland_altman, cutoff_agreement, icc_agreement, spearman
+from .reading import ReadOptions
 
 __all__ = ["compare", "compare_cohort", "CohortAgreement", "ManifestNight", "read_comparison_manifest",
            "scored_night", "DEFAULT_CUTOFFS", "NIGHT_COLUMNS"]
@@ -63,13 +64,13 @@ def scored_night(
     *,
     what: str,
     near: NightResult | None = None,
-    read_options: dict[str, Any] | None = None,
+    read_options: ReadOptions | None = None,
 ) -> NightResult:
     """One scored night from a path, paths, Recording, LegMovements or NightResult.
 
-    Paths go through :func:`~plm.workflows.night_scoring.score_paths`.
-    When they hold several nights, the one sharing the most clock time with
-    ``near`` is taken.
+    Everything but a NightResult goes through
+    :func:`~plm.workflows.night_scoring.score_nights`. When it holds several
+    nights, the one sharing the most clock time with ``near`` is taken.
 
     Parameters
     ----------
@@ -79,26 +80,25 @@ def scored_night(
         ``"reference"`` or ``"test"``, for messages.
     near : NightResult, optional
         The other scoring, to pick one of several nights.
-    read_options : dict, optional
-        ``format``, ``channels``, ``nights``, ``lights``, ``tz``, ``side``
-        (as for ``score_paths``).
+    read_options : ReadOptions, optional
 
     Returns
     -------
     NightResult
     """
-    from .api import score
-    from .night_scoring import score_paths
+    from .night_scoring import score_nights
 
     if isinstance(data, NightResult):
         return data
-    if isinstance(data, (Recording, LegMovements)):
-        return score(data, criteria)
-    paths = [data] if isinstance(data, (str, os.PathLike)) else list(data)
-    if not paths:
+    if isinstance(data, (list, tuple)) and not data:
         raise InputError(None, f"no {what} file given")
-    nights = score_paths(paths, criteria, **(read_options or {}))
-    label = ", ".join(os.fspath(p) for p in paths)
+    nights = score_nights(data, criteria, read_options=read_options)
+    if isinstance(data, (str, os.PathLike)):
+        label = os.fspath(data)
+    elif isinstance(data, (list, tuple)):
+        label = ", ".join(os.fspath(p) for p in data)
+    else:
+        label = getattr(data, "source", "") or what
     if not nights:
         raise InputError(label, f"holds no night to compare ({what})")
     if len(nights) == 1:
@@ -117,12 +117,7 @@ def compare(
     tolerance: float = 0.5,
     *,
     criteria: str | Criteria = "wasm2016",
-    format: str = "auto",
-    channels: str | None = None,
-    nights: str = "noon",
-    lights: Any = None,
-    tz: str | None = None,
-    side: str | None = None,
+    read_options: ReadOptions | None = None,
 ) -> Agreement:
     """Agreement of a test scoring of one night with a reference scoring.
 
@@ -138,8 +133,9 @@ def compare(
         Largest onset difference of a matched LM pair, s.
     criteria : str or Criteria
         Scoring criteria of both (files and unscored objects).
-    format, channels, nights, lights, tz, side
-        Reading options of the test files, as for ``plm score``.
+    read_options : ReadOptions, optional
+        How the test files are read and cut into nights, as for ``plm score``
+        (the reference is read with the defaults).
 
     Returns
     -------
@@ -149,9 +145,8 @@ def compare(
     from .. import criteria as _criteria
 
     crit = _criteria.get(criteria)
-    options = {"format": format, "channels": channels, "nights": nights, "lights": lights, "tz": tz, "side": side}
     ref = scored_night(reference, crit, what="reference")
-    tst = scored_night(test, crit, what="test", near=ref, read_options=options)
+    tst = scored_night(test, crit, what="test", near=ref, read_options=read_options)
     return compare_nights(ref, tst, tolerance)
 
 
@@ -285,10 +280,7 @@ def compare_cohort(
     index: str = "plm_index",
     tolerance: float = 0.5,
     criteria: str | Criteria = "wasm2016",
-    format: str = "auto",
-    channels: str | None = None,
-    tz: str | None = None,
-    side: str | None = None,
+    read_options: ReadOptions | None = None,
 ) -> CohortAgreement:
     """Agreement of a test method with a reference over a cohort of nights.
 
@@ -306,8 +298,8 @@ def compare_cohort(
     tolerance : float
         LM onset tolerance, s.
     criteria : str or Criteria
-    format, channels, tz, side
-        Reading options of the test files, as for ``plm score``.
+    read_options : ReadOptions, optional
+        How the test files are read, as for ``plm score``.
 
     Returns
     -------
@@ -322,11 +314,10 @@ def compare_cohort(
         raise InputError("--cutoff", f"cut-offs must be non-negative numbers, got {list(cutoffs)}")
     crit = _criteria.get(criteria)
     rows = read_comparison_manifest(manifest)
-    options = {"format": format, "channels": channels, "tz": tz, "side": side}
     agreements, table = [], []
     for r in rows:
         try:
-            ag = compare(r.reference, list(r.test), tolerance, criteria=crit, **options)
+            ag = compare(r.reference, list(r.test), tolerance, criteria=crit, read_options=read_options)
         except InputError as exc:
             raise InputError(manifest, f"line {r.line} (night {r.night}): {exc}") from None
         agreements.append(ag)
