@@ -44,6 +44,6 @@ def detect_files(paths: list[str], criteria: str) -> dict:
             lms = detect(_recording(path), crit, threads=1)
         out.append({
             "onsets": {s: lms.onset[lms.side == s].tolist() for s in ("left", "right")},
-            "detection": lms.metadata.get("detection"),
+            "detection": getattr(getattr(lms, "context", None), "detection", None) or lms.metadata.get("detection"),
         })
     return {"results": out, "t_detect": time.perf_counter() - t0}

@@ -130,7 +130,7 @@ def _effective_threshold(gen, noise_g: float) -> float:
     layout = gen.Layout(kinds=("series",), imi=(15.0, 40.0), pause=(120.0, 200.0), pause_events=False)
     rec, _ = gen.render_night("accel", 0.25, 1, model, layout)
     rec = rec.replace(data=np.vstack([_posture_only(rec, 3 * leg) for leg in range(2)]))
-    return float(detect(rec, plm.criteria.get("pamrl")).metadata["detection"]["left"]["onset_threshold"])
+    return float(detect(rec, plm.criteria.get("pamrl")).context.detection["left"]["onset_threshold"])
 
 
 def _posture_only(rec, row: int) -> np.ndarray:

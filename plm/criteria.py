@@ -93,10 +93,11 @@ class Criteria:
     emg_offset_duration : float
         Offset is the start of a period at least this long at or below the
         offset threshold, s (0.5).
-    emg_found_uv : float
-        A stretch of EMG activity is a movement when its spike-free (opened)
-        envelope reaches this far above the resting level, uV; the onset is
-        then taken on the unopened envelope at ``emg_onset_uv``.
+    emg_found_fraction : float
+        A stretch of EMG activity is a movement when its spike-free envelope
+        reaches this fraction of the way from the offset to the onset level
+        above rest (2/3: +6 uV with 8 and 2 uV); the onset is then taken on
+        the unopened envelope at ``emg_onset_uv``.
     morphology_window : float
         Window length of the morphology rule (Skeba 2016), s; 0 disables it.
     morphology_uv : float
@@ -223,7 +224,7 @@ class Criteria:
     emg_onset_uv: float = 8.0
     emg_offset_uv: float = 2.0
     emg_offset_duration: float = 0.5
-    emg_found_uv: float = 6.0
+    emg_found_fraction: float = 2.0 / 3.0
     morphology_window: float = 0.5
     morphology_uv: float = 2.0
     emg_band: tuple[float, float] = (10.0, 100.0)
@@ -303,8 +304,8 @@ class Criteria:
             raise CriteriaError("accel_offset_noise must not exceed accel_onset_noise")
         if self.emg_offset_uv > self.emg_onset_uv:
             raise CriteriaError("emg_offset_uv must not exceed emg_onset_uv")
-        if not self.emg_offset_uv <= self.emg_found_uv <= self.emg_onset_uv:
-            raise CriteriaError("emg_found_uv must lie between emg_offset_uv and emg_onset_uv")
+        if self.emg_found_fraction > 1:
+            raise CriteriaError(f"emg_found_fraction must lie in [0, 1], got {self.emg_found_fraction!r}")
         for name in ("emg_feature_rate", "detect_block", "quality_block", "emg_pop_ratio", "filter_order", "notch_q",
                      "accel_posture_window"):
             if getattr(self, name) <= 0:
@@ -375,7 +376,9 @@ class Criteria:
 
         The ``{"name", "hash", "params"}`` record of :meth:`describe` (what
         ``plm criteria NAME`` prints and every summary holds) is accepted too;
-        its ``params`` are used and the hash is recomputed from them.
+        its ``params`` are used and the hash is recomputed from them. Such a
+        record may also hold a ``calibration`` entry (what ``plm calibrate``
+        fitted it on); it is provenance and does not change the criteria.
 
         Parameters
         ----------
@@ -388,7 +391,7 @@ class Criteria:
         """
         if not isinstance(data, dict):
             raise CriteriaError(f"criteria must be a JSON object, got {type(data).__name__}")
-        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params"}:
+        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params", "calibration"}:
             data = {**({"name": data["name"]} if "name" in data else {}), **data["params"]}
         return cls().replace(**data)
 

@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from .errors import InputError
+from ._util import check_option
 from .model import Hypnogram, Recording
+from .model.context import NIGHT_START_HOUR, night_date
 
 __all__ = ["split_nights", "read_lights_table", "rest_periods", "NIGHT_METHODS"]
 
 NIGHT_METHODS = ("noon", "table", "rest")
-_NIGHT_START_HOUR = 12
 
 
 # ----------------------------------------------------------------- time zones
@@ -52,17 +53,10 @@ def _fixed(t: _dt.datetime, zone: _dt.tzinfo) -> _dt.datetime:
     return local.replace(tzinfo=_dt.timezone(local.utcoffset()))
 
 
-def night_date(t: _dt.datetime, zone: _dt.tzinfo) -> _dt.date:
-    """Date of the night holding ``t``: the local date of the preceding noon."""
-    local = t.astimezone(zone)
-    d = local.date()
-    return d if local.hour >= _NIGHT_START_HOUR else d - _dt.timedelta(days=1)
-
-
 def _local_noon(d: _dt.date, zone: _dt.tzinfo) -> _dt.datetime:
     # Built from the calendar date, not by adding 24 h, so that a night
     # spanning a daylight-saving change lasts 23 or 25 h of real time.
-    return _dt.datetime(d.year, d.month, d.day, _NIGHT_START_HOUR, tzinfo=zone)
+    return _dt.datetime(d.year, d.month, d.day, NIGHT_START_HOUR, tzinfo=zone)
 
 
 # ----------------------------------------------------------------- main entry
@@ -102,8 +96,7 @@ def split_nights(recording: Recording, method: str = "noon", table: Any = None, 
     """
     if table is not None and method == "noon":
         method = "table"
-    if method not in NIGHT_METHODS:
-        raise InputError(None, f"unknown night-splitting method {method!r}; choose one of {list(NIGHT_METHODS)}")
+    check_option("night-splitting method", method, NIGHT_METHODS)
     zone = _zone(recording)
     if method == "noon":
         windows = _noon_windows(recording, zone, min_hours)
@@ -188,17 +181,12 @@ def _make_nights(rec: Recording, zone, windows: list[dict], method: str) -> list
             off, on = night.lights_off, night.lights_on
             off = off if off is not None and 0 <= off <= dur else None
             on = on if on is not None and 0 <= on <= dur else None
-        meta = dict(rec.meta)
-        meta.update(
-            night=w["night"].isoformat(),
-            night_index=k,
-            n_nights=len(windows),
-            night_method=method,
-            night_window=[_iso(rec, i0, zone), _iso(rec, i1, zone)],
-            notes=list(rec.meta.get("notes", [])) + list(w["notes"]),
-        )
-        out.append(night.replace(start_time=_fixed(night.start_time, zone), lights_off=off, lights_on=on,
-                                 hypnogram=_trim_hypnogram(night.hypnogram, dur), meta=meta))
+        context = night.context.replace(
+            start_time=_fixed(night.start_time, zone), lights_off=off, lights_on=on,
+            hypnogram=_trim_hypnogram(night.hypnogram, dur), night=w["night"].isoformat(), night_index=k,
+            n_nights=len(windows), night_method=method, night_window=(_iso(rec, i0, zone), _iso(rec, i1, zone)),
+            notes=rec.context.notes + tuple(w["notes"]))
+        out.append(night.replace(context=context))
     return out
 
 

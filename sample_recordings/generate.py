@@ -1464,7 +1464,7 @@ def score_against_truth(rec: Recording, truth: GroundTruth, criteria=None) -> di
     row["series_det"] = int(summary["n_series"])
     row["excluded_true_s"] = float(np.sum(np.diff(truth.excluded, axis=1))) if len(truth.excluded) else 0.0
     row["excluded_det_s"] = float(np.sum(np.diff(lms.excluded, axis=1))) if len(lms.excluded) else 0.0
-    row["detection"] = lms.metadata.get("detection")
+    row["detection"] = lms.context.detection
     return row
 
 

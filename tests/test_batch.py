@@ -250,7 +250,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_recordings"
 def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
     import shutil
 
-    from plm.workflows.night_scoring import score_paths
+    from plm.workflows.night_scoring import score_nights
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -261,7 +261,7 @@ def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
     pam = rep.rows[0]
     assert pam["files"] == "pamrl_left.csv.gz;pamrl_right.csv.gz"
     # the two ankle files are one night, exactly as `plm score LEFT RIGHT` scores it
-    (direct,) = score_paths([folder / "pamrl_left.csv.gz", folder / "pamrl_right.csv.gz"], "wasm2016")
+    (direct,) = score_nights([folder / "pamrl_left.csv.gz", folder / "pamrl_right.csv.gz"], "wasm2016")
     s = direct.summary()
     for key in ("plm_index", "n_lm_left", "n_lm_right", "n_plm", "n_series", "hours_denominator"):
         assert pam[key] == s[key]

@@ -2,7 +2,8 @@
 import json
 
 from plm import criteria
-from plm.cli import json_line, main
+from plm.cli import main
+from plm.cli.common import json_line
 
 
 def test_criteria_lists_presets_with_hashes(capsys):

@@ -155,7 +155,7 @@ def test_near_threshold_bursts_are_found_with_onsets_on_time():
     assert len(left) == len(starts)
     assert np.max(np.abs(left - starts)) <= 0.2
     # the resting level the thresholds sat on is reported (about the floor's RMS)
-    levels = lms.metadata["detection"]["left"]
+    levels = lms.context.detection["left"]
     assert levels["unit"] == "uV"
     assert 1.0 <= levels["noise"] <= 1.6
     assert levels["onset_threshold"] == pytest.approx(levels["noise"] + 8.0)

@@ -96,12 +96,12 @@ def test_thresholds_follow_the_resting_noise_and_are_reported():
     theta = sum(math.radians(2.5) * (_ramp(t, s, 0.2) - _ramp(t, s + 2.0, 0.2)) for s in starts)
     quiet = detect(_recording(theta, fs, 0.002), PAMRL)
     assert len(quiet) == len(starts)
-    levels = quiet.metadata["detection"]["left"]
+    levels = quiet.context.detection["left"]
     assert levels["unit"] == "g"
     assert levels["noise"] == pytest.approx(math.sqrt(3) * 0.002, rel=0.25)
     assert levels["onset_threshold"] == pytest.approx(PAMRL.accel_onset_g)
     noisy = detect(_recording(theta, fs, 0.020, seed=1), PAMRL)
-    levels = noisy.metadata["detection"]["left"]
+    levels = noisy.context.detection["left"]
     assert levels["noise"] == pytest.approx(math.sqrt(3) * 0.020, rel=0.25)
     assert levels["onset_threshold"] == pytest.approx(PAMRL.accel_onset_noise * levels["noise"], rel=1e-6)
     assert len(noisy) == 0

@@ -25,7 +25,7 @@ import plm
 from plm import criteria
 from plm.errors import InputError
 from plm.model import Channel, EventTable, NightResult, Recording
-from plm.io import export
+from plm.io import edf_plus, export
 
 BERLIN_WINTER = dt.timezone(dt.timedelta(hours=1))
 START = dt.datetime(2026, 3, 1, 22, 30, 0, tzinfo=BERLIN_WINTER)
@@ -97,7 +97,7 @@ def test_to_annotations_labels_onsets_channels_and_orig_time():
 
 
 def test_annotations_without_recording_use_generic_leg_names():
-    ann = export.result_to_annotations(make_result())
+    ann = edf_plus.result_to_annotations(make_result())
     assert ann.ch_names[0] == ("Leg L",) and ann.ch_names[-1] == ("Leg R",)
     assert sum(d.startswith("PLM") for d in ann.description) == 5
 
@@ -448,9 +448,9 @@ def test_edf_plus_with_signals_carries_staging_and_lights(tmp_path):
 
     from plm.model import Hypnogram
 
-    rec = make_recording(duration=120.0)
-    res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})
-    object.__setattr__(res, "hypnogram", Hypnogram(["W", "N1", "N2", "R"], onset=0.0))
+    rec = make_recording(duration=120.0).replace(lights_off=5.0, lights_on=115.0,
+                                                 hypnogram=Hypnogram(["W", "N1", "N2", "R"], onset=0.0))
+    res = make_result(rec, measures={"lights_off": 5.0, "lights_on": 115.0})  # the night's context is rec's
     path = tmp_path / "staged.edf"
     res.save(path)
     ann = mne.read_annotations(path)

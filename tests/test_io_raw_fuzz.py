@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plm.errors import InputError, MissingDependencyError
-from plm.cli.info import read_raw_with_options
+from plm.workflows.reading import ReadOptions, read_recording
 from plm.io.accel_csv import write_accel_csv
 from plm.model import Recording
 
@@ -54,7 +54,7 @@ def _read(name: str, blob: bytes):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # tz= only for formats whose reader takes it (as `plm info --tz` does)
-        rec = read_raw_with_options([p], tz="UTC", strict=False)
+        rec = read_recording([p], ReadOptions(tz="UTC", strict=False))
     assert isinstance(rec, Recording)
     assert rec.data.shape[0] == len(rec.channels) and rec.sfreq > 0
     return rec

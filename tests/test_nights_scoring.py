@@ -173,7 +173,7 @@ def test_plm_score_with_lights_table(week_h5, tmp_path, capsys):
 
 
 def test_human_summary_shows_start_offset_excluded_time_and_notes():
-    from plm.cli import format_summary
+    from plm.cli.score import format_summary
 
     text = format_summary({
         "source": "week.h5", "night": "2026-03-29", "start_time": "2026-03-29T12:00:00+02:00",

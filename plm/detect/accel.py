@@ -50,8 +50,8 @@ from . import filters
 from .runs import find_runs, first_index_in, runs, span_max
 from .workspace import Workspace
 
-__all__ = ["AccelPlan", "accel_plan", "accel_envelope", "accel_features", "accel_events", "posture",
-           "smoothing_seconds", "MIN_NOISE_SAMPLES"]
+__all__ = ["AccelPlan", "accel_plan", "accel_envelope", "accel_features", "accel_decisions", "accel_events",
+           "posture", "smoothing_seconds", "MIN_NOISE_SAMPLES"]
 
 #: Fewest squared noise samples (axes x window samples) in the smoothing
 #: window. The mean of k squared Gaussian samples has a relative spread of
@@ -230,9 +230,34 @@ def accel_features(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = No
     size -= rest * rest
     np.maximum(size, 0.0, out=size)
     np.sqrt(size, out=size)
-    on = size >= np.maximum(plan.onset_g, plan.onset_noise * rest)
-    active = size >= np.maximum(plan.offset_g, plan.offset_noise * rest)
+    # decided on the size as kept for the night (float32), so that decisions
+    # remade from the kept size (plm.detect.cached) are the same
+    on, active = accel_decisions(size.astype(np.float32), rest, plan.onset_g, plan.offset_g, plan.onset_noise,
+                                 plan.offset_noise)
     return {"on": on, "active": active, "excess": size, "rest": rest}
+
+
+def accel_decisions(size: np.ndarray, rest: np.ndarray, onset_g: float, offset_g: float, onset_noise: float,
+                    offset_noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """The threshold step of accelerometer detection: *on* and *active* samples.
+
+    Parameters
+    ----------
+    size : ndarray
+        Movement size, g (``accel_features(...)["excess"]``).
+    rest : ndarray
+        Resting noise level at each sample, g (``accel_features(...)["rest"]``).
+    onset_g, offset_g, onset_noise, offset_noise : float
+        ``criteria.accel_onset_g``, ``accel_offset_g``, ``accel_onset_noise``
+        and ``accel_offset_noise``.
+
+    Returns
+    -------
+    on, active : ndarray of bool
+        ``size >= max(onset_g, onset_noise x rest)`` and ``size >=
+        max(offset_g, offset_noise x rest)``.
+    """
+    return size >= np.maximum(onset_g, onset_noise * rest), size >= np.maximum(offset_g, offset_noise * rest)
 
 
 def smoothing_seconds(sfreq: float, criteria, n_axes: int = 3) -> float:

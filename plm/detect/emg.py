@@ -36,7 +36,7 @@ from .runs import find_runs, first_index_in, runs, runs_to_mask
 from .workspace import Workspace
 
 __all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
-           "open_envelope", "close_envelope", "unsmeared_duration"]
+           "open_envelope", "close_envelope", "unsmeared_duration", "emg_decisions"]
 
 #: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
 #: level to the resting level of the rectified signal (morphology rule).
@@ -65,7 +65,7 @@ class EmgPlan:
     baseline_percentile: float
     onset_uv: float
     offset_uv: float
-    found_uv: float
+    found_fraction: float
     morph_n: int
     morph_uv: float
     block: float
@@ -141,7 +141,7 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
         baseline_percentile=float(criteria.baseline_percentile),
         onset_uv=float(criteria.emg_onset_uv),
         offset_uv=float(criteria.emg_offset_uv),
-        found_uv=float(criteria.emg_found_uv),
+        found_fraction=float(criteria.emg_found_fraction),
         morph_n=morph_n,
         morph_uv=float(criteria.morphology_uv),
         block=float(criteria.detect_block),
@@ -488,7 +488,8 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
         Each of length ``ceil(n / plan.decim)``: ``on`` (unopened envelope
         >= rest + ``onset_uv``), ``lift`` (unopened envelope > rest +
         ``offset_uv``), ``quiet`` (opened envelope <= rest + ``offset_uv``),
-        ``found`` (opened envelope >= rest + ``found_uv``), ``morph``, all
+        ``found`` (spike-free envelope at the found level, see
+        :func:`emg_decisions`), ``morph``, all
         bool; ``excess`` (opened envelope minus resting level) and ``rest``
         (the resting level), uV.
     """
@@ -504,11 +505,8 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
     grid_gaps = None if gaps is None else np.column_stack([np.asarray(gaps)[:, 0] // k, -(-np.asarray(gaps)[:, 1] // k)])
     rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block, grid_gaps)
     excess = env - rest
-    quiet = excess <= plan.offset_uv
-    found = excess >= plan.found_uv
     raw -= rest
-    on = raw >= plan.onset_uv
-    lift = raw > plan.offset_uv
+    decisions = emg_decisions(excess, raw, plan.onset_uv, plan.offset_uv, plan.found_fraction)
     if plan.morph_n > 0:
         n = len(xf)
         # |x| >= T  <=>  x**2 >= T**2 for T >= 0 (T < 0 holds always, as does x**2 >= 0)
@@ -537,8 +535,32 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
         morph = 2 * (hi - lo) >= m
     else:
         morph = np.ones(len(env), dtype=bool)
-    return {"on": on, "lift": lift, "quiet": quiet, "found": found, "morph": morph, "excess": excess, "rest": rest,
-            "raw_excess": raw}
+    return {**decisions, "morph": morph, "excess": excess, "rest": rest, "raw_excess": raw}
+
+
+def emg_decisions(excess: np.ndarray, raw_excess: np.ndarray, onset_uv: float, offset_uv: float,
+                  found_fraction: float) -> dict[str, np.ndarray]:
+    """The threshold step of EMG detection on the grid.
+
+    Parameters
+    ----------
+    excess : ndarray
+        Spike-free envelope above the resting level, uV (``emg_features(...)["excess"]``).
+    raw_excess : ndarray
+        Unopened envelope above the resting level, uV (``emg_features(...)["raw_excess"]``).
+    onset_uv, offset_uv, found_fraction : float
+        ``criteria.emg_onset_uv``, ``emg_offset_uv`` and ``emg_found_fraction``.
+
+    Returns
+    -------
+    dict of ndarray of bool
+        ``on`` (raw >= onset), ``lift`` (raw > offset), ``quiet`` (spike-free
+        <= offset) and ``found`` (spike-free >= offset + found_fraction x
+        (onset - offset)).
+    """
+    found_uv = offset_uv + found_fraction * (onset_uv - offset_uv)
+    return {"on": raw_excess >= onset_uv, "lift": raw_excess > offset_uv, "quiet": excess <= offset_uv,
+            "found": excess >= found_uv}
 
 
 def emg_events(

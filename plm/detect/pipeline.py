@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -30,7 +31,8 @@ from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 from .workspace import Workspace
 
-__all__ = ["detect_recording", "detect_leg", "chunk_bounds", "DEFAULT_CHUNK_SECONDS"]
+__all__ = ["detect_recording", "detect_leg", "leg_features", "leg_events", "leg_levels", "leg_movements",
+           "LegFeatures", "DECISIONS", "chunk_bounds", "DEFAULT_CHUNK_SECONDS"]
 
 #: Core length of a chunk, s (at least 20 overlaps). 30 min of 512 Hz EMG is
 #: 7 MB in float64; a week of 40 Hz accelerometry is 336 chunks.
@@ -76,21 +78,101 @@ def _leg_rows(recording, side: str, modality: str) -> list[int]:
     return picks[:1]
 
 
-def detect_leg(
+@dataclass(frozen=True, eq=False)
+class LegFeatures:
+    """Per-leg detector arrays on the decision grid, stitched from the chunks.
+
+    Made by :func:`leg_features`; :func:`leg_events` turns them into LMs.
+    The arrays are what the chunk loop was asked to keep: the boolean
+    decisions of detection, or the threshold-free features (e.g. the
+    envelope above the resting level) from which the decisions can be
+    remade for other thresholds (:mod:`plm.detect.cached`).
+
+    Attributes
+    ----------
+    modality : {"emg", "accel"}
+    arrays : dict of str to ndarray
+        Requested feature arrays that are not boolean, one value per grid
+        sample (the accelerometer's movement size is kept as float32).
+    flags : ndarray of uint8 or None
+        Requested boolean arrays, one bit each (:attr:`bits`), one byte per
+        grid sample: see :meth:`unpacked`.
+    bits : tuple of str
+        Names of the boolean arrays in :attr:`flags`, bit 0 first.
+    peaks : ndarray
+        Block maxima of the ``excess`` feature (LM amplitudes).
+    rests : ndarray
+        Block means of the resting level (EMG, uV) or resting noise level
+        (accelerometer, g).
+    raw_peaks : ndarray or None
+        EMG: block maxima of the unopened envelope above rest (for the
+        RMS window's widening of LM durations).
+    n_axes : int
+        Channels of the leg.
+    decim : int
+        Signal samples per grid sample.
+    rate : float
+        Grid rate, Hz.
+    block : int
+        Grid samples per amplitude block.
+    n : int
+        Signal samples of the leg.
+    bad : ndarray, shape (m, 2)
+        Sample intervals in which no LM may start (gaps, non-wear, clipping
+        and the ends, widened by the filters' settling time).
+    quality : QualityReport
+    """
+
+    modality: str
+    arrays: dict
+    peaks: np.ndarray
+    decim: int
+    rate: float
+    block: int
+    n: int
+    bad: np.ndarray
+    quality: QualityReport
+    flags: np.ndarray | None = None
+    bits: tuple = ()
+    rests: np.ndarray | None = None
+    raw_peaks: np.ndarray | None = None
+    n_axes: int = 1
+
+    def unpacked(self) -> dict[str, np.ndarray]:
+        """Every kept array by name, the boolean ones unpacked from :attr:`flags` (new arrays)."""
+        out = dict(self.arrays)
+        for bit, name in enumerate(self.bits):
+            out[name] = ((self.flags >> bit) & 1).view(bool)
+        return out
+
+
+#: Arrays that :func:`leg_events` needs, per modality (the accelerometer's
+#: events also need the movement size).
+DECISIONS = {"emg": ("on", "lift", "quiet", "found", "morph"), "accel": ("on", "active", "excess")}
+
+#: Kept arrays stored in a narrower type than the detector computes them in.
+_STORED_AS = {("accel", "excess"): np.float32}
+
+
+def leg_features(
     recording,
     side: str,
     criteria,
+    names: tuple[str, ...],
     *,
     chunk_seconds: float | None = None,
     quality: QualityReport | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, QualityReport, dict]:
-    """Detect the LMs of one leg.
+) -> LegFeatures:
+    """Run the feature step of one leg chunk by chunk and keep the arrays ``names``.
 
     Parameters
     ----------
     recording : Recording
     side : {"left", "right"}
     criteria : Criteria
+    names : tuple of str
+        Keys of the detector's feature dict to keep (see
+        :func:`plm.detect.emg.emg_features`, :func:`plm.detect.accel.accel_features`).
     chunk_seconds : float, optional
         Core chunk length, s (default :data:`DEFAULT_CHUNK_SECONDS`, or a
         :data:`MIN_CHUNKS`-th of a shorter recording); ``math.inf`` processes
@@ -100,15 +182,7 @@ def detect_leg(
 
     Returns
     -------
-    onset, offset : ndarray of int64
-        Sample indices, offset exclusive.
-    amplitude : ndarray of float
-        Peak envelope above the resting level (uV) or peak movement size (g).
-    quality : QualityReport
-    levels : dict
-        Resting noise level and effective onset/offset thresholds of the leg
-        (medians and 5th-95th percentiles over its analysed time; ``unit``
-        uV or g).
+    LegFeatures
     """
     modality = recording.modality
     if modality not in ("emg", "accel"):
@@ -129,10 +203,8 @@ def detect_leg(
     if modality == "emg":
         mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
         plan = _emg.emg_plan(sfreq, criteria, mains)
-        names = ("on", "lift", "quiet", "found", "morph")
     else:
         plan = _accel.accel_plan(sfreq, criteria, len(rows_idx))
-        names = ("on", "active")
     k = plan.decim                     # decisions are taken every k-th sample
     block = plan.block_n               # in decision-grid samples
     grid = block * k                   # chunk boundaries: whole blocks of the grid
@@ -146,13 +218,12 @@ def detect_leg(
         core = max(int(chunk_seconds * sfreq), 4 * plan.overlap)
         core = max(grid, (core // grid) * grid)
     nf = -(-n // k)
-    # the per-sample decisions of the whole night, one bit each (a byte per grid sample)
-    flags = np.zeros(nf, dtype=np.uint8)
+    arrays: dict[str, np.ndarray] = {}
+    bits: list[str] = []
+    flags = None
     peaks = np.zeros(-(-nf // block))
     rests = np.zeros(len(peaks))
-    # EMG: block maxima of the unopened envelope; accelerometer: the movement size itself
     raw_peaks = np.zeros(len(peaks)) if modality == "emg" else None
-    size = np.zeros(nf, np.float32) if modality == "accel" else None
     work = Workspace()
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
         seg = rows[:, ea:eb]
@@ -166,32 +237,23 @@ def detect_leg(
             feats = _accel.accel_features(seg, plan, work, gaps)
         fa, fb = a // k, -(-b // k)          # core on the grid (ea, a are multiples of k)
         la, lb = (a - ea) // k, (a - ea) // k + fb - fa
-        bits = flags[fa:fb]
-        for bit, name in enumerate(names):
-            bits |= feats[name][la:lb].view(np.uint8) << bit
-        peaks[fa // block: -(-fb // block)] = block_reduce(feats["excess"][la:lb], block, "max")
-        rests[fa // block: -(-fb // block)] = block_reduce(feats["rest"][la:lb], block, "mean")
+        for name in names:
+            if feats[name].dtype == bool:    # decisions: one bit each, a byte per grid sample for all
+                if flags is None:
+                    flags = np.zeros(nf, dtype=np.uint8)
+                if name not in bits:
+                    bits.append(name)
+                flags[fa:fb] |= feats[name][la:lb].view(np.uint8) << bits.index(name)
+                continue
+            if name not in arrays:
+                arrays[name] = np.zeros(nf, dtype=_STORED_AS.get((modality, name), feats[name].dtype))
+            arrays[name][fa:fb] = feats[name][la:lb]
+        blocks = slice(fa // block, -(-fb // block))
+        peaks[blocks] = block_reduce(feats["excess"][la:lb], block, "max")
+        rests[blocks] = block_reduce(feats["rest"][la:lb], block, "mean")
         if raw_peaks is not None:
-            raw_peaks[fa // block: -(-fb // block)] = block_reduce(feats["raw_excess"][la:lb], block, "max")
-        if size is not None:
-            size[fa:fb] = feats["excess"][la:lb]
+            raw_peaks[blocks] = block_reduce(feats["raw_excess"][la:lb], block, "max")
         del seg, feats
-
-    del work
-    rate = sfreq / k
-    masks = {name: ((flags >> bit) & 1).view(bool) for bit, name in enumerate(names)}
-    del flags
-    if modality == "emg":
-        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], rate, criteria,
-                                        found=masks["found"], lift=masks["lift"])
-        long_enough = _emg.unsmeared_duration(onset, offset, _event_peaks(raw_peaks, onset, offset, block),
-                                              rests[onset // block], rate, criteria) >= criteria.lm_min_duration
-        onset, offset = onset[long_enough], offset[long_enough]
-    else:
-        onset, offset = _accel.accel_events(masks["on"], masks["active"], rate, criteria, size=size, rest=rests,
-                                            block=block, n_axes=len(rows_idx))
-    amplitude = _event_peaks(peaks, onset, offset, block)
-    onset, offset = onset * k, np.minimum(offset * k, n)
 
     # No LM may start inside a gap, non-wear or clipped stretch, nor within
     # the filters' start-up transient next to one or next to either end of
@@ -199,46 +261,123 @@ def detect_leg(
     guard = filters.settle_samples(plan.sos, 1e-3) + 2 * plan.smooth_n
     bad = np.vstack([quality.gaps, quality.nonwear, quality.clipped, [[-guard, 0], [n, n + guard]]])
     bad = merge_intervals(bad + np.array([-guard, guard]))
+    return LegFeatures(modality=modality, arrays=arrays, peaks=peaks, decim=k, rate=sfreq / k, block=block, n=n,
+                       bad=bad, quality=quality, flags=flags, bits=tuple(bits), rests=rests, raw_peaks=raw_peaks,
+                       n_axes=len(rows_idx))
+
+
+def leg_events(features: LegFeatures, decisions: dict, criteria) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LMs of one leg from its stitched decision arrays.
+
+    Parameters
+    ----------
+    features : LegFeatures
+    decisions : dict of str to ndarray
+        The arrays :data:`DECISIONS` names for the modality, on the grid.
+    criteria : Criteria
+
+    Returns
+    -------
+    onset, offset : ndarray of int64
+        Sample indices, offset exclusive.
+    amplitude : ndarray of float
+        Peak envelope above the resting level (uV) or peak movement size (g).
+    """
+    block = features.block
+    if features.modality == "emg":
+        onset, offset = _emg.emg_events(decisions["on"], decisions["quiet"], decisions["morph"], features.rate,
+                                        criteria, found=decisions["found"], lift=decisions["lift"])
+        peak = _event_peaks(features.raw_peaks, onset, offset, block)
+        long_enough = _emg.unsmeared_duration(onset, offset, peak, features.rests[onset // block], features.rate,
+                                              criteria) >= criteria.lm_min_duration
+        onset, offset = onset[long_enough], offset[long_enough]
+    else:
+        size = np.asarray(decisions["excess"], dtype=np.float32)
+        onset, offset = _accel.accel_events(decisions["on"], decisions["active"], features.rate, criteria,
+                                            size=size, rest=features.rests, block=block, n_axes=features.n_axes)
+    k, bad = features.decim, features.bad
+    amplitude = _event_peaks(features.peaks, onset, offset, features.block)
+    onset, offset = onset * k, np.minimum(offset * k, features.n)
     if len(onset):
         pos = np.searchsorted(bad[:, 0], onset, side="right") - 1
         inside = (pos >= 0) & (onset < bad[np.maximum(pos, 0), 1])
         onset, offset, amplitude = onset[~inside], offset[~inside], amplitude[~inside]
-    info = _levels(rests, block * k, merge_intervals(np.vstack([quality.gaps, quality.nonwear, quality.clipped])),
-                   modality, criteria)
-    return onset, offset, amplitude, quality, info
+    return onset, offset, amplitude
 
 
-def _levels(rests: np.ndarray, block_samples: int, bad: np.ndarray, modality: str, criteria) -> dict:
+def leg_levels(features: LegFeatures, criteria) -> dict:
     """Resting noise level and effective thresholds of one leg over its analysed time.
 
     Medians (and 5th-95th percentiles) over the 0.5 s blocks outside gaps,
     non-wear and clipping. EMG thresholds are the resting level plus
     ``emg_onset_uv`` / ``emg_offset_uv``; accelerometer thresholds are on the
     movement size, the larger of floor and multiple of the noise.
+
+    Parameters
+    ----------
+    features : LegFeatures
+    criteria : Criteria
+
+    Returns
+    -------
+    dict
+        ``unit``, ``noise``, ``onset_threshold``, ``offset_threshold`` (and
+        ``..._p5_p95``); for accelerometers ``floor_limited``, the fraction of
+        blocks in which the onset floor was the larger.
     """
-    keep = np.ones(len(rests), bool)
+    q = features.quality
+    bad = merge_intervals(np.vstack([q.gaps, q.nonwear, q.clipped]))
+    per = features.block * features.decim
+    keep = np.ones(len(features.rests), bool)
     for a, b in bad.astype(np.int64):  # a few excluded stretches
-        keep[a // block_samples: -(-b // block_samples)] = False
-    r = rests[keep] if keep.any() else rests
-    if modality == "emg":
+        keep[a // per: -(-b // per)] = False
+    r = features.rests[keep] if keep.any() else features.rests
+    if features.modality == "emg":
         onset, offset, unit = r + criteria.emg_onset_uv, r + criteria.emg_offset_uv, "uV"
     else:
         onset = np.maximum(criteria.accel_onset_g, criteria.accel_onset_noise * r)
         offset = np.maximum(criteria.accel_offset_g, criteria.accel_offset_noise * r)
         unit = "g"
-
-    def stats(x):
-        if len(x) == 0:
-            return None, [None, None]
-        lo, mid, hi = np.percentile(x, [5, 50, 95])
-        return float(mid), [float(lo), float(hi)]
-
-    out = {"unit": unit}
+    out: dict = {"unit": unit}
     for name, x in (("noise", r), ("onset_threshold", onset), ("offset_threshold", offset)):
-        out[name], out[name + "_p5_p95"] = stats(x)
-    if modality == "accel":
+        lo, mid, hi = np.percentile(x, [5, 50, 95]) if len(x) else (np.nan,) * 3
+        out[name], out[name + "_p5_p95"] = float(mid), [float(lo), float(hi)]
+    if features.modality == "accel":
         out["floor_limited"] = float(np.mean(onset <= criteria.accel_onset_g)) if len(r) else None
     return out
+
+
+def detect_leg(
+    recording,
+    side: str,
+    criteria,
+    *,
+    chunk_seconds: float | None = None,
+    quality: QualityReport | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, QualityReport, dict]:
+    """Detect the LMs of one leg.
+
+    Parameters
+    ----------
+    recording, side, criteria, chunk_seconds, quality
+        As for :func:`leg_features`.
+
+    Returns
+    -------
+    onset, offset : ndarray of int64
+        Sample indices, offset exclusive.
+    amplitude : ndarray of float
+        Peak envelope above the resting level (uV) or peak movement size (g).
+    quality : QualityReport
+    levels : dict
+        :func:`leg_levels`.
+    """
+    # The decisions are kept for the whole signal as bits (1 byte a grid sample),
+    # and for accelerometers the movement size (float32).
+    names = DECISIONS.get(recording.modality, ())
+    feats = leg_features(recording, side, criteria, names, chunk_seconds=chunk_seconds, quality=quality)
+    onset, offset, amplitude = leg_events(feats, feats.unpacked(), criteria)
+    return onset, offset, amplitude, feats.quality, leg_levels(feats, criteria)
 
 
 class _Rows:
@@ -307,14 +446,34 @@ def detect_recording(
     sides = recording.sides
     if not sides:
         raise InputError(recording.source or None, "no channel is marked as a left or right leg signal")
-    onsets, durations, side_col, amps, excluded = [], [], [], [], []
-    sfreq = recording.sfreq
-    notes = list(recording.meta.get("warnings", ()))  # the reader's (already warned)
     per_leg = map_in_threads(lambda side: detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds),
                              sides, threads)
+    return leg_movements(recording, sides, per_leg, warn=True)
+
+
+def leg_movements(recording, sides, per_leg, *, warn: bool = True) -> LegMovements:
+    """The :class:`LegMovements` of per-leg detections, with the recording's context.
+
+    Parameters
+    ----------
+    recording : Recording
+    sides : sequence of str
+    per_leg : sequence of (onset, offset, amplitude, QualityReport, levels)
+        As :func:`detect_leg` returns, one per side; the levels
+        (:func:`leg_levels`) go to the context's ``detection``.
+    warn : bool
+        Warn about excluded stretches (the notes are kept either way).
+
+    Returns
+    -------
+    LegMovements
+    """
+    onsets, durations, side_col, amps, excluded = [], [], [], [], []
+    sfreq = recording.sfreq
+    notes = []
     detection: dict = {"modality": recording.modality}
-    for side, (on, off, amp, q, info) in zip(sides, per_leg):
-        detection[side] = info
+    for side, (on, off, amp, q, levels) in zip(sides, per_leg):
+        detection[side] = levels
         onsets.append(on / sfreq)
         durations.append((off - on) / sfreq)
         side_col.append(np.full(len(on), side, dtype="<U5"))
@@ -322,22 +481,18 @@ def detect_recording(
         excluded.append(q.excluded)
         for note in quality_notes(q, side):
             notes.append(note)
-            warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
+            if warn:
+                warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=4)
+    # The LMs keep the recording's context (start, length, lights, staging,
+    # events, night facts, the reader's warnings), adding what detection found.
+    context = recording.context.replace(excluded=merge_intervals(np.vstack(excluded)),
+                                        detection=detection).with_warnings(notes)
     return LegMovements(
         onset=np.concatenate(onsets),
         duration=np.concatenate(durations),
         side=np.concatenate(side_col),
         amplitude=np.concatenate(amps),
-        start_time=recording.start_time,
-        duration_s=recording.duration,
-        lights_off=recording.lights_off,
-        lights_on=recording.lights_on,
-        hypnogram=recording.hypnogram,
-        respiratory=recording.respiratory,
-        arousals=recording.arousals,
-        excluded=merge_intervals(np.vstack(excluded)),
-        source=recording.source,
-        metadata={"detection": detection, **({"warnings": notes} if notes else {})},
+        context=context,
     )
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Hypnogram, LegMovements, ScoredEvents
+from ..plausibility import check_leg_movement_rows
 from ._rawfiles import read_file
 
 #: Canonical respiratory labels (``ScoredEvents.label``) used by every reader.
@@ -41,9 +42,26 @@ def decode_text(path: str | os.PathLike, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Largest scored-event file read (a night's export is kilobytes to a few MB);
+#: checked before the file is read into memory.
+MAX_EVENT_FILE_BYTES = 256 << 20
+
+
+def read_event_file(path: str | os.PathLike) -> bytes:
+    """Whole content of a scored-event file, refused unread when implausibly large."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    if size > MAX_EVENT_FILE_BYTES:
+        raise InputError(path, f"is {size / 2 ** 20:.0f} MiB; a night's scored-event export is at most a few MB "
+                               f"(limit {MAX_EVENT_FILE_BYTES >> 20} MiB)")
+    return read_file(path)
+
+
 def read_text(path: str | os.PathLike) -> str:
     """Whole text file, decoded as :func:`decode_text`; empty files are an error."""
-    text = decode_text(path, read_file(path))
+    text = decode_text(path, read_event_file(path))
     if not text.strip():
         raise InputError(path, "file is empty; expected scored events")
     return text
@@ -368,6 +386,9 @@ def build_leg_movements(
             raise InputError(path, f"row {rownum[i]}: {kind[i]} at {onset[i]:.2f} s lies outside the recording "
                                    f"(0 to {duration_s:.2f} s)")
 
+    lm_rows = kind == "lm"
+    check_leg_movement_rows(path, onset[lm_rows], duration[lm_rows], rownum[lm_rows], duration_s, TIME_TOL)
+
     is_stage = kind == "stage"
     hyp = hypnogram_from_rows(path, onset[is_stage], duration[is_stage], value[is_stage], rownum[is_stage],
                               epoch_length) if np.any(is_stage) else hypnogram
@@ -395,12 +416,21 @@ def build_leg_movements(
     if lights_off is not None and lights_on is not None and lights_on <= lights_off:
         raise InputError(path, f"lights on ({lights_on:.1f} s) is not after lights off ({lights_off:.1f} s)")
 
+    meta["duration_source"] = "file"
     if duration_s is None:
         ends = [onset + duration] if len(onset) else []
         candidates = [float(np.max(e)) for e in ends if len(e)]
         if hyp is not None:
             candidates.append(hyp.end)
         duration_s = max(candidates) if candidates else None
+        meta["duration_source"] = "last_event"
+        if duration_s is not None and hyp is None and (lights_off is None or lights_on is None):
+            # Without staging or both lights times, this assumed length is the index's denominator.
+            note = (f"the file gives no recording length: the recording is taken to end with the last event, "
+                    f"{duration_s:.1f} s ({duration_s / 3600:.2f} h) after its start, and the PLM index is per hour "
+                    "of that span")
+            meta.setdefault("warnings", []).append(note)
+            warnings.warn(f"{path}: {note}", UserWarning, stacklevel=3)
     if rows.ignored:
         meta["ignored"] = dict(sorted(rows.ignored.items()))
     return LegMovements(
@@ -454,47 +484,18 @@ def scored_lms(table: dict[str, np.ndarray]) -> list[tuple[float, float, str, bo
              is_plm is not None and bool(is_plm[i])) for i in scored_rows(table)]
 
 
-def night_context(obj: Any) -> dict[str, Any]:
-    """Context of a NightResult or LegMovements for writers.
+def leg_table(obj: Any) -> dict[str, np.ndarray]:
+    """The per-leg LMs a writer writes: onset/duration/side of a LegMovements, every events column of a NightResult.
 
-    Returns a dict with ``lms`` (per-leg onset/duration/side arrays and, for a
-    NightResult, every other column of ``events``), ``hypnogram``,
-    ``respiratory``, ``arousals``, ``start_time``, ``duration_s``,
-    ``lights_off``, ``lights_on``, ``start_clock_time`` (reader metadata: the
-    local clock time of second 0 when there is no aware ``start_time``);
-    None when unknown.
+    The rest of what writers need is ``obj.context`` (a
+    :class:`~plm.model.context.NightContext`).
     """
     if isinstance(obj, LegMovements):
-        table = {"onset": obj.onset, "duration": obj.duration, "side": obj.side}
-        return dict(
-            table=table, hypnogram=obj.hypnogram, respiratory=obj.respiratory, arousals=obj.arousals,
-            start_time=obj.start_time, duration_s=obj.duration_s, lights_off=obj.lights_off,
-            lights_on=obj.lights_on, source=obj.source, start_clock_time=obj.metadata.get("start_clock_time"),
-        )
+        return {"onset": obj.onset, "duration": obj.duration, "side": obj.side}
     events = getattr(obj, "events", None)
     if events is None or not hasattr(obj, "measures"):
         raise TypeError(f"expected a NightResult or LegMovements, got {type(obj).__name__}")
-    table = {k: np.asarray(events[k]) for k in events.columns}
-    extra = getattr(obj, "extra", {}) or {}
-    lms_in = extra.get("input") if isinstance(extra.get("input"), LegMovements) else None
-
-    def pick(name):
-        value = getattr(obj, name, None) if name in getattr(type(obj), "__dataclass_fields__", {}) else None
-        if value is None:
-            value = extra.get(name)
-        if value is None and lms_in is not None:
-            value = getattr(lms_in, name)
-        if value is None and name in ("duration_s", "lights_off", "lights_on"):
-            value = obj.measures.get(name)
-        return value
-
-    return dict(
-        table=table, hypnogram=obj.hypnogram if obj.hypnogram is not None else pick("hypnogram"),
-        respiratory=pick("respiratory"), arousals=pick("arousals"), start_time=obj.start_time,
-        duration_s=pick("duration_s"), lights_off=pick("lights_off"), lights_on=pick("lights_on"),
-        source=getattr(obj, "source", ""),
-        start_clock_time=None if lms_in is None else lms_in.metadata.get("start_clock_time"),
-    )
+    return {k: np.asarray(events[k]) for k in events.columns}
 
 
 def iter_nonempty(events: ScoredEvents | None) -> Iterable[tuple[float, float, str]]:

@@ -34,13 +34,14 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..model import LegMovements
+from ..model.context import NightContext
 from ._rawfiles import read_file
 from ._scored import (
     Rows,
     build_leg_movements,
     iter_nonempty,
     localize,
-    night_context,
+    leg_table,
     scored_lms,
     side_from_text,
     stage_code,
@@ -267,13 +268,13 @@ def criteria_label(obj: Any) -> str | None:
     return f"Scoring criteria: {crit.name} {crit.hash}, plm {getattr(obj, 'version', '')}".strip()
 
 
-def context_annotations(ctx: dict[str, Any]) -> list[tuple[float, float | None, str]]:
+def context_annotations(ctx: NightContext) -> list[tuple[float, float | None, str]]:
     """EDF+ annotations of a night's context: stages, respiratory events, arousals, lights.
 
     Parameters
     ----------
-    ctx : dict
-        As returned by :func:`plm.io._scored.night_context`.
+    ctx : NightContext
+        The ``context`` of a NightResult, LegMovements or Recording.
 
     Returns
     -------
@@ -282,16 +283,16 @@ def context_annotations(ctx: dict[str, Any]) -> list[tuple[float, float | None, 
         ``Hypopnea``, ``RERA``, ``Arousal``, ``Lights off``, ``Lights on``.
     """
     anns: list[tuple[float, float | None, str]] = []
-    hyp = ctx["hypnogram"]
+    hyp = ctx.hypnogram
     if hyp is not None:
         starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
         anns += [(t, hyp.epoch_length, _STAGE_LABEL[s]) for t, s in zip(starts.tolist(), hyp.stages.tolist())]
-    for t, d, label in iter_nonempty(ctx["respiratory"]):
+    for t, d, label in iter_nonempty(ctx.respiratory):
         anns.append((t, d, {"apnea": "Apnea", "hypopnea": "Hypopnea", "rera": "RERA"}.get(label, label)))
-    anns += [(t, d, "Arousal") for t, d, _ in iter_nonempty(ctx["arousals"])]
+    anns += [(t, d, "Arousal") for t, d, _ in iter_nonempty(ctx.arousals)]
     for name, label in (("lights_off", "Lights off"), ("lights_on", "Lights on")):
-        if ctx[name] is not None:
-            anns.append((float(ctx[name]), None, label))
+        if getattr(ctx, name) is not None:
+            anns.append((float(getattr(ctx, name)), None, label))
     return anns
 
 
@@ -315,19 +316,19 @@ def write_edf_annotations(path: str | os.PathLike, obj: Any) -> None:
         import edfio
     except ImportError:
         raise MissingDependencyError("EDF+ annotation export", "edfio", "export") from None
-    ctx = night_context(obj)
+    ctx = obj.context
     anns: list[tuple[float, float | None, str]] = [
-        (t, d, f"{'PLM' if plm else 'LM'} {side}") for t, d, side, plm in scored_lms(ctx["table"])]
+        (t, d, f"{'PLM' if plm else 'LM'} {side}") for t, d, side, plm in scored_lms(leg_table(obj))]
     anns += context_annotations(ctx)
     label = criteria_label(obj)
     if label:
         anns.append((0.0, None, label))
-    if ctx["duration_s"] is not None:
-        anns.append((float(ctx["duration_s"]), None, "Recording end"))
+    if ctx.duration_s is not None:
+        anns.append((float(ctx.duration_s), None, "Recording end"))
     if any(t < 0 for t, _, _ in anns):
         raise InputError(path, "cannot write events before second 0 to EDF+ (onsets must be >= 0)")
     anns.sort(key=lambda a: a[0])
-    st: _dt.datetime | None = ctx["start_time"]
+    st: _dt.datetime | None = ctx.start_time
     kwargs: dict[str, Any] = {}
     if st is not None:
         kwargs["starttime"] = st.time().replace(tzinfo=None)

@@ -41,7 +41,7 @@ from ._scored import (
     head_text,
     iter_nonempty,
     localize,
-    night_context,
+    leg_table,
     parse_float,
     parse_iso,
     read_text,
@@ -221,8 +221,8 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
         for a NightResult also ``criteria: <name> <hash>`` and
         ``plm_version``.
     """
-    ctx = night_context(obj)
-    table = ctx["table"]
+    ctx = obj.context
+    table = leg_table(obj)
     extra_cols = [c for c in table if c not in ("onset", "duration", "side", "type", "value")]
     header = ["onset", "duration", "type", "value", *extra_cols]
     records: list[tuple[float, int, list[str]]] = []
@@ -234,32 +234,32 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
         cells = [_cell(float(table["onset"][i])), _cell(float(table["duration"][i])), f"lm_{side}", "n/a"]
         cells += [_cell(table[c][i].item() if hasattr(table[c][i], "item") else table[c][i]) for c in extra_cols]
         records.append((float(table["onset"][i]), 1, cells))
-    hyp = ctx["hypnogram"]
+    hyp = ctx.hypnogram
     if hyp is not None:
         starts = hyp.onset + np.arange(len(hyp)) * hyp.epoch_length
         for t, stage in zip(starts.tolist(), hyp.stages.tolist()):
             records.append((t, 0, [_cell(t), _cell(hyp.epoch_length), "sleep_stage", stage] + na_tail))
-    for t, d, label in iter_nonempty(ctx["respiratory"]):
+    for t, d, label in iter_nonempty(ctx.respiratory):
         typ = label if label in RESPIRATORY_LABELS else label.lower().replace(" ", "_")
         records.append((t, 2, [_cell(t), _cell(d), typ, "n/a"] + na_tail))
-    for t, d, _ in iter_nonempty(ctx["arousals"]):
+    for t, d, _ in iter_nonempty(ctx.arousals):
         records.append((t, 3, [_cell(t), _cell(d), "arousal", "n/a"] + na_tail))
     for name in ("lights_off", "lights_on"):
-        if ctx[name] is not None:
-            records.append((float(ctx[name]), 4, [_cell(float(ctx[name])), "0.0", name, "n/a"] + na_tail))
+        if getattr(ctx, name) is not None:
+            records.append((float(getattr(ctx, name)), 4, [_cell(float(getattr(ctx, name))), "0.0", name, "n/a"] + na_tail))
     records.sort(key=lambda r: (r[0], r[1]))
 
     lines = ["# plm events TSV; onset and duration in s from the recording start (docs/formats.md)"]
-    st = ctx["start_time"]
+    st = ctx.start_time
     lines.append(f"# start_time: {st.isoformat() if st is not None else 'n/a'}")
-    if st is None and ctx.get("start_clock_time"):
+    if st is None and ctx.start_clock_time:
         # local clock time without UTC offset, as the source file gave it
-        lines.append(f"# start_clock_time: {ctx['start_clock_time']}")
-    lines.append(f"# duration_s: {_cell(ctx['duration_s'])}")
+        lines.append(f"# start_clock_time: {ctx.start_clock_time}")
+    lines.append(f"# duration_s: {_cell(ctx.duration_s)}")
     if hyp is not None:
         lines.append(f"# epoch_length: {_cell(hyp.epoch_length)}")
-    if ctx.get("source"):
-        lines.append(f"# source: {_cell(ctx['source'])}")
+    if ctx.source:
+        lines.append(f"# source: {_cell(ctx.source)}")
     crit = getattr(obj, "criteria", None)
     if crit is not None and hasattr(crit, "hash"):
         # A scored table says how it was scored, like every other output.

@@ -19,8 +19,9 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import LegMovements
-from ._absolute import ClockRows, combine, to_micros
+from ._clock_time import ClockRows, combine, to_micros
 from ._scored import Rows, head_text, parse_float, parse_iso, read_text, side_from_text
+from .remlogic import load_remlogic_export
 
 __all__ = ["read_lm_list", "sniff", "parse_lm_list"]
 
@@ -124,4 +125,4 @@ def read_lm_list(
     LegMovements
     """
     return combine(parse_lm_list(path), hypnogram=hypnogram, arousals=arousals, respiratory=respiratory,
-                   tz=tz, unknown_side=unknown_side)
+                   tz=tz, unknown_side=unknown_side, load=load_remlogic_export)

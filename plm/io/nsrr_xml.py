@@ -39,14 +39,14 @@ from .._version import __version__
 from ..errors import InputError
 from ..atomic import atomic_write
 from ..model import Hypnogram, LegMovements
-from ._rawfiles import read_file
 from ._scored import (
     NUMERIC_STAGES,
     Rows,
     build_leg_movements,
     iter_nonempty,
-    night_context,
+    leg_table,
     scored_lms,
+    read_event_file,
     parse_float,
     side_from_text,
     stage_code,
@@ -72,7 +72,7 @@ def sniff(path: str | os.PathLike, head: bytes) -> bool:
 
 
 def _parse(path: str | os.PathLike) -> ET.Element:
-    data = read_file(path)
+    data = read_event_file(path)
     if not data.strip():
         raise InputError(path, "file is empty; expected NSRR XML annotations")
     if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, flags=re.IGNORECASE):
@@ -214,7 +214,7 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         - left|PLM (Left)`` when plm scored it part of a PLM series
         (``NightResult.events["is_plm"]``).
     """
-    ctx = night_context(obj)
+    ctx = obj.context
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>', "<PSGAnnotation>",
              f"<SoftwareVersion>plm {escape(__version__)}</SoftwareVersion>"]
     crit = getattr(obj, "criteria", None)
@@ -222,12 +222,12 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         # A comment keeps NSRR readers, which know no criteria element, working.
         parts.append(f"<!-- plm scoring criteria: {crit.to_json().replace('--', '- -')} "
                      f"(name {escape(crit.name)}, hash {crit.hash}) -->")
-    hyp = ctx["hypnogram"]
+    hyp = ctx.hypnogram
     parts.append(f"<EpochLength>{_num(hyp.epoch_length) if hyp is not None else '30'}</EpochLength>")
     parts.append("<ScoredEvents>")
-    st: _dt.datetime | None = ctx["start_time"]
+    st: _dt.datetime | None = ctx.start_time
     clock = st.strftime("%d.%m.%y %H.%M.%S") if st is not None else "00.00.00 00.00.00"
-    dur = ctx["duration_s"]
+    dur = ctx.duration_s
     parts.append("<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept><Start>0</Start>"
                  f"<Duration>{_num(dur) if dur is not None else '0'}</Duration>"
                  f"<ClockTime>{clock}</ClockTime></ScoredEvent>")
@@ -239,14 +239,14 @@ def write_nsrr_xml(path: str | os.PathLike, obj: Any) -> None:
         for a, b in zip(starts.tolist(), ends.tolist()):
             parts.append(_event("Stages|Stages", _STAGE_CONCEPT[str(stages[a])], hyp.onset + a * hyp.epoch_length,
                                 (b - a) * hyp.epoch_length))
-    for t, d, label in iter_nonempty(ctx["respiratory"]):
+    for t, d, label in iter_nonempty(ctx.respiratory):
         parts.append(_event("Respiratory|Respiratory", _RESP_CONCEPT.get(label, f"{label}|{label}"), t, d))
-    for t, d, _ in iter_nonempty(ctx["arousals"]):
+    for t, d, _ in iter_nonempty(ctx.arousals):
         parts.append(_event("Arousals|Arousals", "Arousal|Arousal ()", t, d))
     for name, concept in (("lights_off", "Lights off|Lights off"), ("lights_on", "Lights on|Lights on")):
-        if ctx[name] is not None:
-            parts.append(_event("Lights|Lights", concept, ctx[name], 0.0))
-    for t, d, leg, plm in scored_lms(ctx["table"]):
+        if getattr(ctx, name) is not None:
+            parts.append(_event("Lights|Lights", concept, getattr(ctx, name), 0.0))
+    for t, d, leg, plm in scored_lms(leg_table(obj)):
         Leg = leg.capitalize()
         if plm:
             concept = f"Periodic leg movement - {leg}|PLM ({Leg})"

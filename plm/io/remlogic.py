@@ -35,10 +35,12 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Hypnogram, LegMovements, ScoredEvents
-from ._absolute import ClockRows, combine, to_micros
+from ._clock_time import ClockRows, combine, to_micros
+from ._rawfiles import read_file
 from ._scored import Rows, head_text, parse_clock, parse_float, parse_iso, read_text, rollover_days, side_from_text, stage_code
 
-__all__ = ["read_remlogic", "read_remlogic_hypnogram", "read_remlogic_events", "sniff", "parse_remlogic"]
+__all__ = ["read_remlogic", "read_remlogic_hypnogram", "read_remlogic_events", "sniff", "parse_remlogic",
+           "load_remlogic_export"]
 
 
 def sniff(path: str | os.PathLike, head: bytes) -> bool:
@@ -224,6 +226,23 @@ def parse_remlogic(path: str | os.PathLike) -> ClockRows:
     return ClockRows(os.fspath(path), rows, dated=dated, scored=scored, info=info)
 
 
+def load_remlogic_export(path: str | os.PathLike) -> ClockRows:
+    """The rows of a separate hypnogram, arousal or respiratory export (a RemLogic Event Export).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    ClockRows
+    """
+    if not sniff(path, read_file(path, 65536)):
+        raise InputError(path, "not a RemLogic event export; separate hypnogram, arousal and respiratory files "
+                               "must be RemLogic exports with clock times")
+    return parse_remlogic(path)
+
+
 def read_remlogic(
     path: str | os.PathLike,
     *,
@@ -240,9 +259,8 @@ def read_remlogic(
     path : path-like
         The export holding the leg movements (and whatever else it holds).
     hypnogram, arousals, respiratory : path-like, optional
-        Separate RemLogic exports (or ``Start/Type/Duration`` lists) of the
-        same night; their stage / arousal / respiratory rows replace those
-        of ``path``. All files are put on one time axis (second 0 = the
+        Separate RemLogic exports of the same night; their stage / arousal /
+        respiratory rows replace those of ``path``. All files are put on one time axis (second 0 = the
         earliest row of any of them).
     tz : str or tzinfo, optional
         Time zone of the clock times (IANA name or ``+HH:MM``); without it
@@ -256,7 +274,7 @@ def read_remlogic(
     LegMovements
     """
     return combine(parse_remlogic(path), hypnogram=hypnogram, arousals=arousals, respiratory=respiratory,
-                   tz=tz, unknown_side=unknown_side)
+                   tz=tz, unknown_side=unknown_side, load=load_remlogic_export)
 
 
 def read_remlogic_hypnogram(path: str | os.PathLike) -> Hypnogram:

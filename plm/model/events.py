@@ -7,13 +7,11 @@ change something return a new object.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from ..errors import InputError
 
 __all__ = [
     "EventTable",

@@ -1,21 +1,19 @@
 """The :class:`LegMovements` of one night: per-leg LM onsets and durations with their context."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
 
 from ..errors import InputError
+from .context import ContextField, NightContext, NightFields, build_context
 from .events import SIDES, EventTable, Hypnogram, ScoredEvents
 
 __all__ = ["LegMovements"]
 
 
-@dataclass(frozen=True)
-class LegMovements:
+class LegMovements(NightFields):
     """Monolateral leg movements of one night, with the context to score them.
 
     Parameters
@@ -48,48 +46,76 @@ class LegMovements:
         ``ignored`` (row labels skipped, with counts), ``start_clock_time``
         (wall-clock time of second 0 when the file gives no date or UTC
         offset), all as read from the file (``shift`` does not change them).
-        See ``docs/formats.md``.
+        Keys naming :class:`~plm.model.context.NightContext` fields go into
+        the context. See ``docs/formats.md``.
+    context : NightContext, optional
+        The night's context to start from (e.g. the recording's, held by
+        reference); the context arguments above, when given, change it.
+
+    Attributes
+    ----------
+    context : NightContext
+        Start time, length, lights, staging, events, excluded intervals,
+        night facts and warnings.
     """
 
-    onset: np.ndarray
-    duration: np.ndarray
-    side: np.ndarray
-    amplitude: np.ndarray | None = None
-    start_time: _dt.datetime | None = None
-    duration_s: float | None = None
-    lights_off: float | None = None
-    lights_on: float | None = None
-    hypnogram: Hypnogram | None = None
-    respiratory: ScoredEvents | None = None
-    arousals: ScoredEvents | None = None
-    excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    source: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
+    _FIELDS = ("onset", "duration", "side", "amplitude")
+    _FACTS_ARG = "metadata"
 
-    def __post_init__(self) -> None:
-        onset = np.asarray(self.onset, dtype=float).reshape(-1)
-        duration = np.asarray(self.duration, dtype=float).reshape(-1)
-        side = np.asarray(self.side, dtype="<U5").reshape(-1)
+    duration_s = ContextField("Length of the analysed recording, s, or None.")
+    excluded = ContextField("Intervals excluded from analysis time, shape (n, 2), s.")
+
+    def __init__(
+        self,
+        onset: np.ndarray,
+        duration: np.ndarray,
+        side: np.ndarray,
+        amplitude: np.ndarray | None = None,
+        start_time: _dt.datetime | None = None,
+        duration_s: float | None = None,
+        lights_off: float | None = None,
+        lights_on: float | None = None,
+        hypnogram: Hypnogram | None = None,
+        respiratory: ScoredEvents | None = None,
+        arousals: ScoredEvents | None = None,
+        excluded: np.ndarray | None = None,
+        source: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        *,
+        context: NightContext | None = None,
+    ) -> None:
+        context, facts = build_context(context, dict(
+            start_time=start_time, duration_s=duration_s, lights_off=lights_off, lights_on=lights_on,
+            hypnogram=hypnogram, respiratory=respiratory, arousals=arousals, excluded=excluded, source=source),
+            metadata)
+        where = context.source or None
+        onset = np.asarray(onset, dtype=float).reshape(-1)
+        duration = np.asarray(duration, dtype=float).reshape(-1)
+        side = np.asarray(side, dtype="<U5").reshape(-1)
         if not (len(onset) == len(duration) == len(side)):
-            raise InputError(self.source or None, "LM onset, duration and side differ in length")
+            raise InputError(where, "LM onset, duration and side differ in length")
         if np.any(~np.isfinite(onset)) or np.any(~np.isfinite(duration)):
-            raise InputError(self.source or None, "LM onsets and durations must be finite numbers")
+            raise InputError(where, "LM onsets and durations must be finite numbers")
         if np.any(duration < 0):
             i = int(np.flatnonzero(duration < 0)[0])
-            raise InputError(self.source or None, f"LM at {onset[i]:.2f} s has negative duration {duration[i]:g} s")
+            raise InputError(where, f"LM at {onset[i]:.2f} s has negative duration {duration[i]:g} s")
         bad = sorted(set(np.unique(side)) - set(SIDES))
         if bad:
-            raise InputError(self.source or None, f"LM side must be 'left' or 'right', got {bad}")
-        amp = None if self.amplitude is None else np.asarray(self.amplitude, dtype=float).reshape(-1)
+            raise InputError(where, f"LM side must be 'left' or 'right', got {bad}")
+        amp = None if amplitude is None else np.asarray(amplitude, dtype=float).reshape(-1)
         if amp is not None and len(amp) != len(onset):
-            raise InputError(self.source or None, "LM amplitude differs in length from onsets")
+            raise InputError(where, "LM amplitude differs in length from onsets")
         order = np.lexsort((side, onset))
-        object.__setattr__(self, "onset", onset[order])
-        object.__setattr__(self, "duration", duration[order])
-        object.__setattr__(self, "side", side[order])
-        object.__setattr__(self, "amplitude", None if amp is None else amp[order])
-        exc = np.asarray(self.excluded, dtype=float).reshape(-1, 2)
-        object.__setattr__(self, "excluded", exc)
+        self._set(onset=onset[order], duration=duration[order], side=side[order],
+                  amplitude=None if amp is None else amp[order], _facts=facts, context=context)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What the reader found or assumed, with the context's facts (``start_clock_time``, ``warnings``, ...).
+
+        A new dict on each access: change LMs with :meth:`replace`.
+        """
+        return self._fact_view()
 
     def __len__(self) -> int:
         return len(self.onset)
@@ -97,10 +123,6 @@ class LegMovements:
     @property
     def offset(self) -> np.ndarray:
         return self.onset + self.duration
-
-    def replace(self, **changes: Any) -> "LegMovements":
-        """Return a copy with some fields changed."""
-        return dataclasses.replace(self, **changes)
 
     def select(self, mask: np.ndarray) -> "LegMovements":
         """Keep the LMs where ``mask`` is true (context unchanged).
@@ -133,19 +155,7 @@ class LegMovements:
         -------
         LegMovements
         """
-        def mv(x):
-            return None if x is None else x + seconds
-
-        return self.replace(
-            onset=self.onset + seconds,
-            lights_off=mv(self.lights_off),
-            lights_on=mv(self.lights_on),
-            hypnogram=None if self.hypnogram is None else self.hypnogram.shift(seconds),
-            respiratory=None if self.respiratory is None else self.respiratory.shift(seconds),
-            arousals=None if self.arousals is None else self.arousals.shift(seconds),
-            excluded=self.excluded + seconds,
-            start_time=None if self.start_time is None else self.start_time - _dt.timedelta(seconds=seconds),
-        )
+        return self.replace(onset=self.onset + seconds, context=self.context.shift(seconds))
 
     @classmethod
     def concat(cls, parts: Iterable["LegMovements"], **context: Any) -> "LegMovements":
@@ -155,7 +165,8 @@ class LegMovements:
         ----------
         parts : iterable of LegMovements
         **context
-            Other fields of the result (``start_time``, ``hypnogram``, ...).
+            Other arguments of the result (``start_time``, ``hypnogram``,
+            ``context``, ...).
 
         Returns
         -------
@@ -171,6 +182,11 @@ class LegMovements:
             amplitude=amp,
             **context,
         )
+
+    def __repr__(self) -> str:
+        n_left = int(np.count_nonzero(self.side == "left"))
+        return (f"<LegMovements {len(self)} LMs (left {n_left}, right {len(self) - n_left})"
+                f"{' from ' + repr(self.source) if self.source else ''}>")
 
     def to_table(self) -> EventTable:
         cols: dict[str, Any] = {"onset": self.onset, "duration": self.duration, "side": self.side}

@@ -1,14 +1,14 @@
 """The :class:`Recording`: raw leg signals with their metadata and units."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
+from .context import NightContext, NightFields, build_context
 from .events import Hypnogram, ScoredEvents
 
 __all__ = ["Channel", "Recording", "MODALITIES", "HELD_META_KEY"]
@@ -53,8 +53,7 @@ class Channel:
             raise ValueError(f"channel {self.name!r}: side must be 'left', 'right' or None, got {self.side!r}")
 
 
-@dataclass(frozen=True, eq=False)
-class Recording:
+class Recording(NightFields):
     """Leg-movement signals of one recording session.
 
     Parameters
@@ -80,35 +79,71 @@ class Recording:
         Device or system that made the recording.
     source : str
         File path(s) the recording was read from.
+    meta : dict
+        What the reader found or assumed (e.g. ``warnings``, a list of text).
+        Keys naming :class:`~plm.model.context.NightContext` fields go into
+        the context.
+    context : NightContext, optional
+        The night's context to start from; the context arguments above, when
+        given, change it.
+
+    Attributes
+    ----------
+    context : NightContext
+        Start time, staging, events, lights, night facts and warnings, shared
+        with the LMs detected in this recording (``duration_s`` is the
+        recording's length).
     """
 
-    data: np.ndarray
-    sfreq: float
-    channels: tuple[Channel, ...]
-    start_time: _dt.datetime
-    hypnogram: Hypnogram | None = None
-    respiratory: ScoredEvents | None = None
-    arousals: ScoredEvents | None = None
-    lights_off: float | None = None
-    lights_on: float | None = None
-    timezone: str | None = None
-    device: str = ""
-    source: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
+    _FIELDS = ("data", "sfreq", "channels", "timezone", "device")
+    _FACTS_ARG = "meta"
 
-    def __post_init__(self) -> None:
-        data = np.asarray(self.data)
+    def __init__(
+        self,
+        data: np.ndarray,
+        sfreq: float,
+        channels: tuple[Channel, ...],
+        start_time: _dt.datetime | None = None,
+        hypnogram: Hypnogram | None = None,
+        respiratory: ScoredEvents | None = None,
+        arousals: ScoredEvents | None = None,
+        lights_off: float | None = None,
+        lights_on: float | None = None,
+        timezone: str | None = None,
+        device: str = "",
+        source: str | None = None,
+        meta: dict[str, Any] | None = None,
+        *,
+        context: NightContext | None = None,
+    ) -> None:
+        context, facts = build_context(context, dict(
+            start_time=start_time, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+            lights_off=lights_off, lights_on=lights_on, source=source), meta)
+        where = context.source or None
+        data = np.asarray(data)
         if data.ndim != 2:
-            raise InputError(self.source or None, f"signal data must be 2-D (channels x samples), got shape {data.shape}")
-        if data.shape[0] != len(self.channels):
-            raise InputError(self.source or None, f"{data.shape[0]} signal rows but {len(self.channels)} channels")
-        if not np.isfinite(self.sfreq) or self.sfreq <= 0:
-            raise InputError(self.source or None, f"sampling rate must be a positive number of Hz, got {self.sfreq!r}")
-        if self.start_time.tzinfo is None or self.start_time.utcoffset() is None:
-            raise InputError(self.source or None, "start time must carry a UTC offset (timezone-aware datetime)")
-        object.__setattr__(self, "data", data)
-        object.__setattr__(self, "channels", tuple(self.channels))
-        object.__setattr__(self, "sfreq", float(self.sfreq))
+            raise InputError(where, f"signal data must be 2-D (channels x samples), got shape {data.shape}")
+        channels = tuple(channels)
+        if data.shape[0] != len(channels):
+            raise InputError(where, f"{data.shape[0]} signal rows but {len(channels)} channels")
+        if not np.isfinite(sfreq) or sfreq <= 0:
+            raise InputError(where, f"sampling rate must be a positive number of Hz, got {sfreq!r}")
+        start = context.start_time
+        if start is None or start.tzinfo is None or start.utcoffset() is None:
+            raise InputError(where, "start time must carry a UTC offset (timezone-aware datetime)")
+        sfreq = float(sfreq)
+        if context.duration_s != data.shape[1] / sfreq:
+            context = context.replace(duration_s=data.shape[1] / sfreq)
+        self._set(data=data, sfreq=sfreq, channels=channels, timezone=timezone, device=device, _facts=facts,
+                  context=context)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """What the reader found or assumed, with the context's facts (``warnings``, ``night``, ``notes``, ...).
+
+        A new dict on each access: change a recording with :meth:`replace`.
+        """
+        return self._fact_view()
 
     @property
     def n_samples(self) -> int:
@@ -184,20 +219,6 @@ class Recording:
         iv = iv[iv[:, 1] > iv[:, 0]]
         return iv[np.argsort(iv[:, 0], kind="stable")]
 
-    def replace(self, **changes: Any) -> "Recording":
-        """Return a copy with some fields changed.
-
-        Parameters
-        ----------
-        **changes
-            Field names and new values (validated as on construction).
-
-        Returns
-        -------
-        Recording
-        """
-        return dataclasses.replace(self, **changes)
-
     def crop(self, tmin: float, tmax: float) -> "Recording":
         """Return the part between ``tmin`` and ``tmax`` seconds as a view.
 
@@ -219,26 +240,8 @@ class Recording:
         if i1 <= i0:
             raise InputError(self.source or None, f"crop {tmin}-{tmax} s is empty")
         t0 = i0 / self.sfreq
-
-        def mv(x):
-            return None if x is None else x - t0
-
-        def clip_events(ev):
-            if ev is None:
-                return None
-            ev = ev.shift(-t0)
-            keep = (ev.offset > 0) & (ev.onset < (i1 - i0) / self.sfreq)
-            return ev.select(keep)
-
-        return self.replace(
-            data=self.data[:, i0:i1],
-            start_time=self.start_time + _dt.timedelta(seconds=t0),
-            hypnogram=None if self.hypnogram is None else self.hypnogram.shift(-t0),
-            respiratory=clip_events(self.respiratory),
-            arousals=clip_events(self.arousals),
-            lights_off=mv(self.lights_off),
-            lights_on=mv(self.lights_on),
-        )
+        return type(self)(self.data[:, i0:i1], self.sfreq, self.channels, timezone=self.timezone, device=self.device,
+                          meta=self._facts, context=self.context.crop(t0, (i1 - i0) / self.sfreq))
 
     def __repr__(self) -> str:
         return (

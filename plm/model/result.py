@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .._version import __version__
-from ..criteria import Criteria
+from .context import ContextField, HoldsContext, NightContext, build_context
 from .events import EventTable, Hypnogram
 
 if TYPE_CHECKING:
     import mne
     from matplotlib.axes import Axes
+
+    from ..criteria import Criteria
+    from .recording import Recording
 
 __all__ = ["NightResult", "SUMMARY_KEYS"]
 
@@ -35,11 +37,10 @@ SUMMARY_KEYS = (
 )
 
 
-@dataclass(frozen=True, eq=False)
-class NightResult:
+class NightResult(HoldsContext):
     """Scored night: measures, per-LM events and the criteria used.
 
-    Attributes
+    Parameters
     ----------
     measures : dict
         Every reported measure by name (see ``docs/measures.md``); each is
@@ -59,18 +60,70 @@ class NightResult:
         The raw recording when scored from signals (used by EDF+ export).
     version : str
         ``plm`` version that produced the result.
+    extra : dict, optional
+        Anything else to keep with the result; keys naming
+        :class:`~plm.model.context.NightContext` fields go into the context.
+    context : NightContext, optional
+        The night's context (that of the scored LMs, held by reference);
+        default: that of ``recording`` when given.
+
+    Attributes
+    ----------
+    context : NightContext
+        Lights, staging, respiratory events, arousals, excluded time, the
+        night's date and every note and warning of reading, night
+        splitting, detection and scoring.
     """
 
-    measures: dict[str, Any]
-    events: EventTable
-    lms: EventTable
-    criteria: Criteria
-    start_time: _dt.datetime | None = None
-    source: str = ""
-    hypnogram: Hypnogram | None = None
-    recording: Any = None
-    version: str = __version__
-    extra: dict[str, Any] = field(default_factory=dict)
+    _FIELDS = ("measures", "events", "lms", "criteria", "recording", "version")
+    _FACTS_ARG = "extra"
+    # Jobs done by layers above the model (writing files, plotting): the
+    # package wires them in (``plm/__init__.py``), so the model imports none
+    # of those layers and they all may import the model.
+    _DELEGATES: ClassVar[dict[str, Callable[..., Any]]] = {}
+
+    start_time = ContextField("Wall-clock time of second 0, with UTC offset, or None.")
+    source = ContextField("Where the night came from.")
+    warnings = ContextField("What reading, detection and scoring warned about (tuple of str).")
+
+    def __init__(
+        self,
+        measures: dict[str, Any],
+        events: EventTable,
+        lms: EventTable,
+        criteria: Criteria,
+        start_time: _dt.datetime | None = None,
+        source: str | None = None,
+        hypnogram: Hypnogram | None = None,
+        recording: Recording | None = None,
+        version: str = __version__,
+        extra: dict[str, Any] | None = None,
+        *,
+        context: NightContext | None = None,
+    ) -> None:
+        if context is None and recording is not None:
+            context = recording.context
+        context, facts = build_context(context, dict(start_time=start_time, source=source, hypnogram=hypnogram),
+                                       extra)
+        self._set(measures=measures, events=events, lms=lms, criteria=criteria, recording=recording,
+                  version=version, _facts=facts, context=context)
+
+    @classmethod
+    def delegate(cls, **jobs: Callable[..., Any]) -> None:
+        """Name the functions that do :meth:`save`, :meth:`to_annotations` and ``plot_*``.
+
+        Parameters
+        ----------
+        **jobs
+            Method name to function taking the result first.
+        """
+        cls._DELEGATES.update(jobs)
+
+    def _job(self, name: str) -> Callable[..., Any]:
+        try:
+            return self._DELEGATES[name]
+        except KeyError:
+            raise RuntimeError(f"NightResult.{name} is wired in by the plm package; import plm first") from None
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: expose measures by name.
@@ -78,6 +131,22 @@ class NightResult:
         if name in measures:
             return measures[name]
         raise AttributeError(f"NightResult has no attribute or measure {name!r}")
+
+    @property
+    def hypnogram(self) -> Hypnogram | None:
+        """The night's staging, or None when it has none (or an empty one)."""
+        hyp = self.context.hypnogram
+        return hyp if hyp is not None and len(hyp) else None
+
+    @property
+    def night(self) -> str | None:
+        """ISO date of the evening the night starts (:attr:`NightContext.night_date`), or None."""
+        return self.context.night_date
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """What was kept with the result, with the context's facts (``warnings``, ``night``, ``notes``, ...)."""
+        return self._fact_view()
 
     def summary(self) -> dict[str, Any]:
         """Nightly measures plus criteria and version, JSON-serialisable.
@@ -89,54 +158,27 @@ class NightResult:
             ``{"name", "hash", "params"}``. Histograms are lists; every other
             measure is a number, string or None.
         """
+        night = self.night
         out: dict[str, Any] = {
             "source": self.source,
             "start_time": None if self.start_time is None else self.start_time.isoformat(),
+            "night": night,
         }
-        night = self.night_info()
-        out["night"] = night.get("night")
         out.update(self.measures)
-        # The night splitter's date (e.g. from a lights table) wins over one
-        # derived from the start time.
-        if night.get("night"):
-            out["night"] = night["night"]
-        # What was excluded or assumed (night splitting, the scorer's and the
-        # reader's warnings), so that a summary alone says it.
-        notes = list(night.get("notes") or []) + list(self.extra.get("warnings") or [])
+        if night:  # the night's own date wins over one stored with older measures
+            out["night"] = night
+        # What was excluded or assumed (night splitting, the reader's, the
+        # detector's and the scorer's warnings), so that a summary alone says it.
+        notes = list(self.context.notes) + list(self.context.warnings)
         if notes:
             out["notes"] = notes
         # What the detector used on each leg (resting noise, effective thresholds),
         # when the LMs were detected from signals.
-        detection = getattr(self.extra.get("input"), "metadata", {}).get("detection")
-        if detection:
-            out["detection"] = detection
+        if self.context.detection:
+            out["detection"] = self.context.detection
         out["criteria"] = self.criteria.describe()
         out["version"] = self.version
         return out
-
-    def night_info(self) -> dict[str, Any]:
-        """Night date (``night``, ISO date), ``night_index``, ``n_nights``, ``notes``.
-
-        Set by :func:`plm.nights.split_nights` in each night's recording
-        ``meta`` (or given in ``extra``). Otherwise the night date follows
-        from ``start_time``: the local date of the noon opening the
-        noon-to-noon window that holds the first sample.
-
-        Returns
-        -------
-        dict
-            Those of the four keys that are known (empty without a start
-            time or night metadata).
-        """
-        keys = ("night", "night_index", "n_nights", "notes")
-        meta = getattr(self.recording, "meta", None) or {}
-        info = {k: meta[k] for k in keys if k in meta}
-        info.update({k: self.extra[k] for k in keys if k in (self.extra or {})})
-        if "night" not in info and self.measures.get("night"):
-            info["night"] = self.measures["night"]
-        if "night" not in info and self.start_time is not None:
-            info["night"] = (self.start_time - _dt.timedelta(hours=12)).date().isoformat()
-        return info
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> None:
         """Write the result; the format follows the extension unless given.
@@ -150,9 +192,7 @@ class NightResult:
             or ``h5`` (see ``docs/formats_export.md``); default: from the
             extension of ``path``.
         """
-        from ..io.export import save_result
-
-        save_result(self, path, format=format)
+        self._job("save")(self, path, format=format)
 
     def to_annotations(self) -> mne.Annotations:
         """The LMs and PLMs as MNE annotations.
@@ -162,11 +202,9 @@ class NightResult:
         mne.Annotations
             One annotation per LM and per PLM, with per-leg channel names.
         """
-        from ..io.export import result_to_annotations
+        return self._job("to_annotations")(self)
 
-        return result_to_annotations(self)
-
-    # YASA-style plots of one night; the drawing lives in plm.plots (one
+    # YASA-style plots of one night; the drawing is plm.plots' (one
     # implementation for these and for the PNG/HTML reports).
     def plot_raster(self, ax: Axes | None = None) -> Axes:
         """Leg-movement raster: one row per hour, left leg above right, PLMs in red.
@@ -181,9 +219,7 @@ class NightResult:
         matplotlib.axes.Axes
             One bar per row of :attr:`events`; periodic series shaded.
         """
-        from ..plots import plot_raster
-
-        return plot_raster(self, ax=ax)
+        return self._job("plot_raster")(self, ax=ax)
 
     def plot_imi_histogram(self, ax: Axes | None = None) -> Axes:
         """Histogram of intermovement intervals (2 s bins to 90 s, last bar > 90 s).
@@ -197,9 +233,7 @@ class NightResult:
         -------
         matplotlib.axes.Axes
         """
-        from ..plots import plot_imi_histogram
-
-        return plot_imi_histogram(self, ax=ax)
+        return self._job("plot_imi_histogram")(self, ax=ax)
 
     def plot_hypnogram(self, ax: Axes | None = None) -> Axes:
         """Hypnogram of the night's sleep staging (REM marked in red).
@@ -218,9 +252,7 @@ class NightResult:
         InputError
             When the night has no staging (``hypnogram`` is None).
         """
-        from ..plots import plot_hypnogram
-
-        return plot_hypnogram(self, ax=ax)
+        return self._job("plot_hypnogram")(self, ax=ax)
 
     def __repr__(self) -> str:
         m = self.measures

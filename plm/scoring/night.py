@@ -18,7 +18,6 @@ Steps (each in its own module):
 """
 from __future__ import annotations
 
-import datetime as _dt
 import warnings
 
 import numpy as np
@@ -34,14 +33,7 @@ from .same_leg import merge_same_leg
 from .series import find_series, intermovement_intervals, raw_intervals
 from .sleep_wake import analysis_window, excluded_seconds, stage_of, stage_seconds
 
-__all__ = ["score_night", "night_date"]
-
-
-def night_date(start_time: _dt.datetime | None) -> str | None:
-    """Calendar date of the evening a night starts (start - 12 h, local time)."""
-    if start_time is None:
-        return None
-    return (start_time - _dt.timedelta(hours=12)).date().isoformat()
+__all__ = ["score_night"]
 
 
 def _sequence(onset, offset, is_clm, excluded, criteria):
@@ -71,9 +63,6 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         merged LM).
     """
     crit = criteria
-    # Warnings of the reader/detector (partial staging, gaps, non-wear, ...) go
-    # into the result's notes; their source already warned about them.
-    inherited: list[str] = list(lms.metadata.get("warnings", ()))
     notes: list[str] = []
     hyp = lms.hypnogram if lms.hypnogram is not None and len(lms.hypnogram) else None
     staged = hyp is not None
@@ -151,9 +140,12 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         measures.update(n_clmr=None, n_plmnr=None, plmnr_index=None)
     if lms.arousals is None:
         measures.update(n_plm_arousal=None, plm_arousal_index=None)
-    measures["night"] = night_date(lms.start_time)
     # the context the denominators came from, so a summary is self-describing
     measures["duration_s"] = None if lms.duration_s is None else float(lms.duration_s)
+    # where the recording length came from: the signal, the event file, or the last event (assumed)
+    measures["duration_source"] = lms.metadata.get("duration_source") or (
+        "given" if lms.duration_s is not None else "last_lm")
+    measures["n_legs"] = _n_legs(lms)
     measures["lights_off"] = None if lms.lights_off is None else float(lms.lights_off)
     measures["lights_on"] = None if lms.lights_on is None else float(lms.lights_on)
     measures["n_lm_not_scored"] = int(on.size - kept.size)
@@ -214,16 +206,24 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
     )
     for note in notes:
         warnings.warn(f"{lms.source or 'night'}: {note}", UserWarning, stacklevel=3)
-    return NightResult(
-        measures=measures,
-        events=events,
-        lms=lm_table,
-        criteria=crit,
-        start_time=lms.start_time,
-        source=lms.source,
-        hypnogram=hyp,
-        extra={"warnings": inherited + notes, "input": lms},
-    )
+    # The night's context (with the reader's and detector's warnings) goes on
+    # by reference; the scorer's own notes are added to it.
+    return NightResult(measures=measures, events=events, lms=lm_table, criteria=crit,
+                       context=lms.context.with_warnings(notes))
+
+
+def _n_legs(lms: LegMovements) -> int | None:
+    """Legs scored: the recording's legs with a signal, or 2 for an event file with LMs on both legs.
+
+    An event file with LMs on one leg gives None: it does not say which
+    legs were recorded.
+    """
+    known = lms.metadata.get("n_legs")
+    if known is not None:
+        return int(known)
+    if lms.metadata.get("side_assumed") is None and {"left", "right"} <= set(np.unique(lms.side)):
+        return 2
+    return None
 
 
 def _hours(lms: LegMovements, hyp, window, notes: list[str]) -> dict:

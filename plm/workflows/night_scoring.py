@@ -1,103 +1,234 @@
-"""Score the nights held in a set of input files.
+"""The one path from input to scored nights: read, cut into nights, detect, score.
 
-This is the one place that turns "these paths" into :class:`NightResult`
-objects: ``plm score``, ``plm batch``, ``plm study`` and ``plm report`` all
-call :func:`score_paths`.
+Every entry point goes through here, so they give the same nights and
+numbers: the Python API (:func:`score`, :func:`score_nights`), ``plm score``,
+``plm batch``, ``plm study`` and ``plm report``. The steps are public for
+workflows that repeat one of them (scoring the same nights under several
+criteria): :func:`read_nights` reads files and cuts recordings into nights,
+:func:`score_night` detects and scores one night as it is.
+
+A recording is cut into nights by the rule of its :class:`ReadOptions`
+(noon to noon by default, ``docs/nights.md``); a recording that already is a
+night (from :func:`plm.nights.split_nights`, its context names the night) is
+not cut again. An event file is one night.
 """
 from __future__ import annotations
 
 import os
-from typing import Sequence
+import warnings
+from typing import Any, Sequence, Union
 
+from .. import criteria as _criteria
+from ..criteria import Criteria
+from ..detect import detect
 from ..errors import InputError
+from ..model import Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
+from ..nights import split_nights
+from ..plausibility import check_recording
+from ..scoring import score_events
+from .reading import ReadOptions, read_inputs
 
-__all__ = ["score_paths", "score_recording_nights"]
+__all__ = ["score", "score_nights", "score_night", "read_nights", "Night"]
+
+#: One night ready to score: raw signals (detected first) or already-scored leg movements.
+Night = Union[Recording, LegMovements]
+#: What the entry points take: a night's objects or its files.
+Data = Union[Recording, LegMovements, str, os.PathLike, Sequence[Union[str, os.PathLike]]]
 
 
-def score_paths(
-    paths: Sequence[str | os.PathLike],
-    criteria,
-    format: str = "auto",
-    channels: str | None = None,
-    nights: str = "noon",
-    lights=None,
-    separate_exports: dict | None = None,
-    tz: str | None = None,
-    side: str | None = None,
-    threads: int | None = None,
-) -> list:
-    """Score the nights in ``paths``.
+def read_nights(
+    data: Data,
+    read_options: ReadOptions | None = None,
+    *,
+    hypnogram: Hypnogram | None = None,
+    respiratory: ScoredEvents | None = None,
+    arousals: ScoredEvents | None = None,
+    lights_off: float | None = None,
+    lights_on: float | None = None,
+) -> list[Night]:
+    """The nights in ``data``, in order: a recording's nights (in time order), then each event file.
 
     Parameters
     ----------
-    paths : sequence of path-like
-        Raw recordings and/or scored-event files. Raw files are read together
-        as one recording (e.g. left and right ankle of one night) and split
-        into nights; event files are scored one by one.
+    data : Recording, LegMovements, path-like or sequence of path-like
+        Raw files are read together as one recording (left and right ankle
+        of one night); event files one by one.
+    read_options : ReadOptions, optional
+        How to read the files and cut recordings into nights.
+    hypnogram, respiratory, arousals : optional
+        Replace the staging / events carried by ``data`` (times in seconds
+        from its start, before it is cut into nights).
+    lights_off, lights_on : float, optional
+        Seconds from the start of ``data``; replace those it carries.
+
+    Returns
+    -------
+    list of Recording or LegMovements
+    """
+    options = read_options or ReadOptions()
+    if isinstance(data, Recording):
+        recording, events = check_recording(data), []  # before cutting: a rate of 2 Hz is not 12 nights
+    elif isinstance(data, LegMovements):
+        recording, events = None, [data]
+    elif isinstance(data, (str, os.PathLike)) or (
+            isinstance(data, Sequence) and data and all(isinstance(p, (str, os.PathLike)) for p in data)):
+        inputs = read_inputs([data] if isinstance(data, (str, os.PathLike)) else list(data), options)
+        recording, events = inputs.recording, inputs.events
+    else:
+        raise InputError(None, f"score() expects a Recording, LegMovements or a file path, got {type(data).__name__}")
+    context = {k: v for k, v in dict(hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+                                     lights_off=lights_off, lights_on=lights_on).items() if v is not None}
+    if context:
+        recording = None if recording is None else recording.replace(**context)
+        events = [lms.replace(**context) for lms in events]
+    nights: list[Night] = []
+    if recording is not None:
+        if recording.context.night is not None:
+            nights.append(recording)
+        else:
+            nights.extend(split_nights(recording, method=options.nights, table=options.lights))
+    return nights + events
+
+
+def score_night(night: Night, criteria: str | Criteria = "wasm2016", *, threads: int | None = None) -> NightResult:
+    """Score one night as it is (detecting its leg movements first when it is a recording).
+
+    Parameters
+    ----------
+    night : Recording or LegMovements
+        One night (see :func:`read_nights`); a recording is not cut.
     criteria : str or Criteria
-    format : str
-        ``"auto"`` or a format name of :mod:`plm.io`.
-    channels : str, optional
-        EDF leg channels as ``"LEFT,RIGHT"`` labels.
-    nights : {"noon", "rest"}
-        How a multi-night recording is cut into nights (``plm.nights``).
-    lights : path-like or sequence of mappings, optional
-        Lights-off/on table: one night per row.
-    separate_exports : dict, optional
-        ``hypnogram``, ``arousals`` and/or ``respiratory`` file paths of the
-        same night, for event files with clock times (RemLogic exports, LM
-        lists); see ``docs/formats.md``.
-    tz, side : str, optional
-        For raw files that lack them: time zone of the device clock (EDF,
-        ActiLife CSV, binary accelerometers) and leg of a single-ankle file
-        (see ``docs/formats_raw.md``).
     threads : int, optional
-        Legs detected at the same time (see :func:`plm.score`).
+        Legs of a recording detected at the same time (see :func:`score`).
+
+    Returns
+    -------
+    NightResult
+        With ``recording`` set when scored from signals.
+    """
+    crit = _criteria.get(criteria)
+    if isinstance(night, Recording):
+        # also a recording built in Python or changed after reading meets the bounds (a checked one passes as it is)
+        night = check_recording(night)
+        return score_events(_with_legs(detect(night, crit, threads=threads), night), crit).replace(recording=night)
+    return score_events(night, crit)
+
+
+def _with_legs(lms: LegMovements, recording: Recording) -> LegMovements:
+    """Record how many legs were scored and that the length is the signal's; one leg alone is a warning.
+
+    A one-leg night has no bilateral movements and counts one leg's
+    movements, so its index is lower than that of the same night recorded
+    on both legs.
+    """
+    sides = recording.sides
+    lms = lms.replace(metadata=dict(lms.metadata, n_legs=len(sides), duration_source="signal"))
+    if len(sides) != 1:
+        return lms
+    note = (f"only the {sides[0]} leg was recorded: the PLM index counts one leg's movements and is not "
+            "comparable with two-leg nights")
+    if note in lms.warnings:
+        return lms
+    warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
+    return lms.replace(context=lms.context.with_warnings([note]))
+
+
+def score_nights(
+    data: Data,
+    criteria: str | Criteria = "wasm2016",
+    *,
+    read_options: ReadOptions | None = None,
+    hypnogram: Hypnogram | None = None,
+    respiratory: ScoredEvents | None = None,
+    arousals: ScoredEvents | None = None,
+    lights_off: float | None = None,
+    lights_on: float | None = None,
+    threads: int | None = None,
+    **overrides: Any,
+) -> list[NightResult]:
+    """Score every night in ``data``: one result per night.
+
+    A recording is cut into nights by the rule of ``read_options`` (noon to
+    noon in local time by default, ``docs/nights.md``), as ``plm score``
+    does; an event file is one night.
+
+    Parameters
+    ----------
+    data : Recording, LegMovements, path-like or sequence of path-like
+        Raw signals, already-scored leg movements, or file paths (raw files
+        of one night are read together, e.g. left and right ankle).
+    criteria : str or Criteria
+        Preset name (``"wasm2016"``, ``"wasm2006"``, ``"aasm"``,
+        ``"aasm2007"``, ``"pamrl"``) or a :class:`Criteria`.
+    read_options : ReadOptions, optional
+        Reading options (``tz``, ``side``, ``channels``, ``format``) and how
+        to cut nights (``nights``, ``lights``).
+    hypnogram, respiratory, arousals : optional
+        Replace the staging / events carried by ``data``.
+    lights_off, lights_on : float, optional
+        Seconds from the start of ``data``; replace those carried by ``data``.
+    threads : int, optional
+        Legs of a raw recording detected at the same time (default: one
+        per leg, up to the CPUs available; 1 = one after the other, as a
+        batch worker running beside others should). Results do not depend
+        on it.
+    **overrides
+        Criteria fields to change, e.g. ``imi_min=5``.
 
     Returns
     -------
     list of NightResult
-        Raw-recording nights first (in time order), then event files in the
-        order given.
+        A recording's nights in time order, then event files in the order given.
     """
-    from .api import score
-    from ..io import detect_format, read, read_events
-
-    paths = [os.fspath(p) for p in paths]
-    kinds = [detect_format(p, kind="any") if format == "auto" else (_kind_of_format(format), format) for p in paths]
-    results = []
-    raw = [p for p, (k, _) in zip(paths, kinds) if k == "raw"]
-    kwargs = {k: v for k, v in (("channels", channels), ("tz", tz), ("side", side)) if v}
-    if raw:
-        fmts = {f for (k, f) in kinds if k == "raw"}
-        recording = read(raw if len(raw) > 1 else raw[0], format=fmts.pop() if len(fmts) == 1 else "auto", **kwargs)
-        results.extend(score_recording_nights(recording, criteria, method=nights, table=lights, threads=threads))
-    extra = {k: v for k, v in (separate_exports or {}).items() if v is not None}
-    for p, (k, f) in zip(paths, kinds):
-        if k == "events":
-            if extra and f not in ("remlogic", "lm-list"):
-                raise InputError(p, f"separate hypnogram/arousal/respiratory files apply to RemLogic exports and "
-                                    f"Start/Type/Duration LM lists only, not to {f} files")
-            results.append(score(read_events(p, format=f, **extra), criteria))
-    if extra and not any(k == "events" for k, _ in kinds):
-        raise InputError(None, "separate hypnogram/arousal/respiratory files need a scored-event file to go with")
-    return results
+    crit = _criteria.get(criteria, **overrides)
+    nights = read_nights(data, read_options, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+                         lights_off=lights_off, lights_on=lights_on)
+    return [score_night(n, crit, threads=threads) for n in nights]
 
 
-def score_recording_nights(recording, criteria, method: str = "noon", table=None, threads: int | None = None) -> list:
-    """Score each night of a (possibly multi-night) recording (see docs/nights.md)."""
-    from .api import score
+def score(
+    data: Data,
+    criteria: str | Criteria = "wasm2016",
+    *,
+    read_options: ReadOptions | None = None,
+    hypnogram: Hypnogram | None = None,
+    respiratory: ScoredEvents | None = None,
+    arousals: ScoredEvents | None = None,
+    lights_off: float | None = None,
+    lights_on: float | None = None,
+    threads: int | None = None,
+    **overrides: Any,
+) -> NightResult:
+    """Score one night.
 
-    from ..nights import split_nights
+    ``data`` must hold exactly one night by the rule ``plm score`` cuts
+    recordings with (noon to noon in local time unless ``read_options``
+    says otherwise, ``docs/nights.md``): a recording spanning two nights is
+    an InputError naming :func:`plm.score_nights`, which scores each.
 
-    return [score(night, criteria, threads=threads) for night in split_nights(recording, method=method, table=table)]
+    Parameters
+    ----------
+    data : Recording, LegMovements, path-like or sequence of path-like
+        Raw signals (leg movements are detected first), already-scored leg
+        movements, or file paths (raw files of one night are read together).
+    criteria : str or Criteria
+        Preset name or :class:`Criteria`.
+    read_options : ReadOptions, optional
+    hypnogram, respiratory, arousals, lights_off, lights_on : optional
+    threads : int, optional
+    **overrides
+        As for :func:`score_nights`.
 
-
-def _kind_of_format(fmt: str) -> str:
-    from ..io import EVENT_FORMATS, RAW_FORMATS
-
-    if fmt in RAW_FORMATS:
-        return "raw"
-    if fmt in EVENT_FORMATS:
-        return "events"
-    raise InputError(None, f"unknown format {fmt!r}; choose one of {sorted(RAW_FORMATS) + sorted(EVENT_FORMATS)}")
+    Returns
+    -------
+    NightResult
+    """
+    crit = _criteria.get(criteria, **overrides)
+    nights = read_nights(data, read_options, hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
+                         lights_off=lights_off, lights_on=lights_on)
+    if len(nights) != 1:
+        where = next((n.source for n in nights if n.source), None) if nights else None
+        dates = ", ".join(str(n.context.night_date) for n in nights)
+        raise InputError(where, f"holds {len(nights)} nights ({dates}); plm.score scores one night: "
+                                "plm.score_nights(...) gives one result per night (docs/nights.md)")
+    return score_night(nights[0], crit, threads=threads)

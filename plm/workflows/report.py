@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Sequence
 
 from .._util import write_file
+from ..criteria import Criteria
 from ..errors import InputError
 from ..plots import as_float, format_number, measure_rows, night_figure, png_bytes, study_figure, study_rows
+from .night_scoring import score_nights
+from .reading import ReadOptions
 
 __all__ = ["night_report", "study_report", "report_paths", "load_study"]
 
@@ -119,12 +122,22 @@ def load_study(folder: str | os.PathLike):
                        subject_columns=columns)
 
 
-def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, criteria="wasm2016") -> list[Path]:
+def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
+                 criteria: str | Criteria = "wasm2016", read_options: ReadOptions | None = None) -> list[Path]:
     """Reports for study folders and for recordings/event files (``plm report``).
 
     A folder holding ``summary.json`` and ``subjects.csv`` gives the study
     report; other inputs are grouped and scored as in ``plm batch`` and give
     one night report each.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Study output folders, recordings, event files, folders of them, glob patterns.
+    out_dir : path-like
+    criteria : str or Criteria
+    read_options : ReadOptions, optional
+        As for ``plm batch`` (default ``ReadOptions(strict=False)``).
 
     Returns
     -------
@@ -132,7 +145,6 @@ def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
         The HTML pages written.
     """
     from .batch import collect_inputs, group_files
-    from .night_scoring import score_paths
 
     out = Path(out_dir)
     written: list[Path] = []
@@ -150,7 +162,7 @@ def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
         for g in group_files(files, root):
             if g.error:
                 raise InputError(g.paths[0], g.error)
-            results = score_paths(g.paths, criteria)
+            results = score_nights(g.paths, criteria, read_options=read_options or ReadOptions(strict=False))
             for n, res in enumerate(results, start=1):
                 name = g.id.replace("/", "_") + (f"_night{n}" if len(results) > 1 else "")
                 written.append(night_report(res, out, name)[1])

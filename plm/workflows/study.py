@@ -24,6 +24,7 @@ from .._util import csv_text, json_safe, read_csv_rows, write_file
 from .._version import __version__
 from ..criteria import Criteria
 from ..errors import InputError
+from .reading import ReadOptions
 
 __all__ = [
     "study",
@@ -282,7 +283,8 @@ def _summary_from_json(path: str) -> dict[str, Any] | None:
     return None
 
 
-def _night_summaries(rows: Sequence[ManifestRow], criteria, jobs: int, progress: bool, manifest) -> list[dict]:
+def _night_summaries(rows: Sequence[ManifestRow], criteria, jobs: int, progress: bool, manifest,
+                     read_options: ReadOptions) -> list[dict]:
     from .. import criteria as _criteria
     from .batch import score_groups
 
@@ -294,7 +296,8 @@ def _night_summaries(rows: Sequence[ManifestRow], criteria, jobs: int, progress:
         if s is not None:
             summaries[i] = s
         else:
-            tasks.append({"id": f"line{r.line}", "paths": list(r.paths), "criteria": crit})
+            tasks.append({"id": f"line{r.line}", "paths": list(r.paths), "criteria": crit,
+                          "read_options": read_options})
             where.append(i)
     bar = None
     if progress and tasks:
@@ -408,6 +411,7 @@ def study(
     index: str = "auto",
     jobs: int = 1,
     progress: bool = False,
+    read_options: ReadOptions | None = None,
 ) -> StudyResult:
     """Per-subject and group outcomes of a multi-night, multi-visit study.
 
@@ -432,6 +436,10 @@ def study(
         Parallel scoring processes.
     progress : bool
         Show a progress bar while scoring.
+    read_options : ReadOptions, optional
+        How the recordings are read and cut into nights (each manifest row
+        must be one night), as for ``plm score``; default:
+        ``ReadOptions(strict=False)``.
 
     Returns
     -------
@@ -442,7 +450,7 @@ def study(
     visits = list(dict.fromkeys(r.visit for r in rows))
     if len(visits) < 2:
         raise InputError(manifest, f"needs at least two visits to compare, found {visits}")
-    summaries = _night_summaries(rows, criteria, jobs, progress, manifest)
+    summaries = _night_summaries(rows, criteria, jobs, progress, manifest, read_options or ReadOptions(strict=False))
     hashes = sorted({(s.get("criteria") or {}).get("hash", "") for s in summaries})
     if len(hashes) > 1:
         raise InputError(manifest, f"nights were scored with different criteria (hashes {hashes}); "

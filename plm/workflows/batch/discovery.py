@@ -16,8 +16,9 @@ from typing import Sequence
 
 from ..._util import read_csv_rows
 from ...errors import InputError
+from ...io.registry import split_extension
 
-__all__ = ["NightGroup", "split_side", "split_ext", "collect_inputs", "group_files", "read_batch_manifest"]
+__all__ = ["NightGroup", "split_side", "collect_inputs", "group_files", "read_batch_manifest"]
 
 # A side token is a whole token of the file stem (tokens are separated by
 # "_", "-", "." or spaces): left, right, L or R, any case.
@@ -85,18 +86,6 @@ def split_side(stem: str) -> tuple[str, str | None]:
     return stem[:start] + stem[end:], _SIDE_NAMES[m.group(1).lower()]
 
 
-_COMPRESSION = (".gz", ".bz2", ".xz", ".zip", ".zst")
-
-
-def split_ext(path: Path) -> tuple[str, str]:
-    """``(stem, extension)``; a compression suffix keeps the one before it (``a.csv.gz``)."""
-    name = path.name
-    suffixes = path.suffixes
-    n = 2 if len(suffixes) >= 2 and suffixes[-1].lower() in _COMPRESSION else 1 if suffixes else 0
-    ext = "".join(suffixes[-n:]) if n else ""
-    return name[: len(name) - len(ext)], ext.lower()
-
-
 def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~")
 
@@ -107,7 +96,7 @@ _NOT_INPUT_EXTENSIONS = frozenset({".md", ".rst", ".py", ".pyc", ".ipynb", ".png
 
 
 def _is_input_candidate(name: str) -> bool:
-    return not _is_hidden(name) and split_ext(Path(name))[1] not in _NOT_INPUT_EXTENSIONS
+    return not _is_hidden(name) and split_extension(name)[1] not in _NOT_INPUT_EXTENSIONS
 
 
 def _walk(folder: Path, skip: Path | None) -> list[Path]:
@@ -125,7 +114,7 @@ def _walk(folder: Path, skip: Path | None) -> list[Path]:
 def _drop_sidecars(files: list[Path]) -> list[Path]:
     # A JSON beside a data file of the same stem is its sidecar (e.g. the
     # start time of an events TSV), not a night of its own.
-    stems = {(f.parent, split_ext(f)[0]) for f in files if f.suffix.lower() != ".json"}
+    stems = {(f.parent, split_extension(f)[0]) for f in files if f.suffix.lower() != ".json"}
     return [f for f in files if not (f.suffix.lower() == ".json" and (f.parent, f.stem) in stems)]
 
 
@@ -213,7 +202,7 @@ def group_files(files: Sequence[Path], root: Path) -> list[NightGroup]:
     buckets: dict[tuple, dict[str, list[Path]]] = {}
     singles: list[Path] = []
     for f in files:
-        stem, ext = split_ext(f)
+        stem, ext = split_extension(f)
         key, side = split_side(stem)
         if side is None:
             singles.append(f)
@@ -230,7 +219,7 @@ def group_files(files: Sequence[Path], root: Path) -> list[NightGroup]:
         return ident
 
     for f in singles:
-        groups.append(NightGroup(unique_id(_rel_id(f.parent / split_ext(f)[0], root)), (str(f),)))
+        groups.append(NightGroup(unique_id(_rel_id(f.parent / split_extension(f)[0], root)), (str(f),)))
     for (parent, key, _), sides in sorted(buckets.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])):
         paths = sides.get("left", []) + sides.get("right", [])
         error = None

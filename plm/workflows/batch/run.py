@@ -21,6 +21,8 @@ from ...criteria import Criteria
 from ...errors import InputError, PlmError, one_line
 from .discovery import NightGroup, collect_inputs, group_files, read_batch_manifest
 from .executors import run_tasks
+from ..night_scoring import score_nights
+from ..reading import ReadOptions
 from .tables import measure_columns, night_rows
 
 __all__ = ["run_batch", "BatchReport", "score_group", "score_groups", "RECORD_NAME", "NIGHTS_DIR"]
@@ -47,22 +49,29 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
     """Score one group and write its outputs; never raises.
 
     Runs in worker processes (or Dask workers), so it takes and returns
-    plain picklable data: ``task`` has ``id``, ``paths``, ``criteria`` and
-    optionally ``error``, ``format``, ``channels``, ``out_dir`` (no outputs
-    written when absent), ``root``, ``export``. Returns
-    ``{"id", "paths", "nights", "error"}`` with the night summaries.
+    plain picklable data.
+
+    Parameters
+    ----------
+    task : dict
+        ``id``, ``paths``, ``criteria`` and optionally ``error``,
+        ``read_options`` (a :class:`~plm.workflows.reading.ReadOptions`;
+        default: not strict), ``threads``, ``out_dir`` (no outputs written
+        when absent), ``root``, ``export``.
+
+    Returns
+    -------
+    dict
+        ``{"id", "paths", "nights", "error", "cpu_seconds"}`` with the night summaries.
     """
     out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0}
     cpu0 = time.process_time()
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
-        from ..night_scoring import score_paths
-
         stamps = [_file_stamp(p) for p in task["paths"]]
-        results = score_paths(task["paths"], task["criteria"], format=task.get("format", "auto"),
-                              channels=task.get("channels"), nights=task.get("nights", "noon"),
-                              threads=task.get("threads"))
+        results = score_nights(task["paths"], task["criteria"], read_options=_read_options(task),
+                               threads=task.get("threads"))
         if not results:
             raise InputError(task["paths"][0], "holds no night to score")
         # JSON round trip: the table is built from exactly what the record holds.
@@ -74,7 +83,7 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
                 "id": task["id"],
                 "inputs": [dict(path=os.path.relpath(p, task["root"]), **s) for p, s in zip(task["paths"], stamps)],
                 "criteria_hash": task["criteria"].hash,
-                "options": _options(task),
+                "options": _read_options(task).record(),
                 "version": __version__,
                 "nights": nights,
             }
@@ -88,10 +97,8 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _options(task: dict[str, Any]) -> dict[str, Any]:
-    """Reading options that change results but not the criteria hash."""
-    return {"format": task.get("format", "auto"), "channels": task.get("channels"),
-            "nights": task.get("nights", "noon")}
+def _read_options(task: dict[str, Any]) -> ReadOptions:
+    return task.get("read_options") or ReadOptions(strict=False)
 
 
 def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path, options: dict) -> list | None:
@@ -116,7 +123,7 @@ def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path, o
 
 
 #: Modules the process workers import before they start: the scoring stack (~1.5 s once, not per night).
-_PRELOAD = ("plm.workflows.night_scoring", "plm.workflows.api", "plm.io", "plm.io.edf", "plm.io.accel_csv",
+_PRELOAD = ("plm.workflows.night_scoring", "plm.io", "plm.io.edf", "plm.io.accel_csv",
             "plm.io.events_tsv", "plm.io.export", "plm.nights", "plm.detect.pipeline", "plm.scoring.night")
 
 
@@ -218,9 +225,7 @@ def run_batch(
     progress: bool = True,
     *,
     manifest: str | os.PathLike | None = None,
-    format: str = "auto",
-    channels: str | None = None,
-    nights: str = "noon",
+    read_options: ReadOptions | None = None,
     export: Sequence[str] = (),
 ) -> BatchReport:
     """Score many recordings and write the nightly table.
@@ -248,8 +253,11 @@ def run_batch(
     manifest : path-like, optional
         A CSV with a ``path`` column (and optional ``id``) listing the inputs,
         in addition to ``inputs``.
-    format, channels, nights : optional
-        As for ``plm score`` (``nights``: how multi-night recordings are cut).
+    read_options : ReadOptions, optional
+        Reading options (``tz``, ``side``, ``channels``, ``format``) and how
+        multi-night recordings are cut (``nights``), as for ``plm score``;
+        default: ``ReadOptions(strict=False)`` (an option is given to the
+        files whose reader takes it).
     export : sequence of str
         Extra per-night formats for ``plm.io.export.write_night_outputs``.
 
@@ -283,7 +291,8 @@ def run_batch(
 
     n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
 
-    options = _options({"format": format, "channels": channels, "nights": nights})
+    read_options = read_options or ReadOptions(strict=False)
+    options = read_options.record()
     outcomes: dict[str, dict[str, Any]] = {}
     pending: list[NightGroup] = []
     for g in groups:
@@ -296,7 +305,7 @@ def run_batch(
 
     tasks = [
         dict(id=g.id, paths=list(g.paths), error=g.error, criteria=crit, out_dir=str(out.resolve()),
-             root=str(root), format=format, channels=channels, nights=nights, export=list(export),
+             root=str(root), read_options=read_options, export=list(export),
              # workers side by side already use the cores: one leg after the other in each
              threads=1 if (executor == "dask" or (n_jobs > 1 and len(pending) > 1)) else None)
         for g in pending

@@ -5,19 +5,19 @@ lab often exports LMs, hypnogram, arousals and respiratory events as
 separate files. Rows are parsed to absolute (naive, local) times, files of
 one night are put on one axis whose second 0 is the earliest row of any of
 them, and the result goes through :func:`plm.io._scored.build_leg_movements`.
+Separate exports are RemLogic exports (:func:`plm.io.remlogic.load_remlogic_export`).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..errors import InputError
 from ..model import LegMovements
-from ._rawfiles import read_file
 from ._scored import Rows, build_leg_movements, localize
 
 _EPOCH = _dt.datetime(1970, 1, 1)
@@ -50,19 +50,6 @@ def to_micros(t: _dt.datetime) -> float:
     return float((d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds)
 
 
-def load_clock_rows(path: str | os.PathLike) -> ClockRows:
-    """Parse any clock-time event file plm knows (RemLogic export or LM list)."""
-    from . import lm_list, remlogic
-
-    head = read_file(path, 65536)
-    if remlogic.sniff(path, head):
-        return remlogic.parse_remlogic(path)
-    if lm_list.sniff(path, head):
-        return lm_list.parse_lm_list(path)
-    raise InputError(path, "not a RemLogic event export or Start/Type/Duration list; "
-                           "expected a file with clock times")
-
-
 def combine(
     main: ClockRows,
     *,
@@ -71,6 +58,7 @@ def combine(
     respiratory: str | os.PathLike | None = None,
     tz: str | _dt.tzinfo | None = None,
     unknown_side: str = "auto",
+    load: Callable[[str | os.PathLike], ClockRows] | None = None,
 ) -> LegMovements:
     """One night from a main clock-time file and optional separate exports.
 
@@ -88,6 +76,9 @@ def combine(
         time of second 0 is kept in ``metadata["start_clock_time"]``.
     unknown_side : str
         See :func:`plm.io._scored.resolve_sides`.
+    load : callable, optional
+        Parses a separate export (needed when one is given):
+        :func:`plm.io.remlogic.load_remlogic_export`.
     """
     parts: list[tuple[ClockRows, set[str] | None]] = [(main, None)]
     replaced: set[str] = set()
@@ -97,7 +88,7 @@ def combine(
         if not isinstance(arg, (str, os.PathLike)):
             raise InputError(main.path, f"separate {next(iter(kinds))} export must be a file path, got "
                                         f"{type(arg).__name__}")
-        parts.append((load_clock_rows(arg), kinds))
+        parts.append((load(arg), kinds))
         replaced |= kinds
     dated = {p.dated for p, _ in parts}
     if len(dated) > 1:
