@@ -194,7 +194,7 @@ def test_minimum_duration_is_applied_to_the_burst_not_to_its_smoothed_envelope()
 
 
 def test_low_sustained_activity_with_a_heart_beat_on_it_is_not_an_lm():
-    # 3 s of activity at +4 uV above rest (below emg_found_uv = 5) carrying a QRS complex: the beat
+    # 3 s of activity at +4 uV above rest (below the found level, +6 uV) carrying a QRS complex: the beat
     # crosses +8 uV on the unopened envelope, but the stretch's spike-free envelope never reaches
     # +5 uV, so it is not a movement. At +9 uV it is one, with its onset at the activity's start.
     fs = 256.0

@@ -53,9 +53,10 @@ def test_fitted_fields_are_threshold_fields():
 
 @pytest.mark.parametrize("files, preset, changes", [
     (["psg_emg.edf"], "wasm2016", [{}, {"emg_onset_uv": 4.0, "emg_offset_uv": 1.0},
-                                  {"emg_onset_uv": 15.0, "emg_offset_uv": 6.0}]),
+                                  {"emg_onset_uv": 15.0, "emg_offset_uv": 6.0}, {"emg_found_fraction": 0.2}]),
     (["pamrl_left.csv.gz", "pamrl_right.csv.gz"], "pamrl",
-     [{}, {"accel_onset_g": 0.08, "accel_offset_g": 0.04}, {"accel_onset_g": 0.5, "accel_offset_g": 0.3}]),
+     [{}, {"accel_onset_g": 0.08, "accel_offset_g": 0.04}, {"accel_onset_g": 0.5, "accel_offset_g": 0.3},
+      {"accel_onset_noise": 1.2, "accel_offset_noise": 0.8, "accel_onset_g": 0.005, "accel_offset_g": 0.003}]),
 ])
 def test_cached_detection_equals_detection(files, preset, changes):
     paths = [str(SAMPLES / f) for f in files]
