@@ -45,8 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .baseline import block_reduce, block_samples, resting_level
 from . import filters
+from .baseline import block_reduce, block_samples, resting_level
 from .runs import find_runs, first_index_in, runs, span_max
 from .workspace import Workspace
 

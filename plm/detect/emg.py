@@ -347,6 +347,15 @@ def _rms(mean_square: np.ndarray) -> np.ndarray:
     return np.sqrt(mean_square, out=mean_square)
 
 
+#: x**2 and limit**2 are rounded: never rule out a stretch or block that may hold a pop.
+_POP_MARGIN = 1.0 - 1e-9
+
+
+def _pops_possible(sq: np.ndarray, plan: EmgPlan) -> bool:
+    """Whether any square reaches ``pop_min_uv**2`` (no limit of :func:`_pop_blanks` is lower)."""
+    return len(sq) > 0 and sq.max() >= plan.pop_min_uv ** 2 * _POP_MARGIN
+
+
 def _pop_blanks(xf: np.ndarray, sq: np.ndarray, env: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     """Intervals ``[start, stop)`` of filtered samples to blank as electrode pops.
 
@@ -359,9 +368,7 @@ def _pop_blanks(xf: np.ndarray, sq: np.ndarray, env: np.ndarray, plan: EmgPlan) 
     """
     none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     n, k = len(xf), plan.decim
-    # margin: x**2 and limit**2 are rounded; never rule out a block that may hold a pop
-    margin = 1.0 - 1e-9
-    if n == 0 or sq.max() < plan.pop_min_uv ** 2 * margin:
+    if not _pops_possible(sq, plan):
         return none
     limit = plan.pop_ratio * (env + 1.0)
     np.maximum(limit, plan.pop_min_uv, out=limit)
@@ -369,7 +376,7 @@ def _pop_blanks(xf: np.ndarray, sq: np.ndarray, env: np.ndarray, plan: EmgPlan) 
     nfull = min(n // (per * k), len(limit) // per)
     lim_min = limit[: nfull * per].reshape(nfull, per).min(axis=1)
     peak = sq[: nfull * per * k].reshape(nfull, per * k).max(axis=1)
-    cand = np.flatnonzero(peak >= lim_min * lim_min * margin)
+    cand = np.flatnonzero(peak >= lim_min * lim_min * _POP_MARGIN)
     idx = (cand[:, None] * (per * k) + np.arange(per * k)).reshape(-1)
     idx = np.r_[idx, np.arange(nfull * per * k, n)]          # the last, partial block: test all
     idx = idx[np.abs(xf[idx]) > limit[idx // k]]
@@ -401,8 +408,12 @@ def _reopen(opened: np.ndarray, raw: np.ndarray, starts: np.ndarray, stops: np.n
 
 
 def _envelope(x: np.ndarray, plan: EmgPlan,
-              work: Workspace | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Filtered EMG, its squares, and the unopened and opened envelopes on the grid (see :func:`emg_envelope`)."""
+              work: Workspace | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Filtered EMG, its squares, and the unopened and opened envelopes on the grid (see :func:`emg_envelope`).
+
+    The opened envelope is None when no sample can be a pop (it is then not
+    needed here: :func:`_spike_free` makes it).
+    """
     buf = None if work is None else work.get("filtered", (len(x) + 2 * plan.padlen,))
     xf = filters.zero_phase(x, plan.sos, work=buf, padlen=plan.padlen)
     k = plan.decim
@@ -420,6 +431,8 @@ def _envelope(x: np.ndarray, plan: EmgPlan,
         return xf, sq, raw, env
     grid = _GridSquares(xf, plan.smooth_n, k, work)
     raw = _rms(grid.mean())
+    if not _pops_possible(grid.squares, plan):
+        return xf, grid.squares, raw, None       # the usual case: no pop, nothing opened yet
     env = open_envelope(raw, plan.spike_n)
     b0, b1 = _pop_blanks(xf, grid.squares, env, plan)
     if len(b0):
@@ -462,8 +475,21 @@ def emg_envelope(x: np.ndarray, plan: EmgPlan) -> tuple[np.ndarray, np.ndarray]:
     envelope : ndarray, shape (ceil(n / plan.decim),)
         Opened moving-RMS envelope at samples ``0, decim, 2 * decim, ...``.
     """
-    xf, _, _, env = _envelope(x, plan)
-    return xf, env
+    xf, _, raw, env = _envelope(x, plan)
+    return xf, open_envelope(raw, plan.spike_n) if env is None else env
+
+
+def _spike_free(raw: np.ndarray, opened: np.ndarray | None, plan: EmgPlan) -> np.ndarray:
+    """The spike-free envelope: dips narrower than ``dip_n`` filled, then bumps narrower than ``spike_n`` removed.
+
+    Dips between the sub-bursts of one movement are filled before the
+    opening, so a movement of short bursts is not taken for heart beats
+    (which are at least 0.4 s apart: never joined). ``opened`` is the plain
+    opening when already made (reused when no dip is filled).
+    """
+    if plan.dip_n > 1:
+        return open_envelope(close_envelope(raw, plan.dip_n), plan.spike_n)
+    return open_envelope(raw, plan.spike_n) if opened is None else opened
 
 
 def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
@@ -497,11 +523,7 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None,
         work = Workspace()
     xf, sq, raw, env = _envelope(x, plan, work)
     k = plan.decim
-    if plan.dip_n > 1:
-        # dips narrower than emg_dip_width between the sub-bursts of one movement are filled
-        # before the opening, so a movement of short bursts is not taken for heart beats
-        # (which are at least 0.4 s apart: never joined)
-        env = open_envelope(close_envelope(raw, plan.dip_n), plan.spike_n)
+    env = _spike_free(raw, env, plan)
     grid_gaps = None if gaps is None else np.column_stack([np.asarray(gaps)[:, 0] // k, -(-np.asarray(gaps)[:, 1] // k)])
     rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block, grid_gaps)
     excess = env - rest
