@@ -16,7 +16,7 @@ from .errors import CriteriaError, InputError, PlmError
 from .io import read, read_events
 from .io.edf_plus import result_to_annotations
 from .io.export import save_result
-from .model import Channel, EventTable, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
+from .model import Channel, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 from .plots import plot_hypnogram, plot_imi_histogram, plot_raster
 from .workflows.night_scoring import score, score_nights
 from .workflows.reading import ReadOptions
@@ -35,7 +35,6 @@ __all__ = [
     "CriteriaError",
     "InputError",
     "PlmError",
-    "EventTable",
     "Hypnogram",
     "LegMovements",
     "ScoredEvents",

@@ -57,7 +57,7 @@ def _night_length(result) -> float:
     if result.hypnogram is not None:
         ends.append(float(result.hypnogram.end))
     ev = result.events
-    if ev is not None and "onset" in ev and ev.n_rows:
+    if ev is not None and "onset" in ev and len(ev):
         ends.append(float(np.max(ev["onset"] + ev["duration"])))
     hours = result.measures.get("hours_denominator")
     if isinstance(hours, (int, float)) and math.isfinite(hours):

@@ -24,7 +24,7 @@ import pytest
 import plm
 from plm import criteria
 from plm.errors import InputError
-from plm.model import Channel, EventTable, NightResult, Recording
+from plm.model import Channel, NightResult, Recording
 from plm.io import edf_plus, export
 
 BERLIN_WINTER = dt.timezone(dt.timedelta(hours=1))
@@ -55,14 +55,14 @@ def make_recording(sfreq=100.0, duration=600.5, nan_span=None):
 
 
 def make_result(recording=None, measures=None):
-    events = EventTable({
+    events = ({
         "onset": EV_ONSET, "duration": EV_DUR, "side": EV_SIDE,
-        "type": [f"lm_{s}" for s in EV_SIDE], "lm_id": EV_ID,
+        "trial_type": [f"lm_{s}" for s in EV_SIDE], "lm_id": EV_ID,
         "is_clm": [i >= 0 for i in EV_ID], "is_clmr": [False] * 7,
         "is_plm": [i >= 0 and LMS_PLM[i] for i in EV_ID], "series": [1, 1, 1, 1, 1, -1, 0],
         "stage": ["N2"] * 7,
     })
-    lms = EventTable({
+    lms = ({
         "onset": LMS_ONSET, "duration": LMS_DUR, "sides": ["left", "bilateral", "left", "left", "right"],
         "lm_id": [0, 1, 2, 3, 4], "imi": [np.nan, 30.0, 30.0, 30.0, 200.0],
         "is_clm": [True] * 5, "is_plm": LMS_PLM, "series": [1, 1, 1, 1, 0],

@@ -9,7 +9,7 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.model import EventTable, Hypnogram, LegMovements, NightResult, ScoredEvents
+from plm.model import Hypnogram, LegMovements, NightResult, ScoredEvents
 from plm.io import detect_format
 from plm.io.edf_annotations import classify, read_edf_annotations, sniff as sniff_edf, write_edf_annotations
 from plm.io.nsrr_xml import read_nsrr_xml, sniff as sniff_xml, write_nsrr_xml
@@ -33,9 +33,9 @@ def _night() -> LegMovements:
 
 
 def _result(night: LegMovements) -> NightResult:
-    events = EventTable({"onset": night.onset, "duration": night.duration, "side": night.side,
+    events = ({"onset": night.onset, "duration": night.duration, "side": night.side,
                          "lm_id": [0, 0, 1, 2, 3], "is_clm": [1, 1, 1, 1, 0], "is_plm": [1, 1, 0, 0, 0]})
-    return NightResult(measures={}, events=events, lms=EventTable(), criteria=get_criteria("aasm"),
+    return NightResult(measures={}, events=events, lms={}, criteria=get_criteria("aasm"),
                        start_time=night.start_time, hypnogram=night.hypnogram,
                        extra={"respiratory": night.respiratory, "arousals": night.arousals,
                               "duration_s": night.duration_s, "lights_off": night.lights_off,

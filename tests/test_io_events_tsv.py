@@ -9,7 +9,7 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.model import EventTable, Hypnogram, LegMovements, NightResult, ScoredEvents
+from plm.model import Hypnogram, LegMovements, NightResult, ScoredEvents
 from plm.io import detect_format
 from plm.io.events_tsv import read_events_tsv, sniff, write_events_tsv
 
@@ -62,12 +62,12 @@ def test_round_trip_leg_movements(tmp_path):
 def test_round_trip_night_result_keeps_scorer_columns(tmp_path):
     night = _night()
     # A hand-made NightResult: 5 per-leg LMs; the first two (100.0 L, 100.25 R) form one bilateral LM.
-    events = EventTable({
+    events = ({
         "onset": night.onset, "duration": night.duration, "side": night.side,
         "lm_id": [0, 0, 1, 2, 3], "is_clm": [True, True, True, True, False],
-        "is_plm": [True, True, False, False, False], "series": [1.0, 1.0, np.nan, np.nan, np.nan],
+        "is_plm": [True, True, False, False, False], "series": [1, 1, -1, -1, -1],
     })
-    result = NightResult(measures={"n_lm": 4}, events=events, lms=EventTable(), criteria=get_criteria("wasm2016"),
+    result = NightResult(measures={"n_lm": 4}, events=events, lms={}, criteria=get_criteria("wasm2016"),
                          start_time=night.start_time, hypnogram=night.hypnogram,
                          extra={"respiratory": night.respiratory, "arousals": night.arousals,
                                 "duration_s": night.duration_s, "lights_off": night.lights_off,
@@ -78,7 +78,7 @@ def test_round_trip_night_result_keeps_scorer_columns(tmp_path):
     assert lines[0].split("\t") == ["onset", "duration", "type", "value", "lm_id", "is_clm", "is_plm", "series"]
     lm_rows = [ln.split("\t") for ln in lines[1:] if ln.split("\t")[2].startswith("lm_")]
     assert [r[2] for r in lm_rows] == ["lm_left", "lm_right", "lm_left", "lm_right", "lm_left"]
-    assert lm_rows[0][4:] == ["0", "1", "1", "1.0"] and lm_rows[4][4:] == ["3", "0", "0", "n/a"]
+    assert lm_rows[0][4:] == ["0", "1", "1", "1"] and lm_rows[4][4:] == ["3", "0", "0", "-1"]
     stage_rows = [ln.split("\t") for ln in lines[1:] if ln.split("\t")[2] == "sleep_stage"]
     assert [r[3] for r in stage_rows] == ["W", "N1", "N2", "?", "N3", "R", "N2"]
     _assert_same_night(night, read_events_tsv(path))

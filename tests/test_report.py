@@ -14,7 +14,7 @@ pytest.importorskip("matplotlib")
 from cohort import night_onsets, write_cohort  # noqa: E402
 from plm import criteria  # noqa: E402
 from plm.errors import MissingDependencyError  # noqa: E402
-from plm.model import EventTable, Hypnogram, NightResult  # noqa: E402
+from plm.model import Hypnogram, NightResult  # noqa: E402
 
 
 def hand_night(staging=True) -> NightResult:
@@ -25,9 +25,9 @@ def hand_night(staging=True) -> NightResult:
     is_plm = np.r_[np.ones(len(per), bool), np.zeros(len(iso) + 1, bool)]
     series = np.r_[np.repeat(np.arange(1, 16), 8), -np.ones(len(iso) + 1, int)]
     order = np.argsort(onset)
-    ev = EventTable(dict(onset=onset[order], duration=np.full(onset.size, 1.5), side=side[order],
+    ev = (dict(onset=onset[order], duration=np.full(onset.size, 1.5), side=side[order],
                          is_plm=is_plm[order], is_clm=np.ones(onset.size, bool), series=series[order]))
-    lms = EventTable(dict(onset=onset[order], imi=np.r_[np.nan, np.diff(onset[order])]))
+    lms = (dict(onset=onset[order], imi=np.r_[np.nan, np.diff(onset[order])]))
     hyp = Hypnogram(np.array(["W"] * 20 + ["N2"] * 600 + ["R"] * 140 + ["N2"] * 200)) if staging else None
     m = dict(plm_index=15.0, plms_index=15.0 if staging else None, plmw_index=0.0, n_lm_left=125, n_lm_right=1,
              n_lm=126, n_clm=126, n_plm=120, n_series=15, periodicity_index=0.9, hours_denominator=8.0,

@@ -45,11 +45,11 @@ def _annotation_arrays(result) -> tuple[np.ndarray, np.ndarray, list[str], list[
     in onset order (see :data:`ANNOTATION_LABELS`)."""
     legs = _leg_channels(result)
     ev = result.events
-    if not ev.n_rows:
+    if not len(ev):
         return np.zeros(0), np.zeros(0), [], []
     # Rows the scorer did not score (too short, outside lights, ...) have
     # lm_id -1: they are not LMs of the night and get no annotation.
-    scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(ev.n_rows, bool)
+    scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(len(ev), bool)
     side = np.asarray(ev["side"]).astype(str)[scored]
     in_plm = (np.asarray(ev["is_plm"], dtype=bool)[scored] if "is_plm" in ev.columns
               else np.zeros(side.size, bool))

@@ -223,7 +223,7 @@ def write_events_tsv(path: str | os.PathLike, obj: Any) -> None:
     """
     ctx = obj.context
     table = leg_table(obj)
-    extra_cols = [c for c in table if c not in ("onset", "duration", "side", "type", "value")]
+    extra_cols = [c for c in table if c not in ("onset", "duration", "side", "type", "trial_type", "value")]
     header = ["onset", "duration", "type", "value", *extra_cols]
     records: list[tuple[float, int, list[str]]] = []
     na_tail = ["n/a"] * len(extra_cols)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError, PlmError
-from ..model import Channel, EventTable, Hypnogram, Recording, ScoredEvents
+from ..model import Channel, Hypnogram, Recording, ScoredEvents
 from ..atomic import atomic_path
 
 __all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -92,10 +92,12 @@ def _read_strings(ds) -> np.ndarray:
     return np.asarray([str(v) for v in vals], dtype=str)
 
 
-def _write_table(group, table: EventTable) -> None:
-    _set_text(group.attrs, "columns", json.dumps(table.columns))
-    for col in table.columns:
-        arr = np.asarray(table[col])
+def _write_table(group, table) -> None:
+    """Store a DataFrame of per-LM columns, one dataset per column."""
+    columns = [str(c) for c in table.columns]
+    _set_text(group.attrs, "columns", json.dumps(columns))
+    for col in columns:
+        arr = table[col].to_numpy()
         if arr.dtype.kind in "USO":
             _write_strings(group, col, arr)
         else:
@@ -103,7 +105,8 @@ def _write_table(group, table: EventTable) -> None:
         _set_text(group[col].attrs, "dtype", arr.dtype.str)
 
 
-def _read_table(group) -> EventTable:
+def _read_table(group) -> dict[str, np.ndarray]:
+    """The columns of a stored table (the result makes a DataFrame of them)."""
     cols = json.loads(group.attrs["columns"]) if "columns" in group.attrs else sorted(group.keys())
     out = {}
     for col in cols:
@@ -114,7 +117,9 @@ def _read_table(group) -> EventTable:
             out[col] = vals.astype(dt) if dt.kind == "U" else vals
         else:
             out[col] = np.asarray(ds[()], dtype=dt)
-    return EventTable(out)
+    if "type" in out and "trial_type" not in out:  # written before plm named the column as BIDS does
+        out = {("trial_type" if k == "type" else k): v for k, v in out.items()}
+    return out
 
 
 def _write_events(group, ev: ScoredEvents) -> None:

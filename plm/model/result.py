@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .._version import __version__
 from .context import ContextField, HoldsContext, NightContext, build_context
-from .events import EventTable, Hypnogram
+from .events import EVENT_COLUMNS, LM_COLUMNS, Hypnogram, event_frame
 
 if TYPE_CHECKING:
     import mne
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from ..criteria import Criteria
@@ -45,12 +46,16 @@ class NightResult(HoldsContext):
     measures : dict
         Every reported measure by name (see ``docs/measures.md``); each is
         also readable as an attribute, e.g. ``result.plms_index``.
-    events : EventTable
-        One row per monolateral LM: ``onset, duration, side, lm_id, is_clm,
-        is_clmr, is_plm, series, stage, arousal`` (see ``docs/formats.md``).
-    lms : EventTable
+    events : pandas.DataFrame or mapping of str to array
+        One row per monolateral LM, columns and dtypes of
+        :data:`~plm.model.events.EVENT_COLUMNS` (``onset, duration, side,
+        trial_type, lm_id, is_clm, is_clmr, respiratory, is_plm, is_plmnr,
+        series, stage, in_sleep, arousal, n_merged, reason``; see
+        ``docs/scoring.md``). Kept as a DataFrame.
+    lms : pandas.DataFrame or mapping of str to array
         One row per scored LM after bilateral merging (``lm_id`` links the
-        two tables), with ``imi`` and series membership.
+        two tables), with ``imi`` and series membership
+        (:data:`~plm.model.events.LM_COLUMNS`).
     criteria : Criteria
     start_time : datetime or None
         Wall-clock time of second 0, with UTC offset.
@@ -69,6 +74,10 @@ class NightResult(HoldsContext):
 
     Attributes
     ----------
+    events : pandas.DataFrame
+        ``len(result.events)`` is the number of monolateral LMs;
+        ``events[events["is_plm"]]`` the PLMs.
+    lms : pandas.DataFrame
     context : NightContext
         Lights, staging, respiratory events, arousals, excluded time, the
         night's date and every note and warning of reading, night
@@ -89,8 +98,8 @@ class NightResult(HoldsContext):
     def __init__(
         self,
         measures: dict[str, Any],
-        events: EventTable,
-        lms: EventTable,
+        events: pd.DataFrame | dict[str, Any] | None,
+        lms: pd.DataFrame | dict[str, Any] | None,
         criteria: Criteria,
         start_time: _dt.datetime | None = None,
         source: str | None = None,
@@ -105,8 +114,8 @@ class NightResult(HoldsContext):
             context = recording.context
         context, facts = build_context(context, dict(start_time=start_time, source=source, hypnogram=hypnogram),
                                        extra)
-        self._set(measures=measures, events=events, lms=lms, criteria=criteria, recording=recording,
-                  version=version, _facts=facts, context=context)
+        self._set(measures=measures, events=event_frame(events, EVENT_COLUMNS), lms=event_frame(lms, LM_COLUMNS),
+                  criteria=criteria, recording=recording, version=version, _facts=facts, context=context)
 
     @classmethod
     def delegate(cls, **jobs: Callable[..., Any]) -> None:
