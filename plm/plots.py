@@ -326,9 +326,10 @@ def study_figure(study_result):
     s = study_result.summary
     visits = study_result.visits
     first, last = visits[0], visits[-1]
-    a = np.array([as_float(r.get(f"{first}_index")) for r in study_result.subjects])
-    b = np.array([as_float(r.get(f"{last}_index")) for r in study_result.subjects])
-    resp = [r.get("response", "") for r in study_result.subjects]
+    subjects = study_result.subjects.to_dict("records")
+    a = np.array([as_float(r.get(f"{first}_index")) for r in subjects])
+    b = np.array([as_float(r.get(f"{last}_index")) for r in subjects])
+    resp = [r.get("response", "") for r in subjects]
     colors = {"complete": "#1a9850", "moderate": "#fdae61", "none": "#d73027", "": "#999999"}
     fig, (ax, axt) = plt.subplots(1, 2, figsize=(11, 5.5), dpi=100, gridspec_kw={"width_ratios": [1, 1.1]})
     for x0, x1, c in zip(a, b, resp):

@@ -184,7 +184,7 @@ def test_jobs_1_and_2_byte_identical_and_resume(tmp_path):
     os.utime(changed, ns=(1, 1))
     r4 = run_batch([folder], tmp_path / "o1", "wasm2016", jobs=1, resume=True, progress=False)
     assert (r4.n_resumed, r4.n_scored) == (len(counts) - 1, 1)
-    assert {r["recording_id"]: r["n_plm"] for r in r4.rows}["A/S01_night1"] == 40
+    assert r4.nights.set_index("recording_id").loc["A/S01_night1", "n_plm"] == 40
     # other criteria: everything is scored again
     r5 = run_batch([folder], tmp_path / "o1", criteria.get("wasm2016", imi_max=60.0), jobs=1, resume=True,
                    progress=False)
@@ -257,8 +257,8 @@ def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
     for name in ("pamrl_left.csv.gz", "pamrl_right.csv.gz", "psg_emg.edf"):
         shutil.copy(SAMPLES / name, folder / name)
     rep = run_batch([folder], tmp_path / "out", "wasm2016", jobs=2, progress=False)
-    assert rep.ok and [r["recording_id"] for r in rep.rows] == ["pamrl", "psg_emg"]
-    pam = rep.rows[0]
+    assert rep.ok and list(rep.nights["recording_id"]) == ["pamrl", "psg_emg"] and rep.n_nights == 2
+    pam = rep.nights.iloc[0]
     assert pam["files"] == "pamrl_left.csv.gz;pamrl_right.csv.gz"
     # the two ankle files are one night, exactly as `plm score LEFT RIGHT` scores it
     (direct,) = score_nights([folder / "pamrl_left.csv.gz", folder / "pamrl_right.csv.gz"], "wasm2016")

@@ -85,7 +85,8 @@ def test_api_and_cli_give_the_same_nights(two_nights, two_nights_h5, capsys):
     assert [s["night"] for s in by_cli] == ["2026-02-28", "2026-03-01"]
     assert [s["hours_denominator"] for s in by_cli] == pytest.approx(WINDOW_H)
     assert [(s["n_lm_left"], s["n_lm_right"], s["n_plm"]) for s in by_cli] == [(n, 1, n) for n in N_PLM]
-    assert [s["plm_index"] for s in by_cli] == pytest.approx([n / h for n, h in zip(N_PLM, WINDOW_H)])
+    assert [r.plm_index for r in by_path] == pytest.approx([n / h for n, h in zip(N_PLM, WINDOW_H)])
+    assert [s["plm_index"] for s in by_cli] == [round(r.plm_index, 2) for r in by_path]  # written to 0.01
 
 
 def test_a_night_split_off_is_one_night_for_plm_score(two_nights):

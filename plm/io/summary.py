@@ -6,13 +6,12 @@ atomically (:mod:`plm.atomic`).
 from __future__ import annotations
 
 import csv
-import json
 import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._util import csv_cell, json_safe
+from .._util import csv_cell, json_text
 from ..atomic import atomic_write
 from ..model import SUMMARY_KEYS
 
@@ -23,8 +22,8 @@ __all__ = ["write_summary_json", "measures_row", "write_measures_csv"]
 
 
 def write_summary_json(path: str | os.PathLike, result: NightResult) -> None:
-    """Write ``result.summary()`` as strict, indented JSON (NaN -> null)."""
-    text = json.dumps(json_safe(result.summary()), indent=2, allow_nan=False) + "\n"
+    """Write ``result.summary()`` as strict, indented JSON (NaN -> null, numbers rounded: ``plm._util.tidy``)."""
+    text = json_text(result.summary())
     with atomic_write(path) as fh:
         fh.write(text)
 
@@ -65,10 +64,10 @@ def write_measures_csv(path: str | os.PathLike, result: NightResult) -> None:
     """Write a header and one row of nightly measures (:func:`measures_row`).
 
     Missing or undefined values (None, NaN) are empty cells; floats are
-    written with full precision.
+    rounded by name (``plm._util.decimals_for``).
     """
     row = measures_row(result)
     with atomic_write(path, newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(list(row))
-        w.writerow([csv_cell(v) for v in row.values()])
+        w.writerow([csv_cell(v, k) for k, v in row.items()])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import os
 from pathlib import Path
 from typing import Sequence
@@ -16,7 +15,7 @@ from typing import Sequence
 from .._util import write_file
 from ..criteria import Criteria
 from ..errors import InputError
-from ..plots import as_float, format_number, measure_rows, night_figure, png_bytes, study_figure, study_rows
+from ..plots import format_number, measure_rows, night_figure, png_bytes, study_figure, study_rows
 from .night_scoring import score_nights
 from .reading import ReadOptions
 
@@ -82,9 +81,10 @@ def study_report(study_result, out_dir: str | os.PathLike) -> tuple[Path, Path]:
     """
     out = Path(out_dir)
     png = png_bytes(study_figure(study_result))
-    subj_rows = [[_cellfmt(r.get(c)) for c in study_result.subject_columns] for r in study_result.subjects]
+    columns = [str(c) for c in study_result.subjects.columns]
+    subj_rows = [[_cellfmt(r.get(c)) for c in columns] for r in study_result.subjects.to_dict("records")]
     tables = [("Summary", ["", "value"], study_rows(study_result.summary)),
-              ("Subjects", list(study_result.subject_columns), subj_rows)]
+              ("Subjects", columns, subj_rows)]
     png_path, html_path = out / "study_report.png", out / "study_report.html"
     write_file(png_path, png)
     write_file(html_path, _html_page("plm study report", png, tables))
@@ -99,27 +99,24 @@ def _cellfmt(v) -> str:
 
 def load_study(folder: str | os.PathLike):
     """A :class:`~plm.workflows.study.StudyResult` from the ``subjects.csv`` and ``summary.json`` of ``plm study``."""
-    import csv
     import json
+
+    import pandas as pd
 
     from .study import StudyResult
 
     d = Path(folder)
     try:
         summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-        with open(d / "subjects.csv", newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            subjects = list(reader)
-            columns = list(reader.fieldnames or [])
+        subjects = pd.read_csv(d / "subjects.csv", dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
         raise InputError(d, f"not a plm study output folder ({exc}); expected summary.json and subjects.csv")
+    for c in subjects.columns:
+        if c not in ("subject", "response"):
+            subjects[c] = pd.to_numeric(subjects[c], errors="coerce")  # empty cell: NaN
     visits = list(summary.get("visits", {}))
-    for r in subjects:
-        for k in list(r):
-            if k not in ("subject", "response"):
-                r[k] = as_float(r[k]) if r[k] != "" else math.nan
-    return StudyResult(subjects=subjects, summary=summary, nights=[], visits=visits, index=summary.get("index", ""),
-                       subject_columns=columns)
+    return StudyResult(subjects=subjects, summary=summary, nights=pd.DataFrame(), visits=visits,
+                       index=summary.get("index", ""))
 
 
 def report_paths(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,

@@ -167,8 +167,9 @@ class BatchReport:
     Attributes
     ----------
     out_dir : Path
-    rows : list of dict
-        The rows of ``nightly_indices.csv``.
+    nights : pandas.DataFrame
+        ``nightly_indices.csv``: one row per night, its columns in order
+        (full precision; the file is rounded).
     failures : list of (str, str)
         ``(path, error message)`` of every input that failed.
     n_groups : int
@@ -182,7 +183,7 @@ class BatchReport:
     """
 
     out_dir: Path
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    nights: Any = None  # pandas.DataFrame, set by run_batch
     failures: list[tuple[str, str]] = field(default_factory=list)
     n_groups: int = 0
     n_scored: int = 0
@@ -197,7 +198,7 @@ class BatchReport:
 
     @property
     def n_nights(self) -> int:
-        return len(self.rows)
+        return 0 if self.nights is None else len(self.nights)
 
     @property
     def nightly_csv(self) -> Path:
@@ -342,9 +343,13 @@ def run_batch(
             rows.extend(night_rows(g.id, [Path(r).as_posix() for r in rel], o["nights"]))
     rows.sort(key=lambda r: (r["recording_id"], r["night"], r["night_number"]))
     failures.sort()
-    write_file(report.nightly_csv, csv_text(measure_columns(rows), rows))
+    import pandas as pd
+
+    columns = measure_columns(rows)
+    # The file from the rows (a count stays 3, not 3.0, beside a night without it)
+    write_file(report.nightly_csv, csv_text(columns, rows))
+    report.nights = pd.DataFrame(rows, columns=columns)
     write_file(report.failures_csv, csv_text(("path", "error"), [dict(path=p, error=e) for p, e in failures]))
-    report.rows = rows
     report.failures = failures
     report.seconds = time.perf_counter() - t0
     return report
