@@ -347,9 +347,8 @@ def test_events_tsv_round_trip_through_read_events(tmp_path):
     np.testing.assert_allclose(lms.duration, EV_DUR)
     assert list(lms.side) == EV_SIDE
     assert lms.start_time == START
-    text = path.read_text()
-    header = [ln for ln in text.splitlines() if not ln.startswith("#")][0].split("\t")
-    assert header[:3] == ["onset", "duration", "type"]
+    header = path.read_text().splitlines()[0].split("\t")  # line 1, no comment lines
+    assert header[:3] == ["onset", "duration", "trial_type"]
     assert {"lm_id", "is_clm", "is_plm", "series"} <= set(header)
 
 
@@ -386,14 +385,14 @@ def test_write_night_outputs_writes_the_file_set(tmp_path):
     out = tmp_path / "new" / "out"
     written = export.write_night_outputs(make_result(rec), out, extra_formats=["csv", "edf", "h5", "json"])
     names = [p.name for p in written]
-    assert names == ["night1_2026-03-01_events.tsv", "night1_2026-03-01_summary.json",
+    assert names == ["night1_2026-03-01_events.tsv", "night1_2026-03-01_events.json", "night1_2026-03-01_summary.json",
                      "night1_2026-03-01_summary.csv", "night1_2026-03-01_scored.edf",
                      "night1_2026-03-01_result.h5"]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary files left
-    assert json.loads((out / names[1]).read_text())["n_plm"] == 4
+    assert json.loads((out / names[2]).read_text())["n_plm"] == 4
     # the 60 s recording holds the LMs at 10, 40 and 41 s (all in the PLM series),
     # after the criteria record at second 0
-    assert list(_read_raw_edf(out / names[3]).annotations.description) == [
+    assert list(_read_raw_edf(out / names[4]).annotations.description) == [
         f"Scoring criteria: wasm2016 {criteria.get('wasm2016').hash}, plm {plm.__version__}",
         "PLM left", "PLM left", "PLM right"]
 
@@ -430,7 +429,7 @@ def test_cli_score_events_file_writes_outputs_that_agree(tmp_path, capsys):
     line = json.loads(captured.out.strip())
     names = sorted(p.name for p in out.iterdir())
     # scored from events: no signals, so the EDF+ is annotations only
-    assert names == ["night1_annotations.edf", "night1_events.tsv", "night1_summary.csv",
+    assert names == ["night1_annotations.edf", "night1_events.json", "night1_events.tsv", "night1_summary.csv",
                      "night1_summary.json"]
     summary = json.loads((out / "night1_summary.json").read_text())
     row = dict(zip(*csv.reader(open(out / "night1_summary.csv", newline=""))))

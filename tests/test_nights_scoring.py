@@ -133,7 +133,7 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_p
     assert [d["excluded_hours"] for d in lines] == pytest.approx(EXCLUDED_H, abs=0.01)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"week_2026-03-{d}_{kind}" for d in range(25, 32)
-                           for kind in ("events.tsv", "summary.json", "summary.csv", "scored.edf"))
+                           for kind in ("events.tsv", "events.json", "summary.json", "summary.csv", "scored.edf"))
     # the DST night's EDF+: local start, its offset, the night's PLMs
     import edfio
     import mne

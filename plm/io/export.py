@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputError
+from .events_tsv import sidecar_path
 from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
 
 __all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "output_stem"]
@@ -95,7 +96,7 @@ def output_stem(result) -> str:
 
 
 def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = ()) -> list[Path]:
-    """Write ``<stem>_events.tsv``, ``<stem>_summary.json`` and extra formats.
+    """Write ``<stem>_events.tsv`` (with its sidecar ``<stem>_events.json``), ``<stem>_summary.json`` and extra formats.
 
     Parameters
     ----------
@@ -131,6 +132,8 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         target = out / f"{stem}{output_suffix(key)}"
         save_result(result, target, format=key)
         written.append(target)
+        if key == "tsv":
+            written.append(sidecar_path(target))
     return written
 
 
