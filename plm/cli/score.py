@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 
+from ..io.bids import write_bids_outputs
 from ..io.export import write_night_outputs
 from ..workflows.night_scoring import score_nights
+from ..errors import InputError
 from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line, \
     read_options_from_args
 
@@ -25,15 +27,27 @@ def register(sub) -> None:
                    help="write <stem>_events.tsv and <stem>_summary.json per night into DIR")
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="with --out, also write FMT (tsv, json, csv, edf, edf-annotations, xml, h5); repeatable")
+    p.add_argument("--bids", action="store_true",
+                   help="with --out, lay DIR out as a BIDS derivatives dataset (sub-*/[ses-*/]<datatype>/...); "
+                        "subject and session from BIDS input names or --subject/--session")
+    p.add_argument("--subject", default=None, metavar="LABEL", help="with --bids: the subject label")
+    p.add_argument("--session", default=None, metavar="LABEL", help="with --bids: the session label")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Score ``args.paths`` and print one summary per night."""
+    if (args.bids or args.subject or args.session) and not args.out:
+        raise InputError("--bids", "needs --out DIR (the derivatives dataset to write)")
+    if (args.subject or args.session) and not args.bids:
+        raise InputError("--subject/--session", "only apply with --bids")
     results = score_nights(args.paths, criteria_from_args(args), read_options=read_options_from_args(args, strict=True))
     if args.out:
         for res in results:
-            write_night_outputs(res, args.out, extra_formats=args.export)
+            if args.bids:
+                write_bids_outputs(res, args.out, args.export, subject=args.subject, session=args.session)
+            else:
+                write_night_outputs(res, args.out, extra_formats=args.export)
     for res in results:
         print(json_line(res.summary()) if args.json else format_summary(res.summary()))
     return EXIT_OK

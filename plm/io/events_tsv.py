@@ -269,14 +269,20 @@ def events_sidecar(obj: Any, columns: list[str], types: set[str]) -> dict[str, A
     Returns
     -------
     dict
-        One BIDS description per column, then ``start_time`` (ISO 8601 with
+        ``Description`` of the file, one BIDS description per column, then ``start_time`` (ISO 8601 with
         UTC offset, or None), ``start_clock_time`` (when only a local clock
         time is known), ``duration_s``, ``epoch_length`` (with staging),
         ``source`` and, for a scored night, ``criteria`` (name, hash, params)
         and ``plm_version``.
     """
     ctx = obj.context
-    meta = _column_descriptions(columns, types)
+    crit = getattr(obj, "criteria", None)
+    scored = crit is not None and hasattr(crit, "hash")
+    meta: dict[str, Any] = {"Description": (
+        "Leg movements of one night, one row per monolateral LM, with the night's staging and scored events"
+        + (f"; scored by plm {getattr(obj, 'version', '')} with criteria {crit.name} {crit.hash}" if scored
+           else ""))}
+    meta.update(_column_descriptions(columns, types))
     st = ctx.start_time
     meta["start_time"] = None if st is None else st.isoformat()
     if st is None and ctx.start_clock_time:
@@ -285,8 +291,7 @@ def events_sidecar(obj: Any, columns: list[str], types: set[str]) -> dict[str, A
     if ctx.hypnogram is not None:
         meta["epoch_length"] = float(ctx.hypnogram.epoch_length)
     meta["source"] = ctx.source or None
-    crit = getattr(obj, "criteria", None)
-    if crit is not None and hasattr(crit, "hash"):
+    if scored:
         # A scored table says how it was scored, like every other output.
         meta["criteria"] = crit.describe()
         meta["plm_version"] = getattr(obj, "version", None)

@@ -95,7 +95,8 @@ def output_stem(result) -> str:
     return name
 
 
-def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = ()) -> list[Path]:
+def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = (), *,
+                        stem: str | None = None) -> list[Path]:
     """Write ``<stem>_events.tsv`` (with its sidecar ``<stem>_events.json``), ``<stem>_summary.json`` and extra formats.
 
     Parameters
@@ -108,6 +109,9 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         ``<stem>`` plus ``_summary.csv``, ``_scored.edf`` (or
         ``_annotations.edf`` without signals), ``_annotations.edf``,
         ``_nsrr.xml``, ``_result.h5``.
+    stem : str, optional
+        File-name stem; default :func:`output_stem` (a BIDS layout passes
+        its entities, :mod:`plm.io.bids`).
 
     Returns
     -------
@@ -126,7 +130,7 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(out, f"cannot create the output folder ({exc.strerror or exc})") from None
-    stem = output_stem(result)
+    stem = stem or output_stem(result)
     written = []
     for key in fmts:
         target = out / f"{stem}{output_suffix(key)}"
