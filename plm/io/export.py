@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputError
-from .events_tsv import sidecar_path
 from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
 
 __all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "output_stem"]
@@ -137,6 +136,8 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         save_result(result, target, format=key)
         written.append(target)
         if key == "tsv":
+            from .events_tsv import sidecar_path
+
             written.append(sidecar_path(target))
     return written
 

@@ -232,3 +232,4 @@ def recording_extensions() -> list[str]:
 
 def _written(f: FileFormat) -> list[str]:
     return [e + c for e in f.written_as for c in ("", *f.compressions)]
+

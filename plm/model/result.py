@@ -86,9 +86,7 @@ class NightResult(HoldsContext):
 
     _FIELDS = ("measures", "events", "lms", "criteria", "recording", "version")
     _FACTS_ARG = "extra"
-    # Jobs done by layers above the model (writing files, plotting): the
-    # package wires them in (``plm/__init__.py``), so the model imports none
-    # of those layers and they all may import the model.
+    # save, to_annotations, plot_*: wired in by plm/__init__.py (HoldsContext.delegate)
     _DELEGATES: ClassVar[dict[str, Callable[..., Any]]] = {}
 
     start_time = ContextField("Wall-clock time of second 0, with UTC offset, or None.")
@@ -116,23 +114,6 @@ class NightResult(HoldsContext):
                                        extra)
         self._set(measures=measures, events=event_frame(events, EVENT_COLUMNS), lms=event_frame(lms, LM_COLUMNS),
                   criteria=criteria, recording=recording, version=version, _facts=facts, context=context)
-
-    @classmethod
-    def delegate(cls, **jobs: Callable[..., Any]) -> None:
-        """Name the functions that do :meth:`save`, :meth:`to_annotations` and ``plot_*``.
-
-        Parameters
-        ----------
-        **jobs
-            Method name to function taking the result first.
-        """
-        cls._DELEGATES.update(jobs)
-
-    def _job(self, name: str) -> Callable[..., Any]:
-        try:
-            return self._DELEGATES[name]
-        except KeyError:
-            raise RuntimeError(f"NightResult.{name} is wired in by the plm package; import plm first") from None
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: expose measures by name.
