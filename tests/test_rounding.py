@@ -43,3 +43,41 @@ def test_csv_cells():
     assert csv_cell(34.333333333333336, "plm_index") == "34.33"
     assert csv_cell(float("nan"), "plm_index") == "" and csv_cell(None) == ""
     assert csv_cell(True) == "true" and csv_cell(3) == "3"
+
+
+# ------------------------------------------------------------ whole outputs
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_recordings"
+NOISE = re.compile(r"\d\.\d{8,}")  # more than 7 decimals: float noise, not a measured value
+
+
+def _score_into(out: Path) -> dict[str, bytes]:
+    from plm.cli import main
+
+    args = ["score", str(SAMPLES / "pamrl_left.csv.gz"), str(SAMPLES / "pamrl_right.csv.gz"), "--out", str(out)]
+    for fmt in ("csv", "xml", "h5", "edf"):
+        args += ["--export", fmt]
+    assert main(args) == 0
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_outputs_are_byte_identical_between_runs_and_rounded(tmp_path, capsys):
+    first, second = _score_into(tmp_path / "a"), _score_into(tmp_path / "b")
+    capsys.readouterr()
+    assert sorted(first) == ["pamrl_events.json", "pamrl_events.tsv", "pamrl_nsrr.xml", "pamrl_result.h5",
+                             "pamrl_scored.edf", "pamrl_summary.csv", "pamrl_summary.json"]
+    assert first == second
+    for name in ("pamrl_events.tsv", "pamrl_summary.csv", "pamrl_nsrr.xml"):
+        text = first[name].decode()
+        assert not NOISE.findall(text), (name, NOISE.findall(text)[:3])
+    for name in ("pamrl_summary.json", "pamrl_events.json"):
+        doc = json.loads(first[name])
+        doc.pop("criteria", None)  # parameters are written as given
+        assert not NOISE.findall(json.dumps(doc)), name
+    summary = json.loads(first["pamrl_summary.json"])
+    # 111 PLMs over 2.5 h; the first LM's duration 2.075000000000003 s (offset - onset) is written 2.075
+    assert summary["plm_index"] == 44.4 and summary["hours_denominator"] == 2.5
+    rows = [ln.split("\t") for ln in first["pamrl_events.tsv"].decode().splitlines()]
+    assert rows[1][:3] == ["60.125", "2.075", "lm_left"]
