@@ -7,6 +7,7 @@ import sys
 from ..errors import InputError
 from ..workflows.batch import run_batch
 from ..workflows.batch.executors import EXECUTORS
+from ..workflows.batch.run import DEFAULT_TIMEOUT, VERIFY_MODES
 from .common import EXIT_ERROR, EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, \
     read_options_from_args
 
@@ -31,7 +32,14 @@ def register(sub) -> None:
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="extra per-night output format (tsv, json, csv, edf, ...); repeatable")
     p.add_argument("--resume", action="store_true",
-                   help="skip recordings already scored into DIR with the same criteria and plm version")
+                   help="skip recordings already scored into DIR with the same criteria, reading options and plm "
+                        "version, unchanged input files and all the --export outputs in place")
+    p.add_argument("--verify", choices=VERIFY_MODES, default="fast",
+                   help="how --resume tells an unchanged input: fast (size, modification time and SHA-256 of the "
+                        "first and last MiB; default) or full (SHA-256 of the whole file)")
+    p.add_argument("--timeout-per-night", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"wall-clock limit per night; a night that takes longer fails and its worker is stopped "
+                        f"(default {DEFAULT_TIMEOUT:g}; 0: no limit)")
     p.add_argument("--executor", choices=EXECUTORS, default="process",
                    help="local processes (default) or a Dask distributed cluster")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -49,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     report = run_batch(args.inputs, args.out, crit, jobs=args.jobs, resume=args.resume, executor=args.executor,
                        scheduler=args.scheduler, progress=args.progress, manifest=args.manifest,
-                       read_options=read_options_from_args(args, strict=False), export=args.export)
+                       read_options=read_options_from_args(args, strict=False), export=args.export,
+                       timeout_per_night=args.timeout_per_night or None, verify=args.verify)
     resumed = f", {report.n_resumed} recordings resumed" if report.n_resumed else ""
     print(f"plm batch: {report.n_nights} nights from {report.n_groups - len(report.failures)} recordings "
           f"in {report.seconds:.1f} s{resumed} -> {report.nightly_csv}")

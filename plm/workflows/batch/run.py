@@ -8,6 +8,8 @@ worker, see :mod:`.executors`), keeps a record per recording so that
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import time
@@ -15,34 +17,88 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..._util import csv_text, json_safe, write_file
+from ..._util import check_option, csv_text, json_safe, write_file
 from ..._version import __version__
 from ...criteria import Criteria
 from ...errors import InputError, PlmError, one_line
+from ...io.registry import FORMATS, export_name, output_suffix
 from .discovery import NightGroup, collect_inputs, group_files, read_batch_manifest
-from .executors import run_tasks
+from .executors import run_tasks, stop_on_sigterm
 from ..night_scoring import score_nights
 from ..reading import ReadOptions
+from .outdir import FAILURES_CSV, NIGHTLY_CSV, NIGHTS_DIR, RECORD_NAME, batch_lock, claim_settings
 from .tables import measure_columns, night_rows
 
-__all__ = ["run_batch", "BatchReport", "score_group", "score_groups", "RECORD_NAME", "NIGHTS_DIR"]
+__all__ = ["run_batch", "BatchReport", "score_group", "score_groups", "file_stamp", "RECORD_NAME", "NIGHTS_DIR",
+           "VERIFY_MODES", "DEFAULT_TIMEOUT"]
 
-#: Name of the per-group record that ``--resume`` relies on.
-RECORD_NAME = "plm_batch.json"
-NIGHTS_DIR = "nights"
+#: How ``--resume`` tells an unchanged input file (:func:`file_stamp`).
+VERIFY_MODES = ("fast", "full")
+#: Default wall-clock limit per night, s: far beyond any real night (about 1 s), short of a lost day.
+DEFAULT_TIMEOUT = 3600.0
+_END_BYTES = 1 << 20
+_OUTPUT_SUFFIXES = tuple(sorted({output_suffix(f.export) for f in FORMATS if f.export}))
 
 
-def _file_stamp(path: str) -> dict[str, Any]:
+def file_stamp(path: str | os.PathLike, verify: str = "fast") -> dict[str, Any]:
+    """What ``--resume`` compares to tell that an input file is unchanged.
+
+    Parameters
+    ----------
+    path : path-like
+    verify : {"fast", "full"}
+        ``fast``: size, modification time and the SHA-256 of the first and
+        last MiB (the whole file when it is smaller than 2 MiB); ``full``:
+        also the SHA-256 of the whole file.
+
+    Returns
+    -------
+    dict
+        ``size``, ``mtime_ns``, ``sha256_ends`` and, with ``full``, ``sha256``.
+    """
     st = os.stat(path)
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    stamp: dict[str, Any] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    ends = hashlib.sha256()
+    with open(path, "rb") as fh:
+        ends.update(fh.read(_END_BYTES))
+        if st.st_size > _END_BYTES:
+            fh.seek(max(_END_BYTES, st.st_size - _END_BYTES))
+            ends.update(fh.read(_END_BYTES))
+        stamp["sha256_ends"] = ends.hexdigest()
+        if verify == "full":
+            fh.seek(0)
+            whole = hashlib.sha256()
+            for block in iter(lambda: fh.read(_END_BYTES), b""):
+                whole.update(block)
+            stamp["sha256"] = whole.hexdigest()
+    return stamp
 
 
-def _write_outputs(results: list, folder: Path, export: Sequence[str]) -> None:
+def _write_outputs(results: list, folder: Path, export: Sequence[str]) -> list[Path]:
     """Per-night outputs (events TSV, summary JSON, extra formats) of a group's nights."""
     from ...io.export import write_night_outputs
 
+    written: list[Path] = []
     for res in results:
-        write_night_outputs(res, folder, extra_formats=list(export))
+        written.extend(write_night_outputs(res, folder, extra_formats=list(export)))
+    return written
+
+
+def _clear_outputs(folder: Path, keep: Sequence[str] = ()) -> None:
+    """Remove what a batch wrote for a night group (outputs, record, unfinished temporary files), but ``keep``.
+
+    Only files directly in ``folder``: a sub-folder holds the outputs of
+    another recording id (``P01`` and ``P01/visit2``).
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        ours = name == RECORD_NAME or name.endswith(_OUTPUT_SUFFIXES) or (name.startswith(".") and ".tmp" in name)
+        if ours and name not in keep and (folder / name).is_file():
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
 
 
 def score_group(task: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +125,7 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
-        stamps = [_file_stamp(p) for p in task["paths"]]
+        stamps = [file_stamp(p, task.get("verify", "fast")) for p in task["paths"]]
         results = score_nights(task["paths"], task["criteria"], read_options=_read_options(task),
                                threads=task.get("threads"))
         if not results:
@@ -78,15 +134,19 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
         nights = json.loads(json.dumps([json_safe(r.summary()) for r in results], allow_nan=False))
         if task.get("out_dir"):
             folder = Path(task["out_dir"]) / NIGHTS_DIR / task["id"]
-            _write_outputs(results, folder, task.get("export", ()))
+            written = sorted(p.name for p in _write_outputs(results, folder, task.get("export", ())))
+            _clear_outputs(folder, keep=written)  # e.g. a night the recording no longer has
             record = {
                 "id": task["id"],
                 "inputs": [dict(path=os.path.relpath(p, task["root"]), **s) for p, s in zip(task["paths"], stamps)],
                 "criteria_hash": task["criteria"].hash,
                 "options": _read_options(task).record(),
                 "version": __version__,
+                "export": sorted(set(task.get("export", ()))),
+                "outputs": written,
                 "nights": nights,
             }
+            # written last: a night counts as done (for --resume) only when all its outputs are there
             write_file(folder / RECORD_NAME, json.dumps(record, indent=1, sort_keys=True) + "\n")
         out["nights"] = nights
     except (PlmError, OSError) as exc:
@@ -101,25 +161,44 @@ def _read_options(task: dict[str, Any]) -> ReadOptions:
     return task.get("read_options") or ReadOptions(strict=False)
 
 
-def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path, options: dict) -> list | None:
-    """Summaries of a group scored before with the same criteria, options, version and files."""
-    path = out_dir / NIGHTS_DIR / group.id / RECORD_NAME
+def _load_record(out_dir: Path, group: NightGroup, crit_hash: str, root: Path, options: dict,
+                 export: Sequence[str], verify: str) -> list | None:
+    """Summaries of a group scored before with the same criteria, options, version and files, all outputs there."""
+    folder = out_dir / NIGHTS_DIR / group.id
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    try:
-        wanted = [dict(path=os.path.relpath(p, root), **_file_stamp(p)) for p in group.paths]
-    except OSError:
-        return None
     if (
-        record.get("criteria_hash") != crit_hash
+        not isinstance(record, dict)
+        or record.get("criteria_hash") != crit_hash
         or record.get("options") != options
         or record.get("version") != __version__
-        or record.get("inputs") != wanted
+        or not set(export) <= set(record.get("export", ()))
+        or not isinstance(record.get("outputs"), list)
+        or not all((folder / str(name)).is_file() for name in record["outputs"])
+        or not _same_inputs(record.get("inputs"), group.paths, root, verify)
     ):
         return None
     return record.get("nights")
+
+
+def _same_inputs(recorded: Any, paths: Sequence[str], root: Path, verify: str) -> bool:
+    if not isinstance(recorded, list) or len(recorded) != len(paths):
+        return False
+    for rec, path in zip(recorded, paths):
+        if not isinstance(rec, dict) or rec.get("path") != os.path.relpath(path, root):
+            return False
+        try:
+            st = os.stat(path)
+            if (rec.get("size"), rec.get("mtime_ns")) != (st.st_size, st.st_mtime_ns):
+                return False  # no need to read the file
+            now = file_stamp(path, verify)
+        except OSError:
+            return False
+        if any(rec.get(k) != v for k, v in now.items()):
+            return False
+    return True
 
 
 #: Modules the process workers import before they start: the scoring stack (~1.5 s once, not per night).
@@ -136,7 +215,9 @@ def score_groups(
     jobs: int = 1,
     executor: str = "process",
     scheduler: str | None = None,
-    on_done: Callable[[dict[str, Any]], None] | None = None,
+    on_done: Callable[[dict[str, Any]], str | None] | None = None,
+    *,
+    timeout: float | None = None,
 ) -> list[dict[str, Any]]:
     """Run :func:`score_group` over ``tasks`` (see :func:`.executors.run_tasks`); outcomes in task order.
 
@@ -150,13 +231,17 @@ def score_groups(
     scheduler : str, optional
         Dask scheduler address; without it a local Dask cluster is started.
     on_done : callable, optional
-        Called with each outcome as it completes (progress display).
+        Called with each outcome as it completes (progress display); a
+        message returned stops the run (see :func:`.executors.run_tasks`).
+    timeout : float, optional
+        Wall-clock seconds per group in a process worker.
 
     Returns
     -------
     list of dict
     """
-    return run_tasks(score_group, tasks, jobs, executor, scheduler, on_done, lost=_lost, preload=_PRELOAD)
+    return run_tasks(score_group, tasks, jobs, executor, scheduler, on_done, lost=_lost, preload=_PRELOAD,
+                     timeout=timeout)
 
 
 # ------------------------------------------------------------------ main
@@ -201,11 +286,11 @@ class BatchReport:
 
     @property
     def nightly_csv(self) -> Path:
-        return self.out_dir / "nightly_indices.csv"
+        return self.out_dir / NIGHTLY_CSV
 
     @property
     def failures_csv(self) -> Path:
-        return self.out_dir / "failures.csv"
+        return self.out_dir / FAILURES_CSV
 
     def __repr__(self) -> str:
         return (
@@ -227,23 +312,27 @@ def run_batch(
     manifest: str | os.PathLike | None = None,
     read_options: ReadOptions | None = None,
     export: Sequence[str] = (),
+    timeout_per_night: float | None = DEFAULT_TIMEOUT,
+    verify: str = "fast",
 ) -> BatchReport:
     """Score many recordings and write the nightly table.
 
     Parameters
     ----------
     inputs : sequence of path-like
-        Files, folders (searched recursively) and glob patterns. Left/right
-        files of one night are grouped by the naming rule (see
-        :func:`group_files`).
+        Files, folders (searched recursively, symbolic links followed) and
+        glob patterns. Left/right files of one night are grouped by the
+        naming rule (see :func:`group_files`).
     out_dir : path-like
-        Output folder (created).
+        Output folder (created). One batch at a time writes into it, and
+        always with the same criteria and reading options.
     criteria : str or Criteria
     jobs : int, optional
-        Parallel workers; default: the CPUs available. 1 runs in this process.
+        Parallel worker processes; default: the CPUs available.
     resume : bool
         Skip recordings already scored into ``out_dir`` with the same
-        criteria hash, plm version and unchanged input files.
+        criteria hash, reading options and plm version, unchanged input files
+        (see ``verify``) and all the outputs asked for (``export``) in place.
     executor : {"process", "dask"}
     scheduler : str, optional
         Dask scheduler address (``tcp://host:8786``); with ``executor="dask"``
@@ -260,18 +349,70 @@ def run_batch(
         files whose reader takes it).
     export : sequence of str
         Extra per-night formats for ``plm.io.export.write_night_outputs``.
+    timeout_per_night : float or None
+        Wall-clock seconds one night group may take; a group that takes
+        longer fails (its worker process is stopped). None: no limit, and
+        with ``jobs=1`` the nights are scored in this process.
+    verify : {"fast", "full"}
+        How ``resume`` tells an unchanged input (:func:`file_stamp`).
 
     Returns
     -------
     BatchReport
+
+    Raises
+    ------
+    InputError
+        Another batch is writing into ``out_dir``, or ``out_dir`` holds
+        nights scored with other criteria or reading options.
     """
     from ... import criteria as _criteria
+    from ...threads import available_cpus
 
     t0 = time.perf_counter()
     crit = _criteria.get(criteria)
+    export = sorted({export_name(f, "--export") for f in export})
+    check_option("verify mode", verify, VERIFY_MODES, "--verify")
+    if timeout_per_night is not None and not timeout_per_night > 0:
+        raise InputError("--timeout-per-night", f"must be a positive number of seconds, got {timeout_per_night!r}")
+    read_options = read_options or ReadOptions(strict=False)
+    n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files, root, problems = collect_inputs(inputs, skip=out) if inputs else ([], None, [])
+    with stop_on_sigterm(), batch_lock(out):
+        # before the search: it leaves folders marked as batch outputs alone, this one included
+        claim_settings(out, {"criteria_name": crit.name, "criteria_hash": crit.hash, "criteria": crit.to_dict(),
+                             "options": read_options.record(), "version": __version__})
+        groups, root, problems = _find_groups(inputs, manifest)
+        report = BatchReport(out_dir=out, n_groups=len(groups))
+        outcomes: dict[str, dict[str, Any]] = {}
+        pending: list[NightGroup] = []
+        for g in groups:
+            done = (_load_record(out, g, crit.hash, root, read_options.record(), export, verify)
+                    if resume and g.error is None else None)
+            if done is not None:
+                outcomes[g.id] = {"id": g.id, "paths": list(g.paths), "nights": done, "error": None}
+            else:
+                pending.append(g)
+        report.n_resumed, report.n_scored = len(outcomes), len(pending)
+        tasks = [
+            dict(id=g.id, paths=list(g.paths), error=g.error, criteria=crit, out_dir=str(out.resolve()),
+                 root=str(root), read_options=read_options, export=export, verify=verify,
+                 # workers side by side already use the cores: one leg after the other in each
+                 threads=1 if (executor == "dask" or (n_jobs > 1 and len(pending) > 1)) else None)
+            for g in pending
+        ]
+        for outcome in _score_with_progress(tasks, n_jobs, executor, scheduler, timeout_per_night, progress):
+            outcomes[outcome["id"]] = outcome
+            report.cpu_seconds += outcome.get("cpu_seconds", 0.0)
+        _write_tables(report, groups, outcomes, root, problems)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _find_groups(inputs, manifest) -> tuple[list[NightGroup], Path, list[tuple[str, str]]]:
+    """The night groups of the inputs and the manifest, sorted by id; their root; inputs that matched nothing."""
+    files, root, problems = collect_inputs(inputs) if inputs else ([], None, [])
     groups: list[NightGroup] = []
     if manifest is not None:
         mgroups, mroot = read_batch_manifest(manifest)
@@ -279,37 +420,16 @@ def run_batch(
         root = root or mroot
     if files:
         groups.extend(group_files(files, root))
-    if root is None:
-        root = Path.cwd()
     seen: set[str] = set()
     for g in groups:
         if g.id in seen:
             raise InputError(manifest, f"recording id {g.id!r} is listed twice")
         seen.add(g.id)
     groups.sort(key=lambda g: g.id)
-    from ...threads import available_cpus
+    return groups, root or Path.cwd(), problems
 
-    n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
 
-    read_options = read_options or ReadOptions(strict=False)
-    options = read_options.record()
-    outcomes: dict[str, dict[str, Any]] = {}
-    pending: list[NightGroup] = []
-    for g in groups:
-        done = _load_record(out, g, crit.hash, root, options) if resume and g.error is None else None
-        if done is not None:
-            outcomes[g.id] = {"id": g.id, "paths": list(g.paths), "nights": done, "error": None}
-        else:
-            pending.append(g)
-    report = BatchReport(out_dir=out, n_groups=len(groups), n_resumed=len(outcomes), n_scored=len(pending))
-
-    tasks = [
-        dict(id=g.id, paths=list(g.paths), error=g.error, criteria=crit, out_dir=str(out.resolve()),
-             root=str(root), read_options=read_options, export=list(export),
-             # workers side by side already use the cores: one leg after the other in each
-             threads=1 if (executor == "dask" or (n_jobs > 1 and len(pending) > 1)) else None)
-        for g in pending
-    ]
+def _score_with_progress(tasks, jobs, executor, scheduler, timeout, progress) -> list[dict[str, Any]]:
     bar = _progress_bar(len(tasks), progress)
     failed = [0]
 
@@ -321,13 +441,16 @@ def run_batch(
             bar.update(1)
 
     try:
-        for outcome in score_groups(tasks, n_jobs, executor, scheduler, on_done):
-            outcomes[outcome["id"]] = outcome
-            report.cpu_seconds += outcome.get("cpu_seconds", 0.0)
+        return score_groups(tasks, jobs, executor, scheduler, on_done, timeout=timeout)
     finally:
         if bar is not None:
             bar.close()
 
+
+def _write_tables(report: BatchReport, groups: Sequence[NightGroup], outcomes: dict[str, dict[str, Any]],
+                  root: Path, problems: Sequence[tuple[str, str]]) -> None:
+    """``failures.csv``, then ``nightly_indices.csv``: a table never stands without its list of failures."""
+    out = report.out_dir
     rows: list[dict[str, Any]] = []
     failures: list[tuple[str, str]] = list(problems)
     for g in groups:
@@ -335,19 +458,21 @@ def run_batch(
         rel = [os.path.relpath(p, root) for p in g.paths]
         if o["error"]:
             failures.append((";".join(rel), o["error"]))
-            stale = out / NIGHTS_DIR / g.id / RECORD_NAME
-            if stale.exists():  # an old success must not be resumed past a failure
-                stale.unlink()
+            # its outputs of an earlier run are stale now, and must not be resumed past the failure
+            _clear_outputs(out / NIGHTS_DIR / g.id)
         else:
             rows.extend(night_rows(g.id, [Path(r).as_posix() for r in rel], o["nights"]))
     rows.sort(key=lambda r: (r["recording_id"], r["night"], r["night_number"]))
     failures.sort()
-    write_file(report.nightly_csv, csv_text(measure_columns(rows), rows))
+    report.rows, report.failures = rows, failures
     write_file(report.failures_csv, csv_text(("path", "error"), [dict(path=p, error=e) for p, e in failures]))
-    report.rows = rows
-    report.failures = failures
-    report.seconds = time.perf_counter() - t0
-    return report
+    try:
+        write_file(report.nightly_csv, csv_text(measure_columns(rows), rows))
+    except BaseException:
+        # the table of an earlier run does not go with the failures just written
+        with contextlib.suppress(OSError):
+            report.nightly_csv.unlink()
+        raise
 
 
 def _progress_bar(total: int, enabled: bool):
