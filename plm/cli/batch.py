@@ -8,8 +8,10 @@ from ..errors import InputError
 from ..workflows.batch import run_batch
 from ..workflows.batch.executors import EXECUTORS
 from ..workflows.batch.run import DEFAULT_TIMEOUT, VERIFY_MODES
-from .common import EXIT_ERROR, EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, \
-    read_options_from_args
+from .common import (
+    EXIT_ERROR, EXIT_OK, add_criteria_options, add_read_options, criteria_from_args,
+    read_options_from_args,
+)
 
 __all__ = ["register"]
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 
-from ..io.export import write_night_outputs
+from ..atomic import check_output_folder
+from ..io.export import check_export_formats, write_night_outputs
 from ..workflows.night_scoring import score_nights
-from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line, \
-    read_options_from_args
+from .common import (
+    EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line,
+    read_options_from_args,
+)
 
 __all__ = ["register", "format_summary"]
 
@@ -30,6 +33,10 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Score ``args.paths`` and print one summary per night."""
+    if args.out:
+        # a bad --export or an unusable --out is refused before any work
+        check_export_formats(args.export)
+        check_output_folder(args.out)
     results = score_nights(args.paths, criteria_from_args(args), read_options=read_options_from_args(args, strict=True))
     if args.out:
         for res in results:
