@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+from ..atomic import output_error
 from ..errors import InputError
 from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
 
@@ -150,7 +151,8 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(out, f"cannot create the output folder ({exc.strerror or exc})") from None
+        raise (output_error(out, exc) or InputError(out, f"cannot create the output folder ({exc.strerror or exc})")) \
+            from None
     stem = output_stem(result)
     written = []
     for key in fmts:

@@ -16,12 +16,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from ..._util import check_option
 from ...errors import MissingDependencyError, PlmError, one_line
 
-__all__ = ["run_tasks", "stop_on_sigterm", "EXECUTORS"]
+__all__ = ["run_tasks", "EXECUTORS"]
 
 #: Executors :func:`run_tasks` knows.
 EXECUTORS = ("process", "dask")
@@ -94,38 +94,6 @@ def run_tasks(
     else:
         _WorkerPool(fn, tasks, jobs, finish, lost, preload, timeout).run()
     return [done[i] for i in range(len(tasks))]
-
-
-class _Terminated(BaseException):
-    """SIGTERM arrived: unwind (workers stopped, lock released, nothing published), then end."""
-
-
-@contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """Let SIGTERM end this process only after the block has cleaned up.
-
-    By default SIGTERM ends Python on the spot: no ``finally`` runs, so
-    worker processes and the batch lock would stay behind. Inside the block
-    it raises instead; once the block has unwound, the process ends by
-    SIGTERM as it would have. A no-op outside the main thread or when the
-    program has its own SIGTERM handler.
-    """
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
-        yield
-        return
-
-    def on_sigterm(signum, frame):
-        raise _Terminated
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        yield
-    except _Terminated:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-        raise SystemExit(128 + signal.SIGTERM) from None  # not reached where signals exist
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # ------------------------------------------------------------ process pool

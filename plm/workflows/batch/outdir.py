@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..._util import write_file
+from ...atomic import output_error
 from ...errors import InputError
 
 try:  # POSIX: a lock the kernel drops when its holder dies, however it dies
@@ -106,7 +107,10 @@ def batch_lock(out: Path) -> Iterator[Path]:
     """
     path = out / LOCK_NAME
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise (output_error(path, exc) or exc) from None
         try:
             owner = _owner(fd)
             if _held_by_other(fd, owner):

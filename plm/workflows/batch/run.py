@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..._util import check_option, csv_text, json_safe, write_file
+from ...atomic import FULL_DISK_ERRNOS, check_output_folder, output_error
 from ..._version import __version__
 from ...criteria import Criteria
-from ...errors import InputError, PlmError, one_line
+from ...errors import InputError, OutputError, PlmError, one_line
+from ...interrupt import stop_on_sigterm
 from ...io.registry import FORMATS, export_name, output_suffix
 from .discovery import NightGroup, collect_inputs, group_files, read_batch_manifest
-from .executors import run_tasks, stop_on_sigterm
+from .executors import run_tasks
 from ..night_scoring import score_nights
 from ..reading import ReadOptions
 from .outdir import FAILURES_CSV, NIGHTLY_CSV, NIGHTS_DIR, RECORD_NAME, batch_lock, claim_settings
@@ -113,15 +115,19 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
         ``id``, ``paths``, ``criteria`` and optionally ``error``,
         ``read_options`` (a :class:`~plm.workflows.reading.ReadOptions`;
         default: not strict), ``threads``, ``out_dir`` (no outputs written
-        when absent), ``root``, ``export``.
+        when absent), ``root``, ``export`` (export format names), ``verify``
+        (see :func:`file_stamp`).
 
     Returns
     -------
     dict
-        ``{"id", "paths", "nights", "error", "cpu_seconds"}`` with the night summaries.
+        ``{"id", "paths", "nights", "error", "cpu_seconds"}`` with the night
+        summaries, and ``full_disk`` (path, problem, errno) when the outputs
+        did not fit on the disk.
     """
     out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0}
     cpu0 = time.process_time()
+    folder = Path(task["out_dir"]) / NIGHTS_DIR / task["id"] if task.get("out_dir") else None
     try:
         if task.get("error"):
             raise InputError(None, task["error"])
@@ -132,8 +138,7 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
             raise InputError(task["paths"][0], "holds no night to score")
         # JSON round trip: the table is built from exactly what the record holds.
         nights = json.loads(json.dumps([json_safe(r.summary()) for r in results], allow_nan=False))
-        if task.get("out_dir"):
-            folder = Path(task["out_dir"]) / NIGHTS_DIR / task["id"]
+        if folder is not None:
             written = sorted(p.name for p in _write_outputs(results, folder, task.get("export", ())))
             _clear_outputs(folder, keep=written)  # e.g. a night the recording no longer has
             record = {
@@ -151,6 +156,11 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
         out["nights"] = nights
     except (PlmError, OSError) as exc:
         out["error"] = one_line(exc)
+        if isinstance(exc, OSError) and exc.errno in FULL_DISK_ERRNOS:
+            # no other night fits either: the run stops (see run_batch)
+            full = exc if isinstance(exc, OutputError) else output_error(exc.filename or folder or ".", exc)
+            out["error"] = one_line(full)
+            out["full_disk"] = {"path": full.filename, "problem": full.strerror, "errno": full.errno}
     except Exception as exc:  # a bug in a reader/scorer must not stop the batch
         out["error"] = f"internal error ({type(exc).__name__}: {one_line(exc)})"
     out["cpu_seconds"] = time.process_time() - cpu0
@@ -325,7 +335,7 @@ def run_batch(
         naming rule (see :func:`group_files`).
     out_dir : path-like
         Output folder (created). One batch at a time writes into it, and
-        always with the same criteria and reading options.
+        always with the same criteria.
     criteria : str or Criteria
     jobs : int, optional
         Parallel worker processes; default: the CPUs available.
@@ -364,7 +374,12 @@ def run_batch(
     ------
     InputError
         Another batch is writing into ``out_dir``, or ``out_dir`` holds
-        nights scored with other criteria or reading options.
+        nights scored with other criteria.
+    OutputError
+        The disk is full (``<path>: no space left on device``): before any
+        work, or when a night's outputs no longer fit. In the latter case the
+        nights not started are not scored, and the tables (when they still
+        fit) list them as failures; ``resume`` goes on once there is room.
     """
     from ... import criteria as _criteria
     from ...threads import available_cpus
@@ -378,6 +393,7 @@ def run_batch(
     read_options = read_options or ReadOptions(strict=False)
     n_jobs = available_cpus() if jobs is None else max(1, int(jobs))
     out = Path(out_dir)
+    check_output_folder(out)  # a full disk is refused before any work
     out.mkdir(parents=True, exist_ok=True)
     with stop_on_sigterm(), batch_lock(out):
         # before the search: it leaves folders marked as batch outputs alone, this one included
@@ -406,6 +422,9 @@ def run_batch(
             outcomes[outcome["id"]] = outcome
             report.cpu_seconds += outcome.get("cpu_seconds", 0.0)
         _write_tables(report, groups, outcomes, root, problems)
+        full = next((o["full_disk"] for o in outcomes.values() if o.get("full_disk")), None)
+        if full is not None:  # the tables say what was done and what was not; --resume goes on
+            raise OutputError(full["path"], full["problem"], full["errno"])
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -433,12 +452,15 @@ def _score_with_progress(tasks, jobs, executor, scheduler, timeout, progress) ->
     bar = _progress_bar(len(tasks), progress)
     failed = [0]
 
-    def on_done(outcome: dict[str, Any]) -> None:
+    def on_done(outcome: dict[str, Any]) -> str | None:
         if outcome["error"]:
             failed[0] += 1
         if bar is not None:
             bar.set_postfix_str(f"failed={failed[0]}", refresh=False)
             bar.update(1)
+        if outcome.get("full_disk"):
+            return f"not scored: the batch stopped when the disk was full ({outcome['error']})"
+        return None
 
     try:
         return score_groups(tasks, jobs, executor, scheduler, on_done, timeout=timeout)
