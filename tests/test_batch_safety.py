@@ -108,6 +108,11 @@ def test_another_batch_output_inside_the_inputs_is_left_alone_unless_named(tmp_p
     # named, a batch's per-night files are inputs like any other
     run_batch([data / "old" / "nights"], tmp_path / "again", jobs=1, timeout_per_night=None, progress=False)
     assert _plm_by_id(tmp_path / "again") == {"P01/P01_events": 8, "P02/P02_events": 16}
+    files, _, _ = collect_inputs([data / "old"])  # the batch folder itself, as `plm report` may be given it
+    assert [f.relative_to(data / "old").as_posix() for f in files] == [
+        "batch_settings.json", "failures.csv", "nightly_indices.csv"] + [
+        f"nights/{p}/{name}" for p in ("P01", "P02") for name in (f"{p}_events.tsv", f"{p}_summary.json",
+                                                                 "plm_batch.json")]
 
 
 # ------------------------------------------------------------- the lock
@@ -179,24 +184,24 @@ def test_a_worker_killed_like_the_oom_killer_fails_only_its_own_night(tmp_path, 
     monkeypatch.setattr(batch_run, "score_group", batch_hooks.score_or_hold)
     data = tmp_path / "data"
     counts = _nights(data, {f"S{i:02d}": 8 * (i + 1) for i in range(6)})
-    _nights(data, {"S02_hold": 40})
+    _nights(data, {"S02_hold": 40, "S04_hold": 48})
     out = tmp_path / "out"
     killed = []
 
-    def kill_the_held_worker():
-        (pid,) = _held_pids(out, 1)
-        os.kill(pid, signal.SIGKILL)
-        killed.append(pid)
+    def kill_the_held_workers():  # both workers hold a night: S05 needs a new one
+        for pid in _held_pids(out, 2):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
 
-    killer = threading.Thread(target=kill_the_held_worker)
+    killer = threading.Thread(target=kill_the_held_workers)
     killer.start()
     rep = run_batch([data], out, jobs=2, progress=False)
     killer.join()
-    assert killed and rep.n_scored == 7
-    assert _plm_by_id(out) == counts  # every other night, scored after the pool lost a worker
-    assert _failures(out) == [("S02_hold.tsv", "its worker process died while scoring this night (killed by "
-                                               "SIGKILL, as the out-of-memory killer does)")]
-    assert not (out / "nights" / "S02_hold").exists() or not list((out / "nights" / "S02_hold").iterdir())
+    assert len(killed) == 2 and rep.n_scored == 8
+    assert _plm_by_id(out) == counts  # every other night, S05 after the pool lost both workers
+    died = "its worker process died while scoring this night (killed by SIGKILL, as the out-of-memory killer does)"
+    assert _failures(out) == [("S02_hold.tsv", died), ("S04_hold.tsv", died)]
+    assert not list(out.glob("nights/S0?_hold/*"))
 
 
 @posix_only

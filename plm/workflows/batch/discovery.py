@@ -110,30 +110,31 @@ class _Search:
     out is decided on the resolved path, so a link cannot lead back into it.
     """
 
-    def __init__(self, skip: Path | None) -> None:
-        self.skip_real = None if skip is None else os.path.realpath(skip)
+    def __init__(self, skip: Sequence[str | os.PathLike]) -> None:
+        self.skip = [os.path.realpath(p) for p in skip]
         self.marked: dict[str, bool] = {}
         # (path, message, found): found paths are shown relative to the root, inputs as given
         self.problems: list[tuple[str, str, bool]] = []
 
-    def _output_tree(self, real: str) -> str | None:
-        """The batch output (``DIR/nights``, ``DIR/nightly_indices.csv``, ...) that ``real`` lies in, if any."""
+    def _output_owner(self, real: str) -> str | None:
+        """The folder of the batch whose outputs (``DIR/nights``, ``DIR/nightly_indices.csv``, ...) hold ``real``."""
         path = Path(real)
         for child, parent in zip([path, *path.parents], path.parents):
             key = str(parent)
             if key not in self.marked:
                 self.marked[key] = is_batch_output_folder(parent)
             if self.marked[key] and child.name in OUTPUT_NAMES:
-                return str(child)
+                return key
         return None
 
     def excluded(self, path: Path, top: Path) -> bool:
-        """True for the output folder ``skip`` and for what a batch wrote, unless ``top`` lies in that output itself."""
+        """True for what ``skip`` names and for the outputs of a batch whose folder lies inside ``top``."""
         real = os.path.realpath(path)
-        if self.skip_real is not None and (real == self.skip_real or real.startswith(self.skip_real.rstrip(os.sep) + os.sep)):
+        if any(_inside(real, s) for s in self.skip):
             return True
-        tree = self._output_tree(real)
-        return tree is not None and tree != self._output_tree(os.path.realpath(top))
+        owner = self._output_owner(real)
+        real_top = os.path.realpath(top)
+        return owner is not None and owner != real_top and _inside(owner, real_top)
 
     def problem(self, path: str | Path, message: str, given: str | None = None) -> None:
         self.problems.append((given or str(path), message, given is None))
@@ -222,6 +223,11 @@ class _Search:
         return False
 
 
+def _inside(path: str, folder: str) -> bool:
+    """True for ``folder`` itself and anything in it (resolved paths)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _pattern_regex(parts: Sequence[str]) -> re.Pattern:
     """A regular expression for relative paths (``/``-separated) that match glob pattern components.
 
@@ -274,19 +280,20 @@ def _drop_sidecars(files: list[Path]) -> list[Path]:
 
 
 def collect_inputs(
-    inputs: Sequence[str | os.PathLike], skip: str | os.PathLike | None = None
+    inputs: Sequence[str | os.PathLike], skip: str | os.PathLike | Sequence[str | os.PathLike] | None = None
 ) -> tuple[list[Path], Path, list[tuple[str, str]]]:
     """Expand files, folders (recursively, following symbolic links) and glob patterns.
 
     Parameters
     ----------
     inputs : sequence of path-like or str
-    skip : path-like, optional
-        A folder that folder searches and patterns never enter (an output
-        folder). Whatever the ``skip``, they also leave out the outputs of
-        batches (the ``nights`` folder and the tables of a folder holding
-        ``batch_settings.json`` or ``nightly_indices.csv``), unless the
-        folder searched lies in such an output itself.
+    skip : path-like or sequence of path-like, optional
+        Files and folders that folder searches and patterns never take or
+        enter (an output folder, a batch's own outputs). They also leave out
+        the outputs of any batch whose folder lies inside the folder searched
+        (the ``nights`` folder and the tables of a folder holding
+        ``batch_settings.json`` or ``nightly_indices.csv``); a batch folder
+        named as the input, or a folder inside its outputs, is read.
 
     Returns
     -------
@@ -299,7 +306,7 @@ def collect_inputs(
         Inputs that matched nothing, broken links, link loops and files that
         are not regular files (found paths relative to ``root``).
     """
-    search = _Search(None if skip is None else Path(skip))
+    search = _Search([] if skip is None else [skip] if isinstance(skip, (str, os.PathLike)) else list(skip))
     files: list[Path] = []
     roots: list[Path] = []
     for item in inputs:

@@ -28,7 +28,7 @@ from .discovery import NightGroup, collect_inputs, group_files, read_batch_manif
 from .executors import run_tasks
 from ..night_scoring import score_nights
 from ..reading import ReadOptions
-from .outdir import FAILURES_CSV, NIGHTLY_CSV, NIGHTS_DIR, RECORD_NAME, batch_lock, claim_settings
+from .outdir import FAILURES_CSV, NIGHTLY_CSV, NIGHTS_DIR, OUTPUT_NAMES, RECORD_NAME, batch_lock, claim_settings
 from .tables import measure_columns, night_rows
 
 __all__ = ["run_batch", "BatchReport", "score_group", "score_groups", "file_stamp", "RECORD_NAME", "NIGHTS_DIR",
@@ -396,10 +396,9 @@ def run_batch(
     check_output_folder(out)  # a full disk is refused before any work
     out.mkdir(parents=True, exist_ok=True)
     with stop_on_sigterm(), batch_lock(out):
-        # before the search: it leaves folders marked as batch outputs alone, this one included
         claim_settings(out, {"criteria_name": crit.name, "criteria_hash": crit.hash, "criteria": crit.to_dict(),
                              "options": read_options.record(), "version": __version__})
-        groups, root, problems = _find_groups(inputs, manifest)
+        groups, root, problems = _find_groups(inputs, manifest, skip=[out / name for name in OUTPUT_NAMES])
         report = BatchReport(out_dir=out, n_groups=len(groups))
         outcomes: dict[str, dict[str, Any]] = {}
         pending: list[NightGroup] = []
@@ -429,9 +428,9 @@ def run_batch(
     return report
 
 
-def _find_groups(inputs, manifest) -> tuple[list[NightGroup], Path, list[tuple[str, str]]]:
+def _find_groups(inputs, manifest, skip) -> tuple[list[NightGroup], Path, list[tuple[str, str]]]:
     """The night groups of the inputs and the manifest, sorted by id; their root; inputs that matched nothing."""
-    files, root, problems = collect_inputs(inputs) if inputs else ([], None, [])
+    files, root, problems = collect_inputs(inputs, skip=skip) if inputs else ([], None, [])
     groups: list[NightGroup] = []
     if manifest is not None:
         mgroups, mroot = read_batch_manifest(manifest)
