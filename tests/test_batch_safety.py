@@ -319,8 +319,10 @@ def test_a_full_disk_stops_the_batch_with_one_error_and_loses_no_night(tmp_path,
     data = tmp_path / "data"
     _nights(data, SIX)
     out = tmp_path / "out"
-    _fail_writes_of(monkeypatch, f"{os.sep}S03{os.sep}")
     cmd = ["batch", str(data), "--out", str(out), "--jobs", "1", "--timeout-per-night", "0", "--no-progress"]
+    assert main(cmd) == 0  # an earlier run into the same folder
+    before = {k: sorted(p.name for p in (out / "nights" / k).iterdir()) for k in SIX}
+    _fail_writes_of(monkeypatch, f"{os.sep}S03{os.sep}")
     assert main(cmd) == 1
     full = f"{out / 'nights' / 'S03' / 'S03_events.tsv'}: no space left on device"
     assert capsys.readouterr().err == f"plm: error: {full}\n"
@@ -328,11 +330,14 @@ def test_a_full_disk_stops_the_batch_with_one_error_and_loses_no_night(tmp_path,
     assert _plm_by_id(out) == {k: SIX[k] for k in ("S00", "S01", "S02")}
     assert _failures(out) == [("S03.tsv", full), ("S04.tsv", NOT_SCORED.format(full)),
                               ("S05.tsv", NOT_SCORED.format(full))]
-    assert list((out / "nights" / "S03").iterdir()) == []  # nothing half-written left behind
+    assert list((out / "nights" / "S03").iterdir()) == []  # its outputs are stale: removed
+    # the nights not started keep the outputs of the earlier run
+    assert {k: sorted(p.name for p in (out / "nights" / k).iterdir()) for k in ("S04", "S05")} == {
+        k: before[k] for k in ("S04", "S05")}
     # with room again, --resume completes the table as if nothing had happened
     monkeypatch.undo()
     assert main([*cmd, "--resume"]) == 0
-    assert "3 recordings resumed" in capsys.readouterr().out
+    assert "5 recordings resumed" in capsys.readouterr().out
     run_batch([data], tmp_path / "full", jobs=1, timeout_per_night=None, progress=False)
     assert (out / "nightly_indices.csv").read_bytes() == (tmp_path / "full" / "nightly_indices.csv").read_bytes()
 
@@ -372,19 +377,9 @@ def test_a_full_disk_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
 
 
 @pytest.fixture()
-def small_disk(tmp_path):
+def small_disk(mount_tmpfs):
     """A 4 MiB tmpfs (root only), unmounted afterwards."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.decode().strip()})")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+    return mount_tmpfs("4m")
 
 
 @pytest.mark.parametrize("export, n", [(["--export", "h5"], 6), ([], 16)], ids=["h5", "text"])

@@ -43,19 +43,9 @@ def one_error(capsys) -> str:
 
 # ------------------------------------------------------------------ a real full disk (tmpfs)
 @pytest.fixture()
-def small_disk(tmp_path):
+def small_disk(mount_tmpfs):
     """A 2 MiB tmpfs (root only), unmounted afterwards."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.decode().strip()})")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+    return mount_tmpfs("2m")
 
 
 def run_cli(*argv) -> subprocess.CompletedProcess:

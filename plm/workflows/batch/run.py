@@ -39,6 +39,8 @@ VERIFY_MODES = ("fast", "full")
 #: Default wall-clock limit per night, s: far beyond any real night (about 1 s), short of a lost day.
 DEFAULT_TIMEOUT = 3600.0
 _END_BYTES = 1 << 20
+# Nights a full disk kept from being started: not failures of theirs, so an earlier run's outputs stay.
+_NOT_SCORED = "not scored: the batch stopped when the disk was full"
 _OUTPUT_SUFFIXES = tuple(sorted({output_suffix(f.export) for f in FORMATS if f.export}))
 
 
@@ -458,7 +460,7 @@ def _score_with_progress(tasks, jobs, executor, scheduler, timeout, progress) ->
             bar.set_postfix_str(f"failed={failed[0]}", refresh=False)
             bar.update(1)
         if outcome.get("full_disk"):
-            return f"not scored: the batch stopped when the disk was full ({outcome['error']})"
+            return f"{_NOT_SCORED} ({outcome['error']})"
         return None
 
     try:
@@ -479,8 +481,9 @@ def _write_tables(report: BatchReport, groups: Sequence[NightGroup], outcomes: d
         rel = [os.path.relpath(p, root) for p in g.paths]
         if o["error"]:
             failures.append((";".join(rel), o["error"]))
-            # its outputs of an earlier run are stale now, and must not be resumed past the failure
-            _clear_outputs(out / NIGHTS_DIR / g.id)
+            if not o["error"].startswith(_NOT_SCORED):
+                # its outputs of an earlier run are stale now, and must not be resumed past the failure
+                _clear_outputs(out / NIGHTS_DIR / g.id)
         else:
             rows.extend(night_rows(g.id, [Path(r).as_posix() for r in rel], o["nights"]))
     rows.sort(key=lambda r: (r["recording_id"], r["night"], r["night_number"]))
