@@ -127,13 +127,15 @@ class _Search:
                 return key
         return None
 
-    def excluded(self, path: Path, top: Path) -> bool:
-        """True for what ``skip`` names and for the outputs of a batch whose folder lies inside ``top``."""
+    def excluded(self, path: Path, real_top: str) -> bool:
+        """True for what ``skip`` names and for the outputs of a batch whose folder lies inside ``real_top``.
+
+        ``real_top`` is the resolved folder searched (or the folder a pattern starts in).
+        """
         real = os.path.realpath(path)
         if any(_inside(real, s) for s in self.skip):
             return True
         owner = self._output_owner(real)
-        real_top = os.path.realpath(top)
         return owner is not None and owner != real_top and _inside(owner, real_top)
 
     def problem(self, path: str | Path, message: str, given: str | None = None) -> None:
@@ -156,6 +158,7 @@ class _Search:
         files (named pipes, devices) are recorded as problems, not read.
         """
         found: list[Path] = []
+        real_top = os.path.realpath(top)
         top_st = os.stat(top)
         stack = [(top, frozenset({(top_st.st_dev, top_st.st_ino)}))]
         while stack:
@@ -171,7 +174,7 @@ class _Search:
                     continue
                 path = folder / name
                 st = self.stat_of(path)
-                if st is None or self.excluded(path, top):
+                if st is None or self.excluded(path, real_top):
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     key = (st.st_dev, st.st_ino)
@@ -200,9 +203,10 @@ class _Search:
             deep = _pattern_regex(parts[k:])
             pattern = "/".join(parts[:k]) or "."
         hits = []
+        real_base = os.path.realpath(base)
         for m in sorted(_glob.glob(pattern)):
             mp = Path(os.path.abspath(m))
-            if _is_hidden(mp.name) or self.excluded(mp, base):
+            if _is_hidden(mp.name) or self.excluded(mp, real_base):
                 continue
             st = self.stat_of(mp)
             if st is None:
