@@ -144,7 +144,7 @@ def test_batch_resume_keeps_the_reading_options_apart(tmp_path, capsys):
     common = ["batch", str(folder), "--out", str(tmp_path / "o"), "--criteria", "pamrl", "--jobs", "1",
               "--no-progress", "--side", "left", "--resume"]
     assert main(common) == 0
-    assert main(common) == 0 and "1 recordings resumed" in capsys.readouterr().out
+    assert main(common) == 0 and "1 night from 1 recording, 1 resumed in" in capsys.readouterr().out
     # another time zone changes the start time: the night is scored again, not resumed
     assert main([*common, "--tz", "Europe/Berlin"]) == 0 and "resumed" not in capsys.readouterr().out
     (row,) = _rows(tmp_path / "o" / "nightly_indices.csv")

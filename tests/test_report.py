@@ -31,7 +31,8 @@ def hand_night(staging=True) -> NightResult:
     hyp = Hypnogram(np.array(["W"] * 20 + ["N2"] * 600 + ["R"] * 140 + ["N2"] * 200)) if staging else None
     m = dict(plm_index=15.0, plms_index=15.0 if staging else None, plmw_index=0.0, n_lm_left=125, n_lm_right=1,
              n_lm=126, n_clm=126, n_plm=120, n_series=15, periodicity_index=0.9, hours_denominator=8.0,
-             denominator="TST" if staging else "TIB")
+             denominator="tst" if staging else "recording", time_in_bed_hours=8.0, plm_index_tib=15.0,
+             tst_hours=8.0 if staging else None, wake_hours=0.0 if staging else None)
     return NightResult(measures=m, events=ev, lms=lms, criteria=criteria.get("wasm2016"),
                        start_time=dt.datetime(2024, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
                        source="P01_night1.tsv", hypnogram=hyp)
