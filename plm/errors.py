@@ -33,6 +33,29 @@ class InputError(PlmError, ValueError):
         super().__init__(msg)
 
 
+class OutputError(PlmError, OSError):
+    """An output file cannot be written: the disk is full, a quota is reached, ...
+
+    An :class:`OSError` (with ``errno``, ``strerror`` and ``filename``), whose
+    message names the output file first, like :class:`InputError`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output file (its final name, not a temporary one).
+    problem : str
+        What went wrong, e.g. ``"no space left on device"``.
+    code : int, optional
+        The ``errno`` value.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str, code: int | None = None) -> None:
+        super().__init__(code, problem, os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
+
+
 class CriteriaError(PlmError, ValueError):
     """Unknown criteria preset, unknown field or invalid field value."""
 

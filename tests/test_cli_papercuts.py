@@ -138,9 +138,12 @@ def test_worker_warnings_use_the_one_line_formatter(capfd, tmp_path):
         (folder / f"{name}.tsv").write_text(LIGHTS_OFF_ONLY)
     assert main(["batch", str(folder), "--out", str(tmp_path / "out"), "--no-progress", "--jobs", "2"]) == 0
     err = capfd.readouterr().err
-    assert sorted(err.splitlines()) == [
-        f"plm: warning: {folder / n}.tsv: only one of lights-off/lights-on given; the recording start/end is used "
-        "for the other" for n in ("a", "b")]
+    assert sorted(err.splitlines()) == sorted(
+        [f"plm: warning: {folder / n}.tsv: only one of lights-off/lights-on given; the recording start/end is used "
+         "for the other" for n in ("a", "b")]
+        + [f"plm: warning: {folder / n}.tsv: the file gives no recording length: the recording is taken to end with "
+           "the last event, 41.0 s (0.01 h) after its start, and the PLM index is per hour of that span"
+           for n in ("a", "b")])
 
 
 def test_batch_in_python_warns_in_the_calling_process(tmp_path):

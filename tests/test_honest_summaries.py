@@ -31,7 +31,8 @@ def test_staged_summary_heads_with_plms_index_and_shows_plm_index_per_recording_
     lines = format_summary(res.summary()).splitlines()
     assert lines[0] == "night.tsv"
     assert lines[1] == "  PLMS index (sleep)     15.0 /h  PLMs in sleep per hour of total sleep time (0.67 h)"
-    assert lines[2] == "  PLM index (recording)  16.0 /h  all PLMs, sleep and wake, per hour of recording (1.00 h)"
+    assert lines[2] == ("  PLM index (recording)  16.0 /h  all PLMs, sleep and wake, per hour of recording (1.00 h, "
+                        "the span of the staging)")
     assert lines[3] == "  PLMW index (wake)      18.0 /h  PLMs in wake per hour of wake (0.33 h)"
     assert lines[4] == "  PLMs                   16       in 2 periodic series"
     assert lines[-1] == "  criteria               wasm2016 [ba953d1020a5], plm " + res.version

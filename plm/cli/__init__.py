@@ -17,7 +17,7 @@ from typing import Sequence
 
 from .._version import __version__
 from . import batch, convert, criteria, info, report, score, study
-from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["main", "build_parser"]
 
@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 on bad input (one-line message on stderr), 2 on a usage error.
+        0 on success, 1 on bad input (one-line message on stderr), 2 on a usage error,
+        130 when interrupted (Ctrl-C).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -68,14 +69,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     def _one_line_warning(message, category, filename, lineno, file=None, line=None):
         print(warning_line(message), file=sys.stderr)
 
+    from ..interrupt import catch_sigint, raise_if_interrupted
+
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), catch_sigint():
             if not debug:
                 warnings.showwarning = _one_line_warning
-            return int(args.func(args) or 0)
+            status = int(args.func(args) or 0)
+            raise_if_interrupted()  # Ctrl-C swallowed on the way (in a finalizer) still ends the run as interrupted
+            return status
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # stdout was closed early (e.g. `plm score ... | head`): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

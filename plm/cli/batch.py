@@ -7,8 +7,10 @@ import sys
 from ..errors import InputError
 from ..workflows.batch import run_batch
 from ..workflows.batch.executors import EXECUTORS
-from .common import EXIT_ERROR, EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, \
-    read_options_from_args
+from .common import (
+    EXIT_ERROR, EXIT_OK, add_criteria_options, add_read_options, criteria_from_args,
+    read_options_from_args,
+)
 
 __all__ = ["register", "done_line"]
 

@@ -12,12 +12,14 @@ from ..errors import InputError
 from ..io import EVENT_FORMATS, RAW_FORMATS
 from ..workflows.reading import ReadOptions
 
-__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "add_criteria_options", "criteria_from_args",
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_INTERRUPTED", "add_criteria_options", "criteria_from_args",
            "add_read_options", "read_options_from_args", "json_line"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+#: 128 + SIGINT, what shells report for a program stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 def add_criteria_options(p: argparse.ArgumentParser) -> None:

@@ -77,7 +77,8 @@ def register(sub) -> None:
     """Add ``plm info`` to the subcommand parsers ``sub``."""
     p = sub.add_parser("info", help="show channels, rate, duration, start time and legs of files",
                        description="Describe recordings and event files without scoring them.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="recording or event file(s); left and right ankle files of one night together")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="recording or event file(s); left and right ankle files of one night together")
     add_read_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object per file, one per line")
     p.set_defaults(func=run)

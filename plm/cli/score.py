@@ -5,12 +5,15 @@ import argparse
 import shlex
 from pathlib import Path
 
+from ..atomic import check_output_folder
 from ..errors import InputError
-from ..io.export import write_night_outputs
+from ..io.export import check_export_formats, write_night_outputs
 from ..model.labels import headline_rows
 from ..workflows.night_scoring import score_nights
-from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line, \
-    read_options_from_args
+from .common import (
+    EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line,
+    read_options_from_args,
+)
 
 __all__ = ["register", "format_summary"]
 
@@ -40,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
         if Path(path).is_dir():
             raise InputError(path, "is a folder; `plm score` scores the files of one night. To score every "
                                    f"recording in a folder: plm batch {shlex.quote(str(path))} --out DIR")
+    if args.out:
+        # a bad --export or an unusable --out is refused before any work
+        check_export_formats(args.export)
+        check_output_folder(args.out)
     results = score_nights(args.paths, criteria_from_args(args), read_options=read_options_from_args(args, strict=True))
     if args.out:
         for res in results:

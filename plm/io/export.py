@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..model.labels import source_files
 from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
 
-__all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "output_stem"]
+__all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "check_export_formats", "output_stem"]
 
 #: Export format name -> (file-name suffix used by ``plm score --out``, extensions that ask for it).
 EXPORT_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -93,6 +93,32 @@ def output_stem(result) -> str:
     return name
 
 
+def check_export_formats(extra_formats: Iterable[str] = ()) -> list[str]:
+    """The formats :func:`write_night_outputs` writes, checked before anything is scored or written.
+
+    Parameters
+    ----------
+    extra_formats : iterable of str
+        Names as for :func:`save_result` (other names and any case allowed).
+
+    Returns
+    -------
+    list of str
+        ``tsv``, ``json`` and the extra formats (registry names, no repeats).
+
+    Raises
+    ------
+    InputError
+        An unknown format.
+    """
+    fmts = ["tsv", "json"]
+    for f in extra_formats:
+        key = export_name(f)
+        if key not in fmts:
+            fmts.append(key)
+    return fmts
+
+
 def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = ()) -> list[Path]:
     """Write ``<stem>_events.tsv``, ``<stem>_summary.json`` and extra formats.
 
@@ -113,9 +139,9 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         Files written, in order.
     """
     out = Path(out_dir)
-    fmts = ["tsv", "json"]
-    for f in extra_formats:
-        key = _with_signals_or_not(export_name(f), result)
+    fmts = []
+    for key in check_export_formats(extra_formats):
+        key = _with_signals_or_not(key, result)
         if key not in fmts:
             fmts.append(key)
     if out.exists() and not out.is_dir():

@@ -166,6 +166,8 @@ def _per_hours_of(summary: Mapping[str, Any], key: str) -> str:
     hours = format_measure(key, summary.get(key))
     if lights:
         return f"hour in bed, lights off to on ({hours})"
+    if summary.get("denominator") == "tst":  # staged: time in bed is the span of the staging
+        return f"hour of recording ({hours}, the span of the staging)"
     assumed = summary.get("duration_source") in ("last_event", "last_lm")
     return f"hour of recording ({hours}{', assumed' if assumed else ''})"
 
@@ -214,7 +216,7 @@ def headline_rows(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                      "left out of every denominator"))
     if s.get("n_legs") is not None:
         rows.append((measure_label("n_legs"), format_measure("n_legs", s["n_legs"]),
-                     "not comparable with two-leg nights" if s["n_legs"] == 1 else "both legs"))
+                     "not comparable with two-leg nights" if s["n_legs"] == 1 else "left and right"))
     crit = s.get("criteria") or {}
     rows.append(("criteria", f"{crit.get('name', '')} [{crit.get('hash', '')}], plm {s.get('version', '')}", ""))
     return rows
