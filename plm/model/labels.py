@@ -16,7 +16,7 @@ import re
 from typing import Any, Mapping
 
 __all__ = ["format_measure", "measure_label", "headline_rows", "measure_rows", "night_notes", "source_files",
-           "index_label", "ONE_LEG_NOTE"]
+           "index_label", "hours_word", "ONE_LEG_NOTE"]
 
 #: key -> (label, unit, decimals, scale); the value shown is ``value * scale``.
 _MEASURES: dict[str, tuple[str, str, int, float]] = {
@@ -126,6 +126,12 @@ def format_measure(key: str, value: Any) -> str:
     return f"{text} {unit}" if unit else text
 
 
+def hours_word(summary: Mapping[str, Any]) -> str:
+    """``"time in bed"`` when the night has lights-off or lights-on, else ``"recording"``: what ``time_in_bed_hours`` is."""
+    lights = summary.get("lights_off") is not None or summary.get("lights_on") is not None
+    return "time in bed" if lights else "recording"
+
+
 def index_label(summary: Mapping[str, Any], key: str) -> str:
     """Label of an index that says which hours it is per.
 
@@ -143,8 +149,7 @@ def index_label(summary: Mapping[str, Any], key: str) -> str:
     -------
     str
     """
-    lights = summary.get("lights_off") is not None or summary.get("lights_on") is not None
-    hours_of = "time in bed" if lights else "recording"
+    hours_of = hours_word(summary)
     if key == "plm_index":
         if summary.get("denominator") == "tst":
             return "PLM index (= PLMS index, sleep)"
@@ -291,7 +296,8 @@ def night_notes(summary: Mapping[str, Any]) -> list[str]:
                    f"{'last event' if source == 'last_event' else 'last LM'}; the input gives no recording "
                    "length, so the index may be too high.")
     for note in summary.get("notes") or ():
-        if note not in out:
+        # the scorer's own one-leg warning says what ONE_LEG_NOTE says
+        if note not in out and not (out and out[0] == ONE_LEG_NOTE and "two-leg nights" in str(note)):
             out.append(str(note))
     return out
 
