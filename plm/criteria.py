@@ -338,7 +338,9 @@ class Criteria:
 
         The ``{"name", "hash", "params"}`` record of :meth:`describe` (what
         ``plm criteria NAME`` prints and every summary holds) is accepted too;
-        its ``params`` are used and the hash is recomputed from them.
+        its ``params`` are used and the hash is recomputed from them. Such a
+        record may also hold a ``calibration`` entry (what ``plm calibrate``
+        fitted it on); it is provenance and does not change the criteria.
 
         Parameters
         ----------
@@ -351,7 +353,7 @@ class Criteria:
         """
         if not isinstance(data, dict):
             raise CriteriaError(f"criteria must be a JSON object, got {type(data).__name__}")
-        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params"}:
+        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params", "calibration"}:
             data = {**({"name": data["name"]} if "name" in data else {}), **data["params"]}
         return cls().replace(**data)
 

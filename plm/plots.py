@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import InputError, MissingDependencyError
 from .model.labels import headline_rows, measure_label, source_files
+from .scoring.method_comparison import paired_values
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .model import NightResult
 
 __all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "study_figure", "png_bytes",
-           "study_rows", "format_number", "as_float", "night_title"]
+           "study_rows", "format_number", "as_float", "night_title", "bland_altman_figure", "agreement_scatter_figure"]
 
 _PLM_COLOR = "#b2182b"
 _LM_COLOR = "#7f7f7f"
@@ -417,6 +418,103 @@ def study_figure(study_result, table: bool = True) -> Figure:
                     colWidths=[0.5, 0.5])
     tab.auto_set_font_size(False)
     tab.set_fontsize(9)
+    return fig
+
+
+# ------------------------------------------------------------- validation
+def _index_label(index: str) -> str:
+    return f"{measure_label(index)}, /h"
+
+
+def bland_altman_figure(reference: np.ndarray, test: np.ndarray, stats: dict[str, Any],
+                        index: str = "plm_index") -> Figure:
+    """Bland-Altman plot: difference (test - reference) against the mean of the two, per night.
+
+    Parameters
+    ----------
+    reference, test : array of float
+        One index per night.
+    stats : dict
+        From :func:`plm.scoring.method_comparison.bland_altman` (bias and
+        limits drawn as lines, with their 95 % confidence bands).
+    index : str
+        Name of the index, for the axis labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = _pyplot()
+    a, b = paired_values(reference, test)
+    mean, diff = 0.5 * (a + b), b - a
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=100)
+    ax.scatter(mean, diff, s=28, color="#2166ac", alpha=0.8, edgecolor="white", linewidth=0.5, zorder=3)
+    ax.axhline(0.0, color="#999999", lw=0.8)
+    bias, lo, hi = stats.get("bias"), stats.get("loa_low"), stats.get("loa_high")
+    half = stats.get("loa_ci95_halfwidth")
+    ci = stats.get("bias_ci95") or [math.nan, math.nan]
+    for value, text, style in ((bias, "bias", "-"), (lo, "-1.96 SD", "--"), (hi, "+1.96 SD", "--")):
+        if value is None or not math.isfinite(value):
+            continue
+        ax.axhline(value, color=_PLM_COLOR, ls=style, lw=1.2)
+        ax.annotate(f"{text} {value:+.1f}", xy=(1.0, value), xycoords=("axes fraction", "data"),
+                    xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", fontsize=8,
+                    color=_PLM_COLOR)
+    if all(v is not None and math.isfinite(v) for v in ci):
+        ax.axhspan(ci[0], ci[1], color=_PLM_COLOR, alpha=0.10, lw=0)
+    if half is not None and math.isfinite(half):
+        for value in (lo, hi):
+            ax.axhspan(value - half, value + half, color=_PLM_COLOR, alpha=0.06, lw=0)
+    label = _index_label(index)
+    ax.set_xlabel(f"mean of reference and test, {label}")
+    ax.set_ylabel(f"test - reference, {label}")
+    ax.set_title(f"Bland-Altman, {a.size} nights (shaded: 95% CI)", fontsize=11, loc="left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def agreement_scatter_figure(reference: np.ndarray, test: np.ndarray, index: str = "plm_index",
+                             cutoffs: tuple[float, ...] = (), text: str = "") -> Figure:
+    """Test against reference index per night, with the line of identity and the cut-offs.
+
+    Parameters
+    ----------
+    reference, test : array of float
+        One index per night.
+    index : str
+        Name of the index, for the axis labels.
+    cutoffs : tuple of float
+        Drawn as dotted lines on both axes.
+    text : str
+        Shown in the upper left corner (e.g. ICC and Spearman r).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt = _pyplot()
+    a, b = paired_values(reference, test)
+    fig, ax = plt.subplots(figsize=(5.8, 5.5), dpi=100)
+    top = float(max(np.max(a, initial=0.0), np.max(b, initial=0.0), *cutoffs, 1.0)) * 1.08
+    ax.plot([0, top], [0, top], color="#999999", lw=0.8, label="identity")
+    for c in cutoffs:
+        ax.axvline(c, color="#1a9850", ls=":", lw=1)
+        ax.axhline(c, color="#1a9850", ls=":", lw=1)
+    ax.scatter(a, b, s=28, color="#2166ac", alpha=0.8, edgecolor="white", linewidth=0.5, zorder=3)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_aspect("equal")
+    label = _index_label(index)
+    ax.set_xlabel(f"reference {label}")
+    ax.set_ylabel(f"test {label}")
+    if text:
+        ax.text(0.03, 0.97, text, transform=ax.transAxes, va="top", ha="left", fontsize=9,
+                bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})
+    ax.set_title(f"{a.size} nights" + (f"; cut-offs {', '.join(f'{c:g}' for c in cutoffs)} /h" if cutoffs else ""),
+                 fontsize=11, loc="left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
     return fig
 
 

@@ -1,7 +1,8 @@
 """The ``plm`` command: one module per subcommand, argument parsing and printing only.
 
 Each subcommand module (:mod:`.score`, :mod:`.criteria`, :mod:`.info`,
-:mod:`.convert`, :mod:`.batch`, :mod:`.study`, :mod:`.report`) has
+:mod:`.convert`, :mod:`.batch`, :mod:`.study`, :mod:`.report`, :mod:`.compare`,
+:mod:`.calibrate`) has
 ``register(subparsers)``, which adds its parser, and ``run(args)``, which
 calls one workflow (:mod:`plm.workflows`) and prints. Every subcommand turns
 :class:`~plm.errors.PlmError` (and I/O errors) into a one-line message on
@@ -16,13 +17,13 @@ import traceback
 from typing import Sequence
 
 from .._version import __version__
-from . import batch, convert, criteria, info, report, score, study
+from . import batch, calibrate, compare, convert, criteria, info, report, score, study
 from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in help order.
-SUBCOMMANDS = (score, criteria, info, convert, batch, study, report)
+SUBCOMMANDS = (score, criteria, info, convert, batch, study, report, compare, calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:

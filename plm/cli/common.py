@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import criteria as _criteria
 from .._util import json_safe
 from ..criteria import Criteria
-from ..errors import InputError
+from ..errors import CriteriaError, InputError
 from ..io import EVENT_FORMATS, RAW_FORMATS
 from ..workflows.reading import ReadOptions
 
@@ -38,7 +38,10 @@ def criteria_from_args(args: argparse.Namespace) -> Criteria:
             text = Path(name).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(name, f"cannot read criteria file ({exc.strerror})") from None
-        crit = Criteria.from_json(text)
+        try:
+            crit = Criteria.from_json(text)
+        except CriteriaError as exc:
+            raise InputError(name, str(exc)) from None
     else:
         crit = _criteria.get(name)
     return crit.replace(**_criteria.parse_overrides(args.overrides))
