@@ -154,14 +154,15 @@ def _scored_lm_table(path: Path) -> dict[str, np.ndarray]:
                 break
             comments += 1
     frame = pd.read_csv(path, sep="\t", skiprows=comments, na_values=["n/a"], keep_default_na=False)
-    frame = frame[frame["type"].isin(["lm_left", "lm_right"])].reset_index(drop=True)
+    kind = "trial_type" if "trial_type" in frame.columns else "type"  # BIDS name, or plm's older one
+    frame = frame[frame[kind].isin(["lm_left", "lm_right"])].reset_index(drop=True)
     out: dict[str, np.ndarray] = {
         "onset": frame["onset"].to_numpy(float),
         "duration": frame["duration"].to_numpy(float),
-        "side": frame["type"].str.slice(3).to_numpy(str),
+        "side": frame[kind].str.slice(3).to_numpy(str),
     }
     for name in frame.columns:
-        if name in ("onset", "duration", "type", "value"):
+        if name in ("onset", "duration", "type", "trial_type", "value", "side"):
             continue
         col = frame[name]
         if name in _FLAG_COLUMNS:
