@@ -52,15 +52,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "", 
            row_classes: Sequence[str] | None = None) -> str:
     """An HTML table; cells are escaped unless given as ``("html", text)``."""
     def cell(i: int, c: Any) -> str:
-        attr = ' class="num"' if i in numeric else ""
         text = c[1] if isinstance(c, tuple) and c and c[0] == "html" else html.escape(str(c))
-        return f"<td{attr}>{text}</td>"
+        return f"<td{klass('num' if i in numeric else '')}>{text}</td>"
 
-    out = [f"<table{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}><thead><tr>"
-           + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead><tbody>"]
+    def klass(name: str) -> str:
+        return f' class="{name}"' if name else ""
+
+    out = [f"<table{klass(cls)}><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+           + "</tr></thead><tbody>"]
     for n, r in enumerate(rows):
-        klass = row_classes[n] if row_classes else ""
-        out.append(f"<tr{f' class={chr(34)}{klass}{chr(34)}' if klass else ''}>"
+        out.append(f"<tr{klass(row_classes[n] if row_classes else '')}>"
                    + "".join(cell(i, c) for i, c in enumerate(r)) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
@@ -257,8 +258,12 @@ def study_report(study_result, out_dir: str | os.PathLike) -> tuple[Path, Path]:
     # the page has the summary as a table of its own: its figure is the plot alone
     plot_png = png_bytes(study_figure(study_result, table=False))
     s = study_result.summary
-    columns = list(study_result.subject_columns)
-    subj_rows = [[_cellfmt(r.get(c)) for c in columns] for r in study_result.subjects]
+    subjects = study_result.subjects
+    if hasattr(subjects, "to_dict"):  # a DataFrame (issue 15: study tables as pandas)
+        columns, records = [str(c) for c in subjects.columns], subjects.to_dict("records")
+    else:
+        columns, records = list(study_result.subject_columns), subjects
+    subj_rows = [[_cellfmt(r.get(c)) for c in columns] for r in records]
     meta = (f"{s.get('n_subjects', 0)} subjects, {s.get('first_visit', '')} vs {s.get('last_visit', '')}; "
             f"index: {measure_label(s.get('index', ''))}")
     body = [
