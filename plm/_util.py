@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import difflib
 import io
 import math
 import os
@@ -18,7 +19,7 @@ import numpy as np
 from .atomic import atomic_write
 from .errors import InputError
 
-__all__ = ["write_file", "csv_cell", "csv_text", "read_csv_rows", "json_safe", "check_option"]
+__all__ = ["write_file", "csv_cell", "csv_text", "read_csv_rows", "json_safe", "check_option", "did_you_mean"]
 
 
 def write_file(path: str | os.PathLike, data: str | bytes) -> Path:
@@ -148,3 +149,37 @@ def check_option(what: str, value: Any, choices: Iterable[Any], source: str | os
     if value not in choices:
         raise InputError(source, f"unknown {what} {value!r}; choose one of {choices}")
     return value
+
+
+def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
+    """``" (did you mean 'x'?)"`` (or ``'x' or 'y'``) for the choices close to ``word``, else ``""``.
+
+    Names that ``word`` begins or that begin with ``word`` come first (``wasm``
+    -> ``wasm2016``, ``wasm2006``); otherwise the closest names by
+    :func:`difflib.get_close_matches`, keeping those nearly as close as the
+    best, up to three.
+
+    Parameters
+    ----------
+    word : object
+        What the user typed (compared as text, case-insensitively).
+    choices : iterable
+        The valid names.
+
+    Returns
+    -------
+    str
+        Ready to append to an error message after the unknown name.
+    """
+    names = list(dict.fromkeys(str(c) for c in choices))
+    typed = str(word).strip().lower()
+    close = [n for n in names if len(typed) >= 3 and len(n) >= 3
+             and (n.lower().startswith(typed) or typed.startswith(n.lower()))]
+    if not close:
+        scored = [(difflib.SequenceMatcher(None, typed, n.lower()).ratio(), n) for n in names]
+        best = max((r for r, _ in scored), default=0.0)
+        close = [n for r, n in sorted(scored, key=lambda x: -x[0]) if r >= max(0.6, best - 0.1)]
+    if not close:
+        return ""
+    quoted = [repr(c) for c in close[:3]]
+    return " (did you mean " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?)"

@@ -337,7 +337,7 @@ def test_a_full_disk_stops_the_batch_with_one_error_and_loses_no_night(tmp_path,
     # with room again, --resume completes the table as if nothing had happened
     monkeypatch.undo()
     assert main([*cmd, "--resume"]) == 0
-    assert "5 recordings resumed" in capsys.readouterr().out
+    assert "6 nights from 6 recordings, 5 resumed in" in capsys.readouterr().out
     run_batch([data], tmp_path / "full", jobs=1, timeout_per_night=None, progress=False)
     assert (out / "nightly_indices.csv").read_bytes() == (tmp_path / "full" / "nightly_indices.csv").read_bytes()
 

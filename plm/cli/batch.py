@@ -13,7 +13,7 @@ from .common import (
     read_options_from_args,
 )
 
-__all__ = ["register"]
+__all__ = ["register", "done_line"]
 
 
 def register(sub) -> None:
@@ -61,10 +61,24 @@ def run(args: argparse.Namespace) -> int:
                        scheduler=args.scheduler, progress=args.progress, manifest=args.manifest,
                        read_options=read_options_from_args(args, strict=False), export=args.export,
                        timeout_per_night=args.timeout_per_night or None, verify=args.verify)
-    resumed = f", {report.n_resumed} recordings resumed" if report.n_resumed else ""
-    print(f"plm batch: {report.n_nights} nights from {report.n_groups - len(report.failures)} recordings "
-          f"in {report.seconds:.1f} s{resumed} -> {report.nightly_csv}")
+    print(done_line(report))
     if report.failures:
         print(f"plm: error: {len(report.failures)} input(s) failed; see {report.failures_csv}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def done_line(report) -> str:
+    """The line ``plm batch`` prints when done: nights, recordings that gave them out of those found, time."""
+    if report.n_groups == 0:
+        found = "no recording found"
+    elif report.n_ok == report.n_groups:
+        found = f"{_count(report.n_nights, 'night')} from {_count(report.n_groups, 'recording')}"
+    else:
+        found = f"{_count(report.n_nights, 'night')} from {report.n_ok} of {_count(report.n_groups, 'recording')}"
+    resumed = f", {report.n_resumed} resumed" if report.n_resumed else ""
+    return f"plm batch: {found}{resumed} in {report.seconds:.1f} s -> {report.nightly_csv}"

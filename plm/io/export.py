@@ -12,12 +12,12 @@ is written atomically (:mod:`plm.atomic`). Labels and layouts:
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Iterable
 
 from ..atomic import output_error
 from ..errors import InputError
+from ..model.labels import source_files
 from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
 
 __all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "check_export_formats", "output_stem"]
@@ -82,8 +82,7 @@ def output_stem(result) -> str:
     source. The night date is appended when the recording holds several
     nights (``week_2026-03-01``).
     """
-    source = str(getattr(result, "source", "") or "")
-    stems = [split_extension(p.strip())[0] for p in re.split(r"\s*;\s*", source) if p.strip()]
+    stems = [split_extension(p)[0] for p in source_files(getattr(result, "source", ""))]
     if len(stems) > 1:
         common = os.path.commonprefix(stems).rstrip("_-. ")
         name = common or stems[0]

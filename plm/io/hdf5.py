@@ -40,7 +40,8 @@ from ..atomic import atomic_path, check_free_space
 from ..interrupt import deferred_sigint
 from ..plausibility import MAX_CHANNELS, check_rate, check_size
 
-__all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
+__all__ = ["write_recording", "read_hdf5", "holds_recording", "write_result", "read_results", "sniff", "FORMAT_NAME",
+           "FORMAT_VERSION"]
 
 FORMAT_NAME = "plm-hdf5"
 FORMAT_VERSION = 2
@@ -366,6 +367,23 @@ def _check_plm(path: Path, f) -> None:
         raise InputError(path, f"plm HDF5 format version {version} is newer than this plm reads ({FORMAT_VERSION}); update plm")
 
 
+def holds_recording(path: str | os.PathLike) -> bool:
+    """True when a ``plm`` HDF5 file holds a recording (False: scored results only).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    bool
+    """
+    path = Path(path)
+    with _damaged_file_errors(path), _open(path) as f:
+        _check_plm(path, f)
+        return "recording" in f
+
+
 def read_hdf5(path: str | os.PathLike) -> Recording:
     """Read the recording of a ``plm`` HDF5 file.
 
@@ -383,7 +401,7 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
     with _damaged_file_errors(path), _open(path) as f:
         _check_plm(path, f)
         if "recording" not in f:
-            raise InputError(path, "plm HDF5 file holds no /recording (results only?)")
+            raise InputError(path, "plm HDF5 file holds no /recording, only scored results (`plm info` lists them)")
         g = f["recording"]
         try:
             ch = g["channels"]

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -123,12 +124,26 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"id", "paths", "nights", "error", "cpu_seconds"}`` with the night
-        summaries, and ``full_disk`` (path, problem, errno) when the outputs
-        did not fit on the disk.
+        ``{"id", "paths", "nights", "error", "cpu_seconds", "warnings"}`` with
+        the night summaries and the text of every warning raised while
+        scoring (a worker process cannot show them as the ``plm`` command
+        does; :func:`run_batch` warns them again in the calling process),
+        and ``full_disk`` (path, problem, errno) when the outputs did not
+        fit on the disk.
     """
-    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0}
+    out = {"id": task["id"], "paths": list(task["paths"]), "nights": [], "error": None, "cpu_seconds": 0.0,
+           "warnings": []}
     cpu0 = time.process_time()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _score_group(task, out)
+    out["warnings"] = list(dict.fromkeys(str(w.message) for w in caught))
+    out["cpu_seconds"] = time.process_time() - cpu0
+    return out
+
+
+def _score_group(task: dict[str, Any], out: dict[str, Any]) -> None:
+    """The work of :func:`score_group`: fill ``out`` with the nights or the error."""
     folder = Path(task["out_dir"]) / NIGHTS_DIR / task["id"] if task.get("out_dir") else None
     try:
         if task.get("error"):
@@ -165,8 +180,6 @@ def score_group(task: dict[str, Any]) -> dict[str, Any]:
             out["full_disk"] = {"path": full.filename, "problem": full.strerror, "errno": full.errno}
     except Exception as exc:  # a bug in a reader/scorer must not stop the batch
         out["error"] = f"internal error ({type(exc).__name__}: {one_line(exc)})"
-    out["cpu_seconds"] = time.process_time() - cpu0
-    return out
 
 
 def _read_options(task: dict[str, Any]) -> ReadOptions:
@@ -270,6 +283,8 @@ class BatchReport:
         ``(path, error message)`` of every input that failed.
     n_groups : int
         Recordings (file groups) found.
+    n_ok : int
+        Recordings that gave nights (scored now or resumed) without an error.
     n_scored, n_resumed : int
         Groups scored in this run / reused from an earlier run (``resume``).
     seconds : float
@@ -282,6 +297,7 @@ class BatchReport:
     rows: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     n_groups: int = 0
+    n_ok: int = 0
     n_scored: int = 0
     n_resumed: int = 0
     seconds: float = 0.0
@@ -454,6 +470,11 @@ def _score_with_progress(tasks, jobs, executor, scheduler, timeout, progress) ->
     failed = [0]
 
     def on_done(outcome: dict[str, Any]) -> str | None:
+        # Warned here, in the calling process, as the night completes: the
+        # plm command shows them as its one-line `plm: warning:`, Python
+        # callers get ordinary UserWarnings, whatever process scored the night.
+        for text in outcome.get("warnings", ()):
+            warnings.warn(text, UserWarning, stacklevel=2)
         if outcome["error"]:
             failed[0] += 1
         if bar is not None:
@@ -485,6 +506,7 @@ def _write_tables(report: BatchReport, groups: Sequence[NightGroup], outcomes: d
                 # its outputs of an earlier run are stale now, and must not be resumed past the failure
                 _clear_outputs(out / NIGHTS_DIR / g.id)
         else:
+            report.n_ok += 1
             rows.extend(night_rows(g.id, [Path(r).as_posix() for r in rel], o["nights"]))
     rows.sort(key=lambda r: (r["recording_id"], r["night"], r["night_number"]))
     failures.sort()
