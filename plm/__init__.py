@@ -22,6 +22,8 @@ from .plots import plot_hypnogram, plot_imi_histogram, plot_raster
 from .workflows.night_scoring import score, score_nights
 from .workflows.reading import ReadOptions
 from .workflows.study import study
+from .workflows.compare import compare
+from .workflows.calibrate import calibrate
 
 # NightResult's file and plot methods are done by io and plots, layers above
 # the model: wired here, where every layer is imported, so the model imports
@@ -49,4 +51,6 @@ __all__ = [
     "score",
     "score_nights",
     "study",
+    "compare",
+    "calibrate",
 ]

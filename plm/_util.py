@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import difflib
 import io
 import json
 import math
@@ -20,7 +21,7 @@ from .atomic import atomic_write
 from .errors import InputError
 
 __all__ = ["write_file", "decimals_for", "rounded", "tidy", "json_text", "csv_cell", "csv_text", "read_csv_rows",
-           "json_safe", "check_option"]
+           "json_safe", "check_option", "did_you_mean"]
 
 
 def write_file(path: str | os.PathLike, data: str | bytes) -> Path:
@@ -67,13 +68,15 @@ def json_safe(obj: Any) -> Any:
 # ------------------------------------------------------------ rounded numbers
 # Text outputs carry what the numbers mean, not float noise (2.075000000000003):
 # times and durations to the ms, indices and rates to 0.01 (docs/formats_export.md).
-#: Decimal places by kind: seconds (1 ms), hours (0.36 ms), indices/rates/ratios.
-SECONDS_DECIMALS, HOURS_DECIMALS, INDEX_DECIMALS = 3, 7, 2
+#: Decimal places by kind: seconds (1 ms), hours (0.36 ms), indices/rates/ratios, agreement statistics.
+SECONDS_DECIMALS, HOURS_DECIMALS, INDEX_DECIMALS, AGREEMENT_DECIMALS = 3, 7, 2, 3
 #: Significant digits of every other float (p-values, amplitudes, ...): drops binary noise only.
 SIGNIFICANT = 12
 _SECONDS_NAMES = {"onset", "duration", "offset", "imi", "lights_off", "lights_on", "epoch_length"}
 _SECONDS_PREFIXES = ("lm_duration_", "imi_")
-_INDEX_NAMES = {"mean_series_length", "median_series_length", "change", "pct_change", "icc"}
+_INDEX_NAMES = {"mean_series_length", "median_series_length", "change", "pct_change", "bias", "loa_low", "loa_high"}
+#: Agreement statistics on a 0-1 scale (ICC, kappa, Spearman r, sensitivity, ...).
+_AGREEMENT_WORDS = ("icc", "kappa", "sensitivity", "specificity", "ppv", "f1", "agreement")
 #: Keys whose values are written exactly as given (user input; the criteria hash is computed from them).
 VERBATIM_KEYS = ("criteria", "thresholds", "params")
 
@@ -90,9 +93,11 @@ def decimals_for(name: str | None) -> int | None:
     -------
     int or None
         3 for seconds (``onset``, ``duration``, ``*_s``, ``imi*``, ``lm_duration_*``,
-        lights), 7 for hours (``*_hours*``), 2 for indices, rates and ratios
-        (``*_index*``, ``*_ratio``, ``*_pct``, ``*_median``, ``*_sd``, means,
-        series lengths, changes, ICC), None otherwise.
+        lights), 7 for hours (``*_hours*``), 3 for agreement statistics
+        (ICC, kappa, Spearman ``r``, sensitivity, specificity, PPV, F1), 2
+        for indices, rates and ratios (``*_index*``, ``*_ratio``, ``*_pct``,
+        ``*_median``, ``*_sd``, means, series lengths, changes, Bland-Altman
+        bias and limits), None otherwise.
     """
     if not name:
         return None
@@ -101,6 +106,8 @@ def decimals_for(name: str | None) -> int | None:
         return SECONDS_DECIMALS
     if "_hours" in n or n == "hours_denominator":
         return HOURS_DECIMALS
+    if n in ("r", "rho") or any(n == w or n.startswith(w + "_") or n.endswith("_" + w) for w in _AGREEMENT_WORDS):
+        return AGREEMENT_DECIMALS
     if n in _INDEX_NAMES or "_index" in n or n.endswith(("index", "_ratio", "_pct", "_median", "_mean", "_sd",
                                                          "_change")) \
             or n.startswith(("mean", "median", "sd_", "ci95")) or n in ("mean", "median", "sd"):
@@ -277,3 +284,37 @@ def check_option(what: str, value: Any, choices: Iterable[Any], source: str | os
     if value not in choices:
         raise InputError(source, f"unknown {what} {value!r}; choose one of {choices}")
     return value
+
+
+def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
+    """``" (did you mean 'x'?)"`` (or ``'x' or 'y'``) for the choices close to ``word``, else ``""``.
+
+    Names that ``word`` begins or that begin with ``word`` come first (``wasm``
+    -> ``wasm2016``, ``wasm2006``); otherwise the closest names by
+    :func:`difflib.get_close_matches`, keeping those nearly as close as the
+    best, up to three.
+
+    Parameters
+    ----------
+    word : object
+        What the user typed (compared as text, case-insensitively).
+    choices : iterable
+        The valid names.
+
+    Returns
+    -------
+    str
+        Ready to append to an error message after the unknown name.
+    """
+    names = list(dict.fromkeys(str(c) for c in choices))
+    typed = str(word).strip().lower()
+    close = [n for n in names if len(typed) >= 3 and len(n) >= 3
+             and (n.lower().startswith(typed) or typed.startswith(n.lower()))]
+    if not close:
+        scored = [(difflib.SequenceMatcher(None, typed, n.lower()).ratio(), n) for n in names]
+        best = max((r for r, _ in scored), default=0.0)
+        close = [n for r, n in sorted(scored, key=lambda x: -x[0]) if r >= max(0.6, best - 0.1)]
+    if not close:
+        return ""
+    quoted = [repr(c) for c in close[:3]]
+    return " (did you mean " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?)"

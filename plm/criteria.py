@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ._util import did_you_mean
 from .errors import CriteriaError
 
 __all__ = ["Criteria", "get", "names", "PRESETS", "parse_overrides", "field_descriptions"]
@@ -302,11 +303,9 @@ class Criteria:
         CriteriaError
             Unknown field or invalid value.
         """
-        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        unknown = sorted(set(changes) - set(_FIELD_TYPES))
         if unknown:
-            raise CriteriaError(
-                f"unknown criteria field(s) {unknown}; known fields: {[f.name for f in fields(self)]}"
-            )
+            raise CriteriaError(_unknown_field(unknown[0]))
         return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
 
     def to_dict(self) -> dict[str, Any]:
@@ -339,7 +338,9 @@ class Criteria:
 
         The ``{"name", "hash", "params"}`` record of :meth:`describe` (what
         ``plm criteria NAME`` prints and every summary holds) is accepted too;
-        its ``params`` are used and the hash is recomputed from them.
+        its ``params`` are used and the hash is recomputed from them. Such a
+        record may also hold a ``calibration`` entry (what ``plm calibrate``
+        fitted it on); it is provenance and does not change the criteria.
 
         Parameters
         ----------
@@ -352,7 +353,7 @@ class Criteria:
         """
         if not isinstance(data, dict):
             raise CriteriaError(f"criteria must be a JSON object, got {type(data).__name__}")
-        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params"}:
+        if isinstance(data.get("params"), dict) and set(data) <= {"name", "hash", "params", "calibration"}:
             data = {**({"name": data["name"]} if "name" in data else {}), **data["params"]}
         return cls().replace(**data)
 
@@ -433,6 +434,10 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
+def _unknown_field(key: str) -> str:
+    return f"unknown criteria field {key!r}{did_you_mean(key, _FIELD_TYPES)}; `plm criteria --fields` lists the fields"
+
+
 def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """Parse ``key=value`` strings (the CLI's ``--set``) into a dict of changes.
 
@@ -454,7 +459,7 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if not sep or not key:
             raise CriteriaError(f"--set expects key=value, got {item!r}")
         if key not in _FIELD_TYPES:
-            raise CriteriaError(f"unknown criteria field {key!r}; `plm criteria --fields` lists the fields")
+            raise CriteriaError(_unknown_field(key))
         out[key] = value.strip()
     return out
 
@@ -549,9 +554,6 @@ PRESETS: dict[str, Criteria] = {
 # (its explicit 8 uV minimum amplitude equals the onset threshold).
 PRESETS["aasm2007"] = PRESETS["aasm"].replace(name="aasm2007")
 
-_ALIASES = {"wasm": "wasm2016", "aasm2": "aasm", "pam-rl": "pamrl"}
-
-
 def names() -> list[str]:
     """Names of the presets, default first.
 
@@ -580,8 +582,10 @@ def get(name: "str | Criteria" = "wasm2016", **changes: Any) -> Criteria:
         crit = name
     else:
         key = str(name).strip().lower()
-        key = _ALIASES.get(key, key)
         if key not in PRESETS:
-            raise CriteriaError(f"unknown criteria {name!r}; choose one of {names()}")
+            # No aliases: "wasm" alone could be either WASM standard (2006 or 2016), whose
+            # IMI minimum and bilateral rule differ; the suggestion names both.
+            raise CriteriaError(f"unknown criteria {name!r}{did_you_mean(key, names())}; "
+                                f"choose one of {', '.join(names())} or a criteria JSON file")
         crit = PRESETS[key]
     return crit.replace(**changes) if changes else crit

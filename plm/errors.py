@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 
-__all__ = ["PlmError", "InputError", "CriteriaError", "MissingDependencyError", "one_line"]
+__all__ = ["PlmError", "InputError", "CriteriaError", "MissingDependencyError", "one_line", "warning_line"]
 
 
 class PlmError(Exception):
@@ -31,6 +31,29 @@ class InputError(PlmError, ValueError):
         self.problem = problem
         msg = problem if self.source is None else f"{self.source}: {problem}"
         super().__init__(msg)
+
+
+class OutputError(PlmError, OSError):
+    """An output file cannot be written: the disk is full, a quota is reached, ...
+
+    An :class:`OSError` (with ``errno``, ``strerror`` and ``filename``), whose
+    message names the output file first, like :class:`InputError`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output file (its final name, not a temporary one).
+    problem : str
+        What went wrong, e.g. ``"no space left on device"``.
+    code : int, optional
+        The ``errno`` value.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str, code: int | None = None) -> None:
+        super().__init__(code, problem, os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
 
 
 class CriteriaError(PlmError, ValueError):
@@ -61,3 +84,23 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.filename}: {exc.strerror or exc}"
     return " ".join(str(exc).split())
+
+
+def warning_line(message: Warning | str) -> str:
+    """The one line ``plm: warning: ...`` that the command prints for a warning.
+
+    Documented warnings (excluded time, assumed units, one leg, ...) are for
+    the user, not a pointer into plm's source. Every warning the ``plm``
+    command shows goes through this line, also those raised in batch worker
+    processes (they are sent back and shown by the main process).
+
+    Parameters
+    ----------
+    message : Warning or str
+
+    Returns
+    -------
+    str
+    """
+    text = one_line(message) if isinstance(message, BaseException) else " ".join(str(message).split())
+    return f"plm: warning: {text}"

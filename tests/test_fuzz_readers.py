@@ -93,8 +93,8 @@ def test_random_text_tables_raise_only_plm_errors(prefix, rows, sep, ext):
 
 
 # --------------------------------------------------------- mutated valid files
-def edf_bytes(n_sec: int = 30, sfreq: int = 64, labels=("Leg L", "Leg R")) -> bytes:
-    """A small valid EDF (int16, 1 s records) of noise with one burst per leg."""
+def edf_bytes(n_sec: int = 30, sfreq: int = 128, labels=("Leg L", "Leg R")) -> bytes:
+    """A small valid EDF (int16, 1 s records) of noise with one burst per leg; 128 Hz so that it is scored."""
     rng = np.random.default_rng(3)
     n = n_sec * sfreq
     data = rng.normal(0, 2, (len(labels), n))
@@ -129,7 +129,8 @@ def accel_csv_bytes() -> bytes:
     rng = np.random.default_rng(4)
     xyz = rng.normal(0, 0.01, (120, 3)) + [0.0, 0.0, 1.0]
     xyz[40:60] += 0.5
-    head = ("# plm-accelerometer-csv 1\n# device: PAM-RL\n# side: left\n# sampling_rate_hz: 4\n"
+    # 10 Hz: the slowest rate plm scores (plm/plausibility.py), so mutations reach the detector
+    head = ("# plm-accelerometer-csv 1\n# device: PAM-RL\n# side: left\n# sampling_rate_hz: 10\n"
             "# start: 2024-03-01T22:30:00+01:00\n# units: g\nx,y,z\n")
     return (head + "\n".join(",".join(f"{v:.4f}" for v in row) for row in xyz) + "\n").encode()
 
@@ -153,8 +154,8 @@ def hdf5_bytes() -> bytes:
 
     rng = np.random.default_rng(6)
     rec = Recording(
-        data=rng.normal(0, 2, (2, 64 * 30)),
-        sfreq=64.0,
+        data=rng.normal(0, 2, (2, 128 * 30)),
+        sfreq=128.0,  # EMG at >= 100 Hz is scored (plm/plausibility.py), so mutations reach the detector
         channels=(Channel("Leg L", "uV", "emg", "left"), Channel("Leg R", "uV", "emg", "right")),
         start_time=dt.datetime(2024, 3, 1, 22, 30, tzinfo=dt.timezone.utc),
     )
@@ -170,11 +171,11 @@ def edf_plus_bytes() -> bytes:
     from plm.io.edf import write_edf
 
     rng = np.random.default_rng(7)
-    data = rng.normal(0, 2, (2, 64 * 90))
-    data[:, 64 * 40 : 64 * 45] = np.nan
+    data = rng.normal(0, 2, (2, 128 * 90))
+    data[:, 128 * 40 : 128 * 45] = np.nan
     rec = Recording(
         data=data,
-        sfreq=64.0,
+        sfreq=128.0,
         channels=(Channel("Leg L", "uV", "emg", "left"), Channel("Leg R", "uV", "emg", "right")),
         start_time=dt.datetime(2024, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
     )

@@ -28,7 +28,7 @@ PKG = Path(__file__).resolve().parents[1] / "plm"
 
 #: (layer rank, name): a module's layer is the first rule its name matches.
 LAYERS = [
-    (0, "utilities", r"plm\.(errors|threads|atomic|_util|_version)"),
+    (0, "utilities", r"plm\.(errors|threads|atomic|_util|_version|plausibility|interrupt)"),
     (1, "model", r"plm\.model(\..*)?"),
     (2, "criteria", r"plm\.criteria"),
     (3, "io/detect/scoring", r"plm\.(io|detect|scoring)(\..*)?|plm\.nights"),

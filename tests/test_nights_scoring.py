@@ -183,7 +183,7 @@ def test_human_summary_shows_start_offset_excluded_time_and_notes():
         "notes": ["dropped 1.00 h of data from ..."]})
     lines = text.splitlines()
     assert lines[0] == "week.h5  (night of 2026-03-29)"
-    assert lines[1] == "  start              2026-03-29T12:00:00+02:00"
-    assert lines[3] == "  denominator        recording: 22.00 h"
-    assert lines[4] == "  excluded           2.00 h (gaps, non-wear)"
-    assert lines[-1] == "  note               dropped 1.00 h of data from ..."
+    assert lines[1] == "  start                           2026-03-29T12:00:00+02:00"
+    assert lines[2] == "  PLM index (recording)           -       all PLMs per hour of recording (22.00 h); no sleep staging, so no PLMS index"
+    assert lines[7] == "  excluded time (gaps, non-wear)  2.00 h  left out of every denominator"
+    assert lines[-1] == "  note                            dropped 1.00 h of data from ..."

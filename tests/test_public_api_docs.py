@@ -11,7 +11,10 @@ import inspect
 import pytest
 
 ENTRY_POINTS = [
-    "plm:read", "plm:read_events", "plm:score", "plm:study",
+    "plm:read", "plm:read_events", "plm:score", "plm:study", "plm:compare", "plm:calibrate",
+    "plm.scoring.agreement:compare_nights", "plm.scoring.agreement:Agreement.summary",
+    "plm.scoring.method_comparison:bland_altman", "plm.scoring.method_comparison:icc_agreement",
+    "plm.workflows.compare:compare_cohort", "plm.detect.cached:CachedDetection.detect",
     "plm.io:detect_format", "plm.detect:detect", "plm.scoring:score_events",
     "plm.nights:split_nights", "plm.nights:read_lights_table", "plm.nights:rest_periods",
     "plm.workflows.batch:run_batch", "plm.workflows.batch:read_batch_manifest",

@@ -13,8 +13,11 @@ def test_decimals_by_name():
     assert [decimals_for(n) for n in ("tst_hours", "hours_denominator", "stage_hours")] == [7] * 3
     assert [decimals_for(n) for n in ("plm_index", "plms_index_N2", "periodicity_index", "plm_clm_ratio",
                                       "baseline_index", "baseline_median", "pct_change", "mean_change",
-                                      "within_subject_sd", "responders_pct", "mean_series_length")] == [2] * 11
-    assert [decimals_for(n) for n in ("n_plm", "p_ttest", "amplitude", None)] == [None] * 4
+                                      "within_subject_sd", "responders_pct", "mean_series_length", "bias",
+                                      "loa_low")] == [2] * 13
+    assert [decimals_for(n) for n in ("icc", "epoch_kappa", "r", "f1_left", "sensitivity", "ppv_right",
+                                      "epoch_agreement")] == [3] * 7
+    assert [decimals_for(n) for n in ("n_plm", "p_ttest", "amplitude", "n_epochs", None)] == [None] * 5
 
 
 def test_float_noise_is_gone_and_values_stay_honest():

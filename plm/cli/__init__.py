@@ -1,7 +1,8 @@
 """The ``plm`` command: one module per subcommand, argument parsing and printing only.
 
 Each subcommand module (:mod:`.score`, :mod:`.criteria`, :mod:`.info`,
-:mod:`.convert`, :mod:`.batch`, :mod:`.study`, :mod:`.report`) has
+:mod:`.convert`, :mod:`.batch`, :mod:`.study`, :mod:`.report`, :mod:`.compare`,
+:mod:`.calibrate`) has
 ``register(subparsers)``, which adds its parser, and ``run(args)``, which
 calls one workflow (:mod:`plm.workflows`) and prints. Every subcommand turns
 :class:`~plm.errors.PlmError` (and I/O errors) into a one-line message on
@@ -16,13 +17,13 @@ import traceback
 from typing import Sequence
 
 from .._version import __version__
-from . import batch, convert, criteria, info, report, score, study
-from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from . import batch, calibrate, compare, convert, criteria, info, report, score, study
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["main", "build_parser"]
 
 #: Subcommand modules, in help order.
-SUBCOMMANDS = (score, criteria, info, convert, batch, study, report)
+SUBCOMMANDS = (score, criteria, info, convert, batch, study, report, compare, calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 on bad input (one-line message on stderr), 2 on a usage error.
+        0 on success, 1 on bad input (one-line message on stderr), 2 on a usage error,
+        130 when interrupted (Ctrl-C).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -61,24 +63,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from ..errors import PlmError, one_line
-
     import warnings
 
+    from ..errors import PlmError, one_line, warning_line
+
     def _one_line_warning(message, category, filename, lineno, file=None, line=None):
-        # Documented warnings (excluded time, assumed units, ...) are for the
-        # user, not a pointer into plm's source: one line each.
-        print(f"plm: warning: {one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
-              file=sys.stderr)
+        print(warning_line(message), file=sys.stderr)
+
+    from ..interrupt import catch_sigint, raise_if_interrupted
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), catch_sigint():
             if not debug:
                 warnings.showwarning = _one_line_warning
-            return int(args.func(args) or 0)
+            status = int(args.func(args) or 0)
+            raise_if_interrupted()  # Ctrl-C swallowed on the way (in a finalizer) still ends the run as interrupted
+            return status
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # stdout was closed early (e.g. `plm score ... | head`): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

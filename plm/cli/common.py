@@ -7,16 +7,18 @@ from pathlib import Path
 from .. import criteria as _criteria
 from .._util import json_text
 from ..criteria import Criteria
-from ..errors import InputError
+from ..errors import CriteriaError, InputError
 from ..io import EVENT_FORMATS, RAW_FORMATS
 from ..workflows.reading import ReadOptions
 
-__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "add_criteria_options", "criteria_from_args",
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_INTERRUPTED", "add_criteria_options", "criteria_from_args",
            "add_read_options", "read_options_from_args", "json_line"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+#: 128 + SIGINT, what shells report for a program stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 def add_criteria_options(p: argparse.ArgumentParser) -> None:
@@ -35,7 +37,10 @@ def criteria_from_args(args: argparse.Namespace) -> Criteria:
             text = Path(name).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(name, f"cannot read criteria file ({exc.strerror})") from None
-        crit = Criteria.from_json(text)
+        try:
+            crit = Criteria.from_json(text)
+        except CriteriaError as exc:
+            raise InputError(name, str(exc)) from None
     else:
         crit = _criteria.get(name)
     return crit.replace(**_criteria.parse_overrides(args.overrides))

@@ -29,7 +29,7 @@ from .baseline import block_samples
 from .runs import first_index_in, runs
 from .workspace import Workspace
 
-__all__ = ["AccelPlan", "accel_plan", "accel_magnitude", "accel_features", "accel_events"]
+__all__ = ["AccelPlan", "accel_plan", "accel_magnitude", "accel_features", "accel_decisions", "accel_events"]
 
 @dataclass(frozen=True)
 class AccelPlan:
@@ -123,7 +123,26 @@ def accel_features(xyz: np.ndarray, plan: AccelPlan, work: Workspace | None = No
         threshold), both bool, and ``excess`` (the magnitude, g).
     """
     mag = accel_magnitude(xyz, plan, work)
-    return {"on": mag >= plan.onset_g, "active": mag >= plan.offset_g, "excess": mag}
+    on, active = accel_decisions(mag, plan.onset_g, plan.offset_g)
+    return {"on": on, "active": active, "excess": mag}
+
+
+def accel_decisions(magnitude: np.ndarray, onset_g: float, offset_g: float) -> tuple[np.ndarray, np.ndarray]:
+    """The threshold step of accelerometer detection: *on* and *active* samples.
+
+    Parameters
+    ----------
+    magnitude : ndarray
+        Smoothed vector magnitude, g (``accel_features(...)["excess"]``).
+    onset_g, offset_g : float
+        ``criteria.accel_onset_g`` and ``criteria.accel_offset_g``.
+
+    Returns
+    -------
+    on, active : ndarray of bool
+        ``magnitude >= onset_g`` and ``magnitude >= offset_g``.
+    """
+    return magnitude >= onset_g, magnitude >= offset_g
 
 
 def accel_events(on: np.ndarray, active: np.ndarray, sfreq: float, criteria) -> tuple[np.ndarray, np.ndarray]:

@@ -35,8 +35,8 @@ from .baseline import block_samples, resting_level
 from .runs import first_index_in, runs, runs_to_mask
 from .workspace import Workspace
 
-__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_events", "moving_rms", "grid_rms",
-           "open_envelope"]
+__all__ = ["EmgPlan", "emg_plan", "emg_envelope", "emg_features", "emg_decisions", "emg_events", "moving_rms",
+           "grid_rms", "open_envelope"]
 
 #: Median of |x| over the RMS of Gaussian noise: converts the RMS resting
 #: level to the resting level of the rectified signal (morphology rule).
@@ -474,8 +474,7 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) ->
     k = plan.decim
     rest = resting_level(env, plan.rate, plan.baseline_window, plan.baseline_percentile, plan.block)
     excess = env - rest
-    on = excess >= plan.onset_uv
-    quiet = excess <= plan.offset_uv
+    on, quiet = emg_decisions(excess, plan.onset_uv, plan.offset_uv)
     if plan.morph_n > 0:
         n = len(xf)
         # |x| >= T  <=>  x**2 >= T**2 for T >= 0 (T < 0 holds always, as does x**2 >= 0)
@@ -505,6 +504,24 @@ def emg_features(x: np.ndarray, plan: EmgPlan, work: Workspace | None = None) ->
     else:
         morph = np.ones(len(env), dtype=bool)
     return {"on": on, "quiet": quiet, "morph": morph, "excess": excess}
+
+
+def emg_decisions(excess: np.ndarray, onset_uv: float, offset_uv: float) -> tuple[np.ndarray, np.ndarray]:
+    """The threshold step of EMG detection: *on* and *quiet* grid samples.
+
+    Parameters
+    ----------
+    excess : ndarray
+        Envelope above the resting level, uV (``emg_features(...)["excess"]``).
+    onset_uv, offset_uv : float
+        ``criteria.emg_onset_uv`` and ``criteria.emg_offset_uv``.
+
+    Returns
+    -------
+    on, quiet : ndarray of bool
+        ``excess >= onset_uv`` and ``excess <= offset_uv``.
+    """
+    return excess >= onset_uv, excess <= offset_uv
 
 
 def emg_events(

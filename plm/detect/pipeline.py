@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -30,7 +31,8 @@ from .filters import mains_frequency
 from .quality import QualityReport, assess_quality, merge_intervals
 from .workspace import Workspace
 
-__all__ = ["detect_recording", "detect_leg", "chunk_bounds", "DEFAULT_CHUNK_SECONDS"]
+__all__ = ["detect_recording", "detect_leg", "leg_features", "leg_events", "leg_movements", "LegFeatures",
+           "DECISIONS", "chunk_bounds", "DEFAULT_CHUNK_SECONDS"]
 
 #: Core length of a chunk, s (at least 20 overlaps). 30 min of 512 Hz EMG is
 #: 7 MB in float64; a week of 40 Hz accelerometry is 336 chunks.
@@ -76,21 +78,71 @@ def _leg_rows(recording, side: str, modality: str) -> list[int]:
     return picks[:1]
 
 
-def detect_leg(
+@dataclass(frozen=True, eq=False)
+class LegFeatures:
+    """Per-leg detector arrays on the decision grid, stitched from the chunks.
+
+    Made by :func:`leg_features`; :func:`leg_events` turns them into LMs.
+    The arrays are what the chunk loop was asked to keep: the boolean
+    decisions of detection, or the threshold-free features (e.g. the
+    envelope above the resting level) from which the decisions can be
+    remade for other thresholds (:mod:`plm.detect.cached`).
+
+    Attributes
+    ----------
+    modality : {"emg", "accel"}
+    arrays : dict of str to ndarray
+        Requested feature arrays, one value per grid sample.
+    peaks : ndarray
+        Block maxima of the ``excess`` feature (LM amplitudes).
+    decim : int
+        Signal samples per grid sample.
+    rate : float
+        Grid rate, Hz.
+    block : int
+        Grid samples per amplitude block.
+    n : int
+        Signal samples of the leg.
+    bad : ndarray, shape (m, 2)
+        Sample intervals in which no LM may start (gaps, non-wear, clipping
+        and the ends, widened by the filters' settling time).
+    quality : QualityReport
+    """
+
+    modality: str
+    arrays: dict
+    peaks: np.ndarray
+    decim: int
+    rate: float
+    block: int
+    n: int
+    bad: np.ndarray
+    quality: QualityReport
+
+
+#: Decision arrays that :func:`leg_events` needs, per modality.
+DECISIONS = {"emg": ("on", "quiet", "morph"), "accel": ("on", "active")}
+
+
+def leg_features(
     recording,
     side: str,
     criteria,
+    names: tuple[str, ...],
     *,
     chunk_seconds: float | None = None,
     quality: QualityReport | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, QualityReport]:
-    """Detect the LMs of one leg.
+) -> LegFeatures:
+    """Run the feature step of one leg chunk by chunk and keep the arrays ``names``.
 
     Parameters
     ----------
     recording : Recording
     side : {"left", "right"}
     criteria : Criteria
+    names : tuple of str
+        Keys of the detector's feature dict to keep (see
+        :func:`plm.detect.emg.emg_features`, :func:`plm.detect.accel.accel_features`).
     chunk_seconds : float, optional
         Core chunk length, s (default :data:`DEFAULT_CHUNK_SECONDS`, or a
         :data:`MIN_CHUNKS`-th of a shorter recording); ``math.inf`` processes
@@ -100,11 +152,7 @@ def detect_leg(
 
     Returns
     -------
-    onset, offset : ndarray of int64
-        Sample indices, offset exclusive.
-    amplitude : ndarray of float
-        Peak envelope above the resting level (uV) or peak magnitude (g).
-    quality : QualityReport
+    LegFeatures
     """
     modality = recording.modality
     if modality not in ("emg", "accel"):
@@ -125,10 +173,8 @@ def detect_leg(
     if modality == "emg":
         mains = mains_frequency(rows[0], sfreq, criteria.mains_hz, min_ratio=criteria.mains_auto_ratio)
         plan = _emg.emg_plan(sfreq, criteria, mains)
-        names = ("on", "quiet", "morph")
     else:
         plan = _accel.accel_plan(sfreq, criteria)
-        names = ("on", "active")
     k = plan.decim                     # decisions are taken every k-th sample
     block = plan.block_n               # in decision-grid samples
     grid = block * k                   # chunk boundaries: whole blocks of the grid
@@ -142,7 +188,7 @@ def detect_leg(
         core = max(int(chunk_seconds * sfreq), 4 * plan.overlap)
         core = max(grid, (core // grid) * grid)
     nf = -(-n // k)
-    masks = {name: np.zeros(nf, dtype=bool) for name in names}
+    arrays: dict[str, np.ndarray] = {}
     peaks = np.zeros(-(-nf // block))
     work = Workspace()
     for ea, eb, a, b in chunk_bounds(n, core, plan.overlap):
@@ -156,17 +202,11 @@ def detect_leg(
         fa, fb = a // k, -(-b // k)          # core on the grid (ea, a are multiples of k)
         la, lb = (a - ea) // k, (a - ea) // k + fb - fa
         for name in names:
-            masks[name][fa:fb] = feats[name][la:lb]
+            if name not in arrays:
+                arrays[name] = np.zeros(nf, dtype=feats[name].dtype)
+            arrays[name][fa:fb] = feats[name][la:lb]
         peaks[fa // block: -(-fb // block)] = block_reduce(feats["excess"][la:lb], block, "max")
         del seg, feats
-
-    rate = sfreq / k
-    if modality == "emg":
-        onset, offset = _emg.emg_events(masks["on"], masks["quiet"], masks["morph"], rate, criteria)
-    else:
-        onset, offset = _accel.accel_events(masks["on"], masks["active"], rate, criteria)
-    amplitude = _event_peaks(peaks, onset, offset, block)
-    onset, offset = onset * k, np.minimum(offset * k, n)
 
     # No LM may start inside a gap, non-wear or clipped stretch, nor within
     # the filters' start-up transient next to one or next to either end of
@@ -174,11 +214,70 @@ def detect_leg(
     guard = filters.settle_samples(plan.sos, 1e-3) + 2 * plan.smooth_n
     bad = np.vstack([quality.gaps, quality.nonwear, quality.clipped, [[-guard, 0], [n, n + guard]]])
     bad = merge_intervals(bad + np.array([-guard, guard]))
+    return LegFeatures(modality=modality, arrays=arrays, peaks=peaks, decim=k, rate=sfreq / k, block=block, n=n,
+                       bad=bad, quality=quality)
+
+
+def leg_events(features: LegFeatures, decisions: dict, criteria) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LMs of one leg from its stitched decision arrays.
+
+    Parameters
+    ----------
+    features : LegFeatures
+    decisions : dict of str to ndarray of bool
+        The arrays :data:`DECISIONS` names for the modality, on the grid.
+    criteria : Criteria
+
+    Returns
+    -------
+    onset, offset : ndarray of int64
+        Sample indices, offset exclusive.
+    amplitude : ndarray of float
+        Peak envelope above the resting level (uV) or peak magnitude (g).
+    """
+    if features.modality == "emg":
+        onset, offset = _emg.emg_events(decisions["on"], decisions["quiet"], decisions["morph"], features.rate,
+                                        criteria)
+    else:
+        onset, offset = _accel.accel_events(decisions["on"], decisions["active"], features.rate, criteria)
+    k, bad = features.decim, features.bad
+    amplitude = _event_peaks(features.peaks, onset, offset, features.block)
+    onset, offset = onset * k, np.minimum(offset * k, features.n)
     if len(onset):
         pos = np.searchsorted(bad[:, 0], onset, side="right") - 1
         inside = (pos >= 0) & (onset < bad[np.maximum(pos, 0), 1])
         onset, offset, amplitude = onset[~inside], offset[~inside], amplitude[~inside]
-    return onset, offset, amplitude, quality
+    return onset, offset, amplitude
+
+
+def detect_leg(
+    recording,
+    side: str,
+    criteria,
+    *,
+    chunk_seconds: float | None = None,
+    quality: QualityReport | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, QualityReport]:
+    """Detect the LMs of one leg.
+
+    Parameters
+    ----------
+    recording, side, criteria, chunk_seconds, quality
+        As for :func:`leg_features`.
+
+    Returns
+    -------
+    onset, offset : ndarray of int64
+        Sample indices, offset exclusive.
+    amplitude : ndarray of float
+        Peak envelope above the resting level (uV) or peak magnitude (g).
+    quality : QualityReport
+    """
+    # Only the boolean decisions are kept for the whole signal (1 byte a sample).
+    names = DECISIONS.get(recording.modality, ())
+    feats = leg_features(recording, side, criteria, names, chunk_seconds=chunk_seconds, quality=quality)
+    onset, offset, amplitude = leg_events(feats, feats.arrays, criteria)
+    return onset, offset, amplitude, feats.quality
 
 
 class _Rows:
@@ -247,11 +346,30 @@ def detect_recording(
     sides = recording.sides
     if not sides:
         raise InputError(recording.source or None, "no channel is marked as a left or right leg signal")
+    per_leg = map_in_threads(lambda side: detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds),
+                             sides, threads)
+    return leg_movements(recording, sides, per_leg, warn=True)
+
+
+def leg_movements(recording, sides, per_leg, *, warn: bool = True) -> LegMovements:
+    """The :class:`LegMovements` of per-leg detections, with the recording's context.
+
+    Parameters
+    ----------
+    recording : Recording
+    sides : sequence of str
+    per_leg : sequence of (onset, offset, amplitude, QualityReport)
+        As :func:`detect_leg` returns, one per side.
+    warn : bool
+        Warn about excluded stretches (the notes are kept either way).
+
+    Returns
+    -------
+    LegMovements
+    """
     onsets, durations, side_col, amps, excluded = [], [], [], [], []
     sfreq = recording.sfreq
     notes = []
-    per_leg = map_in_threads(lambda side: detect_leg(recording, side, criteria, chunk_seconds=chunk_seconds),
-                             sides, threads)
     for side, (on, off, amp, q) in zip(sides, per_leg):
         onsets.append(on / sfreq)
         durations.append((off - on) / sfreq)
@@ -260,7 +378,8 @@ def detect_recording(
         excluded.append(q.excluded)
         for note in quality_notes(q, side):
             notes.append(note)
-            warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
+            if warn:
+                warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=4)
     # The LMs keep the recording's context (start, length, lights, staging,
     # events, night facts, the reader's warnings), adding what detection found.
     context = recording.context.replace(excluded=merge_intervals(np.vstack(excluded))).with_warnings(notes)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from ..errors import InputError
+from ..plausibility import check_recording
 from . import registry
 from ._rawfiles import read_file
 from .epoch_counts import refuse_epoch_counts
@@ -155,7 +156,9 @@ def _read_as(path, format: str, kind: str, kwargs: dict):
     else:
         _check_file(path)
     reader = registry.load(registry.get(format, kind, path).reader)
-    return reader(path, **reader_options(format, kwargs, path, strict=True))
+    out = reader(path, **reader_options(format, kwargs, path, strict=True))
+    # The reader's own array: plausibility fixes (units, absurd samples) may change it in place.
+    return check_recording(out, inplace=True) if kind == "raw" else out
 
 
 def read_events(path: str | os.PathLike, format: str = "auto", **kwargs) -> LegMovements:

@@ -25,6 +25,10 @@ import numpy as np
 from ..errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
+#: Longest line a text recording may have (header or data row; real ones are
+#: under 200 bytes). A longer one is refused as soon as it is seen, instead of
+#: being read into memory whole (a 3 GB file without a newline).
+MAX_LINE_BYTES = 1 << 16
 
 
 def is_gzip(head: bytes) -> bool:
@@ -106,7 +110,7 @@ class TextSource:
     def readline(self) -> str | None:
         """The next line without its line end, or None at the end of the file."""
         try:
-            line = self.fh.readline()
+            line = self.fh.readline(MAX_LINE_BYTES + 1)
         except EOFError:
             raise InputError(self.path, "gzip data is truncated (the file was cut off; copy it again)") from None
         except (OSError, zlib.error) as exc:
@@ -114,6 +118,8 @@ class TextSource:
         if not line:
             return None
         self.lines_read += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise _long_line(self.path, self.lines_read)
         if self.lines_read == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
         self._last = line
@@ -138,6 +144,49 @@ class TextSource:
         here = self.fh.tell()
         # ISIZE is the size modulo 2**32; a compression ratio below 1 means it wrapped
         return isize - here if isize > here and isize >= self.size else None
+
+    def body(self) -> io.BufferedReader:
+        """The rest of the file as a stream that refuses lines longer than :data:`MAX_LINE_BYTES`."""
+        return io.BufferedReader(_LineLimited(self.fh, self.path, self.lines_read), buffer_size=MAX_LINE_BYTES)
+
+
+def _long_line(path, line_no: int) -> InputError:
+    return InputError(path, f"line {line_no} is longer than {MAX_LINE_BYTES} bytes (no line end); "
+                            "this is not a text table plm reads")
+
+
+class _LineLimited(io.RawIOBase):
+    """A stream over ``fh`` that raises once a line grows beyond :data:`MAX_LINE_BYTES`.
+
+    Reads are at most that long, so a line longer than the limit either
+    spans reads (tracked by ``run``, the bytes since the last line end) or
+    fills one read without a line end.
+    """
+
+    def __init__(self, fh, path, lines_before: int) -> None:
+        self._fh = fh
+        self._path = path
+        self._run = 0
+        self._lines = lines_before
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self._fh.read(min(len(b), MAX_LINE_BYTES))
+        n = len(data)
+        b[:n] = data
+        last = data.rfind(b"\n")
+        if last < 0:
+            self._run += n
+        else:
+            if self._run + data.find(b"\n") > MAX_LINE_BYTES:
+                raise _long_line(self._path, self._lines + 1)
+            self._lines += data.count(b"\n")
+            self._run = n - last - 1
+        if self._run > MAX_LINE_BYTES:
+            raise _long_line(self._path, self._lines + 1)
+        return n
 
 
 class _Prefixed(io.RawIOBase):
@@ -224,15 +273,16 @@ def read_numeric_table(
     path = src.path
     n_num = n_cols - 1 if text_first else n_cols
     hint = src.body_size_hint()
+    body_stream = src.body()
     try:
-        sample = src.fh.peek(65536)[:65536] if hasattr(src.fh, "peek") else b""
+        sample = body_stream.peek(65536)[:65536]
         per_row = len(sample) / max(sample.count(b"\n"), 1) if sample else None
         out = _ColumnBuffer(n_num, dtype, hint / per_row * 1.02 + 16 if hint and per_row else None)
         dtypes = {i: np.float64 for i in range(n_cols)}
         if text_first:
             dtypes[0] = str
         reader = pd.read_csv(
-            src.fh, header=None, names=list(range(n_cols)), dtype=dtypes, keep_default_na=False,
+            body_stream, header=None, names=list(range(n_cols)), dtype=dtypes, keep_default_na=False,
             na_values={i: ["nan", "NaN", "NAN"] for i in range(int(text_first), n_cols)},
             skip_blank_lines=True, engine="c", chunksize=chunk_rows,
         )

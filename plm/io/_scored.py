@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Hypnogram, LegMovements, ScoredEvents
+from ..plausibility import check_leg_movement_rows
 from ._rawfiles import read_file
 
 #: Canonical respiratory labels (``ScoredEvents.label``) used by every reader.
@@ -41,9 +42,26 @@ def decode_text(path: str | os.PathLike, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Largest scored-event file read (a night's export is kilobytes to a few MB);
+#: checked before the file is read into memory.
+MAX_EVENT_FILE_BYTES = 256 << 20
+
+
+def read_event_file(path: str | os.PathLike) -> bytes:
+    """Whole content of a scored-event file, refused unread when implausibly large."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror})") from None
+    if size > MAX_EVENT_FILE_BYTES:
+        raise InputError(path, f"is {size / 2 ** 20:.0f} MiB; a night's scored-event export is at most a few MB "
+                               f"(limit {MAX_EVENT_FILE_BYTES >> 20} MiB)")
+    return read_file(path)
+
+
 def read_text(path: str | os.PathLike) -> str:
     """Whole text file, decoded as :func:`decode_text`; empty files are an error."""
-    text = decode_text(path, read_file(path))
+    text = decode_text(path, read_event_file(path))
     if not text.strip():
         raise InputError(path, "file is empty; expected scored events")
     return text
@@ -368,6 +386,9 @@ def build_leg_movements(
             raise InputError(path, f"row {rownum[i]}: {kind[i]} at {onset[i]:.2f} s lies outside the recording "
                                    f"(0 to {duration_s:.2f} s)")
 
+    lm_rows = kind == "lm"
+    check_leg_movement_rows(path, onset[lm_rows], duration[lm_rows], rownum[lm_rows], duration_s, TIME_TOL)
+
     is_stage = kind == "stage"
     hyp = hypnogram_from_rows(path, onset[is_stage], duration[is_stage], value[is_stage], rownum[is_stage],
                               epoch_length) if np.any(is_stage) else hypnogram
@@ -395,12 +416,21 @@ def build_leg_movements(
     if lights_off is not None and lights_on is not None and lights_on <= lights_off:
         raise InputError(path, f"lights on ({lights_on:.1f} s) is not after lights off ({lights_off:.1f} s)")
 
+    meta["duration_source"] = "file"
     if duration_s is None:
         ends = [onset + duration] if len(onset) else []
         candidates = [float(np.max(e)) for e in ends if len(e)]
         if hyp is not None:
             candidates.append(hyp.end)
         duration_s = max(candidates) if candidates else None
+        meta["duration_source"] = "last_event"
+        if duration_s is not None and hyp is None and (lights_off is None or lights_on is None):
+            # Without staging or both lights times, this assumed length is the index's denominator.
+            note = (f"the file gives no recording length: the recording is taken to end with the last event, "
+                    f"{duration_s:.1f} s ({duration_s / 3600:.2f} h) after its start, and the PLM index is per hour "
+                    "of that span")
+            meta.setdefault("warnings", []).append(note)
+            warnings.warn(f"{path}: {note}", UserWarning, stacklevel=3)
     if rows.ignored:
         meta["ignored"] = dict(sorted(rows.ignored.items()))
     return LegMovements(

@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import InputError
 from ..model import Channel, Recording
 from ..atomic import atomic_write
+from ..plausibility import MAX_ACCEL_HZ  # noqa: F401  (re-exported; the bounds live in plm.plausibility)
 from ._rawfiles import (
     check_sfreq,
     check_signal,
@@ -45,8 +46,6 @@ MAGIC = "# plm-accelerometer-csv"
 FORMAT_VERSION = 1
 #: Multiply values in these units by this factor to get g (standard gravity 9.80665 m/s^2).
 UNIT_TO_G = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / 9.80665, "m/s2": 1.0 / 9.80665, "m/s²": 1.0 / 9.80665}
-#: Highest accepted sampling rate; ankle accelerometers record at 10-100 Hz, a few at up to 3.2 kHz.
-MAX_ACCEL_HZ = 10_000.0
 REQUIRED_KEYS = ("sampling_rate_hz", "start", "units")
 AXES = ("x", "y", "z")
 _SIDES = {"left": "left", "l": "left", "right": "right", "r": "right"}

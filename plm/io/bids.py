@@ -28,7 +28,7 @@ from ..errors import InputError
 from .export import write_night_outputs
 from .registry import FORMATS, split_extension
 
-__all__ = ["BIDS_VERSION", "DATATYPES", "bids_entities", "night_entities", "write_bids_outputs",
+__all__ = ["BIDS_VERSION", "DATATYPES", "bids_entities", "check_bids_inputs", "night_entities", "write_bids_outputs",
            "dataset_description"]
 
 #: Version of the BIDS specification the layout follows.
@@ -84,6 +84,36 @@ def _label(what: str, value: str, source: Any) -> str:
     return value
 
 
+def check_bids_inputs(paths: Iterable[str | os.PathLike], subject: str | None = None,
+                      session: str | None = None) -> None:
+    """Refuse, before any scoring, a BIDS layout whose subject cannot be known.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+        The inputs of one call.
+    subject, session : str, optional
+        Labels given (checked as BIDS labels).
+
+    Raises
+    ------
+    InputError
+        No subject given and no input has a BIDS name; a label that is not
+        alphanumeric.
+    """
+    paths = [os.fspath(p) for p in paths]
+    if subject is not None:
+        _label("sub", subject, "--subject")
+    if session is not None:
+        _label("ses", session, "--session")
+    if subject is None and not any(bids_entities(p)[0] for p in paths):
+        raise InputError(paths[0] if paths else None, _NO_SUBJECT)
+
+
+_NO_SUBJECT = ("the subject is not known for a BIDS layout: name the input sub-<label>[_ses-<label>]_..., "
+               "or give the subject (--subject)")
+
+
 def night_entities(result, subject: str | None = None, session: str | None = None) -> tuple[dict[str, str], str]:
     """The BIDS entities and datatype of a scored night's outputs.
 
@@ -123,8 +153,7 @@ def night_entities(result, subject: str | None = None, session: str | None = Non
     if session is not None:
         entities["ses"] = _label("ses", session, source)
     if "sub" not in entities:
-        raise InputError(source or None, "the subject is not known for a BIDS layout: name the input "
-                                         "sub-<label>[_ses-<label>]_..., or give the subject (--subject)")
+        raise InputError(source or None, _NO_SUBJECT)
     entities.setdefault("task", "sleep")
     if (result.context.n_nights or 1) > 1:
         entities["run"] = str((result.context.night_index or 0) + 1)

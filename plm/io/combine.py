@@ -119,6 +119,10 @@ def combine_recordings(recordings: Sequence[Recording]) -> Recording:
         "alignment_error_s": float(align_err),
         "parts": [dict(r.meta) for r in recs],
     }
+    # Each file's warnings (unit conversions, gaps, ...) stay the night's warnings.
+    carried = list(dict.fromkeys(w for r in recs for w in r.meta.get("warnings", ())))
+    if carried:
+        meta["warnings"] = carried
     return Recording(
         data=data,
         sfreq=sfreq,

@@ -21,8 +21,9 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError
 from ..model import Channel, Recording
+from ..plausibility import MAX_EMG_HZ, check_rate  # MAX_EMG_HZ re-exported; the bounds live in plm.plausibility
 from ..threads import map_in_threads
-from ._rawfiles import check_sfreq, local_start
+from ._rawfiles import local_start
 from ..atomic import atomic_path
 
 __all__ = [
@@ -36,8 +37,6 @@ __all__ = [
     "MAX_EMG_HZ",
 ]
 
-#: Highest accepted EMG sampling rate (PSG amplifiers record at 200-2048 Hz, research systems up to 16 kHz).
-MAX_EMG_HZ = 20_000.0
 #: Plausible robust amplitude (median absolute deviation) of leg EMG in uV; outside it the unit label is suspect.
 EMG_MAD_RANGE_UV = (0.05, 5000.0)
 _TO_UV = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}
@@ -306,6 +305,25 @@ def one_channel_for_both(picks: dict[str, list[str]], notes: list[str]) -> dict[
 
 
 # -------------------------------------------------------------------- units
+def _check_scaling(path, hdr: EdfHeader, i: int) -> None:
+    """Refuse a channel whose header cannot turn its integers into physical values.
+
+    The scale is (physical max - physical min) / (digital max - digital min):
+    equal digital limits divide by zero, equal physical limits make every
+    sample the same value.
+    """
+    if not hdr.physical_range:
+        return
+    (pmin, pmax), (dmin, dmax) = hdr.physical_range[i], hdr.digital_range[i]
+    label = hdr.labels[i]
+    if dmin == dmax:
+        raise InputError(path, f"channel {label!r}: digital minimum and maximum are both {dmin}; the header cannot "
+                               "scale the samples to physical units (a damaged header)")
+    if pmin == pmax:
+        raise InputError(path, f"channel {label!r}: physical minimum and maximum are both {pmin:g}; every sample "
+                               "would read the same value (a damaged header)")
+
+
 def _unit_factor(path, unit: str, label: str, notes: list[str]) -> float:
     """Factor from the file's physical unit to uV."""
     key = unit.strip().lower().replace("micro", "µ")
@@ -523,7 +541,9 @@ def read_edf(
         raise InputError(path, f"channel label(s) {dup} occur more than once; rename them in the file")
     rates = {lab: hdr.sfreqs[idx_of[lab]] for lab in needed}
     for lab, r in rates.items():
-        check_sfreq(path, r, MAX_EMG_HZ, what=f"sampling rate of {lab!r}")
+        # before reading: a rate no EMG can have would also make the sample count meaningless
+        check_rate(path, r, "emg", channel=lab)
+        _check_scaling(path, hdr, idx_of[lab])
 
     import mne  # a core dependency: its absence is a broken installation, not user input
 

@@ -122,7 +122,8 @@ def write_edf_plus(path: str | os.PathLike, result) -> None:
         shift = (result.start_time - rec.start_time).total_seconds()
     end = rec.duration
     onset, duration, texts, _ = _annotation_arrays(result)
-    anns: list[tuple[float, float | None, str]] = [(float(o) + shift, float(d), t) for o, d, t in zip(onset, duration, texts)]
+    anns: list[tuple[float, float | None, str]] = [(float(o) + shift, float(d), t)
+                                                   for o, d, t in zip(onset, duration, texts)]
     anns += [(o + shift, d, t) for o, d, t in context_annotations(result.context)]
     anns.append((0.0, None, criteria_label(result)))
     anns = sorted((a for a in anns if 0.0 <= a[0] <= end), key=lambda a: a[0])

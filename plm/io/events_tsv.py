@@ -222,7 +222,7 @@ def _cell(value: Any, name: str | None = None) -> str:
 
 def sidecar_path(path: str | os.PathLike) -> Path:
     """The JSON sidecar of an events TSV: the same name with ``.json`` (``x_events.tsv`` -> ``x_events.json``)."""
-    return Path(path).with_suffix(".json")
+    return Path(path).with_suffix(".json")  # the registry's `sidecar` of events-tsv
 
 
 def _column_descriptions(columns: list[str], types: set[str]) -> dict[str, Any]:

@@ -12,14 +12,16 @@ is written atomically (:mod:`plm.atomic`). Labels and layouts:
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Iterable
 
+from ..atomic import output_error
 from ..errors import InputError
-from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
+from ..model.labels import source_files
+from .registry import FORMATS, export_format_of, export_name, output_files, output_suffix, result_writer, \
+    split_extension
 
-__all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "output_stem"]
+__all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "check_export_formats", "output_stem"]
 
 #: Export format name -> (file-name suffix used by ``plm score --out``, extensions that ask for it).
 EXPORT_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -81,8 +83,7 @@ def output_stem(result) -> str:
     source. The night date is appended when the recording holds several
     nights (``week_2026-03-01``).
     """
-    source = str(getattr(result, "source", "") or "")
-    stems = [split_extension(p.strip())[0] for p in re.split(r"\s*;\s*", source) if p.strip()]
+    stems = [split_extension(p)[0] for p in source_files(getattr(result, "source", ""))]
     if len(stems) > 1:
         common = os.path.commonprefix(stems).rstrip("_-. ")
         name = common or stems[0]
@@ -92,6 +93,32 @@ def output_stem(result) -> str:
     if (result.context.n_nights or 1) > 1 and result.night:
         name = f"{name}_{result.night}"
     return name
+
+
+def check_export_formats(extra_formats: Iterable[str] = ()) -> list[str]:
+    """The formats :func:`write_night_outputs` writes, checked before anything is scored or written.
+
+    Parameters
+    ----------
+    extra_formats : iterable of str
+        Names as for :func:`save_result` (other names and any case allowed).
+
+    Returns
+    -------
+    list of str
+        ``tsv``, ``json`` and the extra formats (registry names, no repeats).
+
+    Raises
+    ------
+    InputError
+        An unknown format.
+    """
+    fmts = ["tsv", "json"]
+    for f in extra_formats:
+        key = export_name(f)
+        if key not in fmts:
+            fmts.append(key)
+    return fmts
 
 
 def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = (), *,
@@ -118,9 +145,9 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         Files written, in order.
     """
     out = Path(out_dir)
-    fmts = ["tsv", "json"]
-    for f in extra_formats:
-        key = _with_signals_or_not(export_name(f), result)
+    fmts = []
+    for key in check_export_formats(extra_formats):
+        key = _with_signals_or_not(key, result)
         if key not in fmts:
             fmts.append(key)
     if out.exists() and not out.is_dir():
@@ -128,17 +155,14 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(out, f"cannot create the output folder ({exc.strerror or exc})") from None
+        raise (output_error(out, exc) or InputError(out, f"cannot create the output folder ({exc.strerror or exc})")) \
+            from None
     stem = stem or output_stem(result)
     written = []
     for key in fmts:
         target = out / f"{stem}{output_suffix(key)}"
         save_result(result, target, format=key)
-        written.append(target)
-        if key == "tsv":
-            from .events_tsv import sidecar_path
-
-            written.append(sidecar_path(target))
+        written.extend(output_files(key, target))
     return written
 
 

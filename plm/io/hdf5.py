@@ -35,9 +35,13 @@ import numpy as np
 from .._version import __version__
 from ..errors import InputError, PlmError
 from ..model import Channel, Hypnogram, Recording, ScoredEvents
-from ..atomic import atomic_path
+from ..model.context import CONTEXT_FIELDS
+from ..atomic import atomic_path, check_free_space
+from ..interrupt import deferred_sigint
+from ..plausibility import MAX_CHANNELS, check_rate, check_size
 
-__all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
+__all__ = ["write_recording", "read_hdf5", "holds_recording", "write_result", "read_results", "sniff", "FORMAT_NAME",
+           "FORMAT_VERSION"]
 
 FORMAT_NAME = "plm-hdf5"
 FORMAT_VERSION = 2
@@ -135,7 +139,10 @@ def _write_hypnogram(group, hyp: Hypnogram) -> None:
 
 
 def _read_hypnogram(group) -> Hypnogram:
-    return Hypnogram(_read_strings(group["stages"]), float(group.attrs["epoch_length"]), float(group.attrs["onset"]))
+    stages = group["stages"]
+    if stages.size > _MAX_ROWS:
+        raise ValueError(f"hypnogram holds {stages.size} epochs")
+    return Hypnogram(_read_strings(stages), float(group.attrs["epoch_length"]), float(group.attrs["onset"]))
 
 
 def _json_default(obj):
@@ -146,6 +153,83 @@ def _json_default(obj):
     if isinstance(obj, (_dt.datetime, _dt.date)):
         return obj.isoformat()
     return str(obj)
+
+
+class _WriteGuard:
+    """The output file as h5py sees it (``driver="fileobj"``): a write never fails.
+
+    When the disk fills up in the middle of a write, libhdf5 2.0 crashes the
+    interpreter while closing the file (segmentation fault, after hundreds of
+    lines of error stack). Here a failed write is remembered and reported to
+    HDF5 as done, so the library finishes and closes normally; the file is
+    then discarded and the remembered error raised (:meth:`check`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "r+b", buffering=0)  # unbuffered: an error belongs to the write that caused it
+        self.error: OSError | None = None
+
+    def _failed(self, exc: OSError) -> None:
+        if self.error is None:
+            self.error = exc
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        return self._fh.read(size)
+
+    def readinto(self, buffer) -> int:
+        return self._fh.readinto(buffer)
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        size = view.nbytes
+        pos = self._fh.tell()
+        if self.error is None:
+            try:
+                while view.nbytes:
+                    view = view[self._fh.write(view):]
+                return size
+            except OSError as exc:
+                self._failed(exc)
+        self._fh.seek(pos + size)  # as if written: HDF5 must not see the failure
+        return size
+
+    def truncate(self, size: int | None = None) -> int:
+        try:
+            return self._fh.truncate(size)
+        except OSError as exc:
+            self._failed(exc)
+            return self._fh.tell() if size is None else size
+
+    def flush(self) -> None:
+        return None  # unbuffered; durability is atomic_path's fsync
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def check(self) -> None:
+        """Raise the first write error (ENOSPC becomes ``<path>: no space left on device`` in atomic_path)."""
+        if self.error is not None:
+            raise self.error
+
+
+@contextlib.contextmanager
+def _writable_file(tmp: Path, mode: str):
+    """An h5py file on ``tmp``; failed writes and Ctrl-C are raised only after HDF5 closed it (:class:`_WriteGuard`)."""
+    h5py = _h5py()
+    guard = _WriteGuard(tmp)
+    try:
+        # Ctrl-C inside a write callback would also be a failed write: it waits until the file is closed.
+        with deferred_sigint(), h5py.File(guard, mode, **({"libver": LIBVER} if mode == "w" else {})) as f:
+            yield f
+    finally:
+        guard.close()
+    guard.check()
 
 
 def write_recording(path: str | os.PathLike, recording: Recording, compression: int = 4) -> Path:
@@ -163,15 +247,13 @@ def write_recording(path: str | os.PathLike, recording: Recording, compression: 
     -------
     Path
     """
-    h5py = _h5py()
     path = Path(path)
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w", libver=LIBVER) as f:
-            _set_text(f.attrs, "plm_format", FORMAT_NAME)
-            f.attrs["plm_format_version"] = FORMAT_VERSION
-            _set_text(f.attrs, "plm_version", __version__)
-            g = f.create_group("recording")
-            _fill_recording(g, recording, compression)
+    check_free_space(path)
+    with atomic_path(path) as tmp, _writable_file(tmp, "w") as f:
+        _set_text(f.attrs, "plm_format", FORMAT_NAME)
+        f.attrs["plm_format_version"] = FORMAT_VERSION
+        _set_text(f.attrs, "plm_version", __version__)
+        _fill_recording(f.create_group("recording"), recording, compression)
     return path
 
 
@@ -205,11 +287,63 @@ def _fill_recording(g, rec: Recording, compression: int) -> None:
 
 
 def _open(path: Path):
+    """Open an HDF5 file for reading, refusing one that reaches outside itself."""
     h5py = _h5py()
     try:
-        return h5py.File(path, "r")
+        f = h5py.File(path, "r")
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot open as HDF5 ({' '.join(str(exc).split())})") from None
+    try:
+        _check_self_contained(path, f)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+#: Objects examined before a file is refused as too large to be a plm file.
+_MAX_OBJECTS = 100_000
+
+
+def _check_self_contained(path: Path, f) -> None:
+    """Refuse HDF5 features that read other files.
+
+    External links open another HDF5 file, external storage reads a
+    dataset's bytes from any named file, and virtual datasets map data from
+    other files: a crafted file would make plm read an arbitrary local file
+    as signal. plm never writes them. Soft links stay inside the file (a path
+    through an external link is caught at that link). Every object reachable
+    by hard links is examined (h5py's visit follows hard links only, each
+    object once), without opening any link target.
+    """
+    h5py = _h5py()
+    count = 0
+
+    def links(group, prefix: str) -> str | None:
+        for key in group:
+            link = group.get(key, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                return f"{prefix}/{key} is an external link to {link.filename!r}"
+        return None
+
+    def visit(name: str, obj) -> str | None:
+        nonlocal count
+        count += 1
+        if count > _MAX_OBJECTS:
+            return f"more than {_MAX_OBJECTS} objects; not a plm file"
+        if isinstance(obj, h5py.Dataset):
+            if obj.is_virtual:
+                return f"/{name} is a virtual dataset (its data come from other files)"
+            if obj.external:
+                return f"/{name} keeps its data in external file(s) {[e[0] for e in obj.external]}"
+            return None
+        return links(obj, f"/{name}")
+
+    with _damaged_file_errors(path):
+        problem = links(f, "") or f.visititems(visit)
+    if problem:
+        raise InputError(path, f"HDF5 file reaches outside itself: {problem}; plm reads self-contained files only "
+                               "(recreate it with `plm convert`)")
 
 
 @contextlib.contextmanager
@@ -238,6 +372,23 @@ def _check_plm(path: Path, f) -> None:
         raise InputError(path, f"plm HDF5 format version {version} is newer than this plm reads ({FORMAT_VERSION}); update plm")
 
 
+def holds_recording(path: str | os.PathLike) -> bool:
+    """True when a ``plm`` HDF5 file holds a recording (False: scored results only).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    bool
+    """
+    path = Path(path)
+    with _damaged_file_errors(path), _open(path) as f:
+        _check_plm(path, f)
+        return "recording" in f
+
+
 def read_hdf5(path: str | os.PathLike) -> Recording:
     """Read the recording of a ``plm`` HDF5 file.
 
@@ -255,28 +406,35 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
     with _damaged_file_errors(path), _open(path) as f:
         _check_plm(path, f)
         if "recording" not in f:
-            raise InputError(path, "plm HDF5 file holds no /recording (results only?)")
+            raise InputError(path, "plm HDF5 file holds no /recording, only scored results (`plm info` lists them)")
         g = f["recording"]
         try:
-            data = g["data"][()]
             ch = g["channels"]
-            fields = {k: _read_strings(ch[k]) for k in ("name", "unit", "modality", "side", "axis")}
+            fields = {k: _read_strings(_bounded(path, ch[k], MAX_CHANNELS, f"channels/{k}"))
+                      for k in ("name", "unit", "modality", "side", "axis")}
             channels = tuple(
-                Channel(n, u, m, side=s or None, axis=a or None)
+                Channel(str(n), str(u), str(m), side=str(s) or None, axis=str(a) or None)
                 for n, u, m, s, a in zip(fields["name"], fields["unit"], fields["modality"], fields["side"], fields["axis"])
             )
             start = _dt.datetime.fromisoformat(_attr_str(g, "start_time"))
             sfreq = float(g.attrs["sfreq"])
-            meta = json.loads(_attr_str(g, "meta") or "{}")
+            # rate and size before the signal is allocated (a damaged or crafted shape could ask for terabytes)
+            kinds = {c.modality for c in channels if c.side is not None}
+            check_rate(path, sfreq, kinds.pop() if len(kinds) == 1 else "other")
+            data = _read_signal(path, g["data"], len(channels), sfreq)
+            meta = _checked_meta(path, json.loads(_attr_str(g, "meta") or "{}"))
             hyp = _read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None
             events = {}
             for name in ("respiratory", "arousals"):
                 if name in g:
                     e = g[name]
-                    events[name] = ScoredEvents(e["onset"][()], e["duration"][()], _read_strings(e["label"]))
+                    events[name] = ScoredEvents(*(_bounded(path, e[k], _MAX_ROWS, f"{name}/{k}")[()] for k in
+                                                  ("onset", "duration")), _read_strings(e["label"]))
             lights = {k: float(g.attrs[k]) for k in ("lights_off", "lights_on") if k in g.attrs}
             tz = _attr_str(g, "timezone") or None
             device = _attr_str(g, "device")
+        except InputError:
+            raise
         except KeyError as exc:
             raise InputError(path, f"plm HDF5 recording is incomplete (missing {exc.args[0]!r})") from None
         except ValueError as exc:
@@ -287,6 +445,54 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
             data=data, sfreq=sfreq, channels=channels, start_time=start, hypnogram=hyp, timezone=tz,
             device=device, source=str(path), meta=meta, **events, **lights,
         )
+
+
+#: Most rows an event or staging table of one recording may have.
+_MAX_ROWS = 1_000_000
+
+
+def _bounded(path: Path, ds, limit: int, what: str):
+    """``ds`` when it holds at most ``limit`` values; checked before reading it."""
+    if ds.size > limit or ds.size * ds.dtype.itemsize > limit * 1024:
+        raise InputError(path, f"{what} holds {ds.size} values of {ds.dtype.itemsize} bytes; at most {limit} "
+                               "short values expected (damaged file?)")
+    return ds
+
+
+#: Types of the night facts a recording's ``meta`` may carry (the other context fields are stored apart).
+_META_TYPES = {"warnings": "texts", "notes": "texts", "night": str, "night_method": str, "start_clock_time": str,
+               "night_index": int, "n_nights": int, "night_window": "texts"}
+
+
+def _checked_meta(path: Path, meta: Any) -> dict:
+    """The ``meta`` attribute, refused when it is not what plm writes (a JSON object of reader facts)."""
+    def bad(what: str) -> InputError:
+        return InputError(path, f"/recording attribute 'meta' {what}; the file was not written by plm or is damaged")
+
+    if not isinstance(meta, dict):
+        raise bad("is not a JSON object")
+    for key in set(meta) & set(CONTEXT_FIELDS):
+        kind, value = _META_TYPES.get(key), meta[key]
+        if kind is None:
+            raise bad(f"holds {key!r}, which plm stores elsewhere")
+        ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if kind == "texts" else (
+            value is None or (isinstance(value, kind) and not isinstance(value, bool)))
+        if not ok:
+            raise bad(f"key {key!r} holds {type(value).__name__} {str(value)[:40]!r}")
+    return meta
+
+
+def _read_signal(path: Path, ds, n_channels: int, sfreq: float) -> np.ndarray:
+    """The signal array, after checking its type and shape without reading it."""
+    if ds.dtype.kind not in "fiu":
+        what = {"S": "text", "U": "text", "O": "text or objects", "b": "true/false values",
+                "c": "complex numbers", "V": "compound records"}.get(ds.dtype.kind, f"{ds.dtype} values")
+        raise InputError(path, f"/recording/data holds {what}; expected real numbers (a signal)")
+    if ds.ndim != 2 or ds.shape[0] != n_channels:
+        raise InputError(path, f"/recording/data has shape {ds.shape}; expected ({n_channels}, n_samples) for "
+                               f"{n_channels} channels")
+    check_size(path, ds.shape[0], ds.shape[1], sfreq, itemsize=ds.dtype.itemsize)
+    return ds[()]
 
 
 def _attr_str(g, name: str) -> str:
@@ -327,10 +533,10 @@ def write_result(path: str | os.PathLike, result, night: str | None = None) -> P
     -------
     Path
     """
-    h5py = _h5py()
     path = Path(path)
     crit = result.criteria
     key = f"results/{crit.hash}" + (f"/{night}" if night else "")
+    check_free_space(path)
     with atomic_path(path) as tmp:
         if path.exists():
             with _open(path) as f:
@@ -339,7 +545,7 @@ def write_result(path: str | os.PathLike, result, night: str | None = None) -> P
             mode = "a"
         else:
             mode = "w"
-        with h5py.File(tmp, mode, **({"libver": LIBVER} if mode == "w" else {})) as f:
+        with _writable_file(tmp, mode) as f:
             _set_text(f.attrs, "plm_format", FORMAT_NAME)
             f.attrs["plm_format_version"] = FORMAT_VERSION
             if "plm_version" not in f.attrs:
@@ -393,7 +599,9 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
             try:
                 crit = Criteria.from_json(_attr_str(g, "criteria"))
                 start = _attr_str(g, "start_time")
-                measures = json.loads(_attr_str(g, "measures"))
+                measures, extra = json.loads(_attr_str(g, "measures")), json.loads(_attr_str(g, "extra") or "{}")
+                if not isinstance(measures, dict) or not isinstance(extra, dict):
+                    raise ValueError("measures and extra must be JSON objects")
                 # The night's length and lights are part of the measures; the
                 # rest of the context that writers need is stored as "extra".
                 context = {k: measures.get(k) for k in ("duration_s", "lights_off", "lights_on")}
@@ -406,7 +614,7 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
                     source=_attr_str(g, "source"),
                     hypnogram=_read_hypnogram(g["hypnogram"]) if "hypnogram" in g else None,
                     version=_attr_str(g, "plm_version"),
-                    extra={**context, **json.loads(_attr_str(g, "extra") or "{}")},
+                    extra={**context, **extra},
                 )
             except (KeyError, ValueError) as exc:
                 raise InputError(path, f"result {key} is incomplete or invalid ({exc})") from None

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import LegMovements
-from ._absolute import ClockRows, combine, to_micros
+from ._clock_time import ClockRows, combine, to_micros
 from ._scored import Rows, head_text, parse_float, parse_iso, read_text, side_from_text
 from .remlogic import load_remlogic_export
 

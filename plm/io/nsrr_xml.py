@@ -40,7 +40,6 @@ from .._version import __version__
 from ..errors import InputError
 from ..atomic import atomic_write
 from ..model import Hypnogram, LegMovements
-from ._rawfiles import read_file
 from ._scored import (
     NUMERIC_STAGES,
     Rows,
@@ -48,6 +47,7 @@ from ._scored import (
     iter_nonempty,
     leg_table,
     scored_lms,
+    read_event_file,
     parse_float,
     side_from_text,
     stage_code,
@@ -73,7 +73,7 @@ def sniff(path: str | os.PathLike, head: bytes) -> bool:
 
 
 def _parse(path: str | os.PathLike) -> ET.Element:
-    data = read_file(path)
+    data = read_event_file(path)
     if not data.strip():
         raise InputError(path, "file is empty; expected NSRR XML annotations")
     if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, flags=re.IGNORECASE):

@@ -23,12 +23,9 @@ from typing import Any, Callable
 from .._util import check_option
 from ..errors import InputError
 
-__all__ = ["FileFormat", "FORMATS", "COMPRESSIONS", "KINDS", "formats", "get", "load", "split_extension",
-           "export_name", "export_format_of", "result_writer", "output_suffix", "recording_format_of",
-           "recording_extensions"]
-
-#: What a format's reader returns: raw signals (Recording) or scored leg movements (LegMovements).
-KINDS = ("raw", "events")
+__all__ = ["FileFormat", "FORMATS", "COMPRESSIONS", "formats", "get", "load", "split_extension",
+           "export_name", "export_format_of", "result_writer", "output_suffix", "output_files", "output_suffixes",
+           "recording_format_of", "recording_extensions"]
 
 #: Suffixes that name a compression of a file (``night.csv.gz``): the extension before them is the
 #: format's. plm's readers undo gzip (by the file's first bytes); the others only keep file names apart.
@@ -64,6 +61,9 @@ class FileFormat:
         The format's name among the export formats (``tsv``, ``json``, ...).
     output_suffix : str or None
         File-name suffix of this export in ``plm score --out`` (``_events.tsv``).
+    sidecar : str or None
+        Extension of the sidecar the result writer puts beside the file
+        (``.json``: ``x_events.tsv`` -> ``x_events.json``), or None.
     """
 
     name: str
@@ -77,35 +77,43 @@ class FileFormat:
     result_writer: str | None = None
     export: str | None = None
     output_suffix: str | None = None
+    sidecar: str | None = None
 
 
 #: Every format, in sniffing order: the first whose ``sniff`` accepts a file is its format.
 FORMATS: tuple[FileFormat, ...] = (
     # raw signals
-    FileFormat("accel-csv", "raw", (".csv",), (".gz",), (".csv",), sniff="plm.io.accel_csv:sniff",
-               reader="plm.io.accel_csv:read_accel_csv", recording_writer="plm.io.accel_csv:write_accel_csv"),
-    FileFormat("actigraph-csv", "raw", (".csv",), (".gz",), sniff="plm.io.actigraph_csv:sniff",
-               reader="plm.io.actigraph_csv:read_actigraph_csv"),
-    FileFormat("edf", "raw", (".edf", ".bdf", ".rec"), written_as=(".edf",), sniff="plm.io.edf:sniff", reader="plm.io.edf:read_edf",
+    FileFormat("accel-csv", "raw", (".csv",), compressions=(".gz",), written_as=(".csv",),
+               sniff="plm.io.accel_csv:sniff", reader="plm.io.accel_csv:read_accel_csv",
+               recording_writer="plm.io.accel_csv:write_accel_csv"),
+    FileFormat("actigraph-csv", "raw", (".csv",), compressions=(".gz",),
+               sniff="plm.io.actigraph_csv:sniff", reader="plm.io.actigraph_csv:read_actigraph_csv"),
+    FileFormat("edf", "raw", (".edf", ".bdf", ".rec"), written_as=(".edf",),
+               sniff="plm.io.edf:sniff", reader="plm.io.edf:read_edf",
                recording_writer="plm.io.edf:write_edf", result_writer="plm.io.edf_plus:write_edf_plus",
                export="edf", output_suffix="_scored.edf"),
-    FileFormat("hdf5", "raw", (".h5", ".hdf5"), written_as=(".h5", ".hdf5"), sniff="plm.io.hdf5:sniff", reader="plm.io.hdf5:read_hdf5",
+    FileFormat("hdf5", "raw", (".h5", ".hdf5"), written_as=(".h5", ".hdf5"),
+               sniff="plm.io.hdf5:sniff", reader="plm.io.hdf5:read_hdf5",
                recording_writer="plm.io.hdf5:write_recording", result_writer="plm.io.hdf5:write_result",
                export="h5", output_suffix="_result.h5"),
-    FileFormat("binary-accel", "raw", (".gt3x", ".cwa", ".bin"), sniff="plm.io.binary_accel:sniff",
-               reader="plm.io.binary_accel:read_binary_accel"),
+    FileFormat("binary-accel", "raw", (".gt3x", ".cwa", ".bin"),
+               sniff="plm.io.binary_accel:sniff", reader="plm.io.binary_accel:read_binary_accel"),
     # scored events
-    FileFormat("events-tsv", "events", (".tsv", ".txt"), written_as=(".tsv",), sniff="plm.io.events_tsv:sniff",
-               reader="plm.io.events_tsv:read_events_tsv", result_writer="plm.io.events_tsv:write_events_tsv",
-               export="tsv", output_suffix="_events.tsv"),
-    FileFormat("remlogic", "events", (".txt",), sniff="plm.io.remlogic:sniff", reader="plm.io.remlogic:read_remlogic"),
-    FileFormat("lm-list", "events", (".txt",), sniff="plm.io.lm_list:sniff", reader="plm.io.lm_list:read_lm_list"),
-    FileFormat("stanford-sco", "events", (".sco", ".sta"), sniff="plm.io.stanford:sniff",
-               reader="plm.io.stanford:read_stanford"),
-    FileFormat("nsrr-xml", "events", (".xml",), written_as=(".xml",), sniff="plm.io.nsrr_xml:sniff", reader="plm.io.nsrr_xml:read_nsrr_xml",
+    FileFormat("events-tsv", "events", (".tsv", ".txt"), written_as=(".tsv",),
+               sniff="plm.io.events_tsv:sniff", reader="plm.io.events_tsv:read_events_tsv",
+               result_writer="plm.io.events_tsv:write_events_tsv", export="tsv", output_suffix="_events.tsv",
+               sidecar=".json"),
+    FileFormat("remlogic", "events", (".txt",),
+               sniff="plm.io.remlogic:sniff", reader="plm.io.remlogic:read_remlogic"),
+    FileFormat("lm-list", "events", (".txt",),
+               sniff="plm.io.lm_list:sniff", reader="plm.io.lm_list:read_lm_list"),
+    FileFormat("stanford-sco", "events", (".sco", ".sta"),
+               sniff="plm.io.stanford:sniff", reader="plm.io.stanford:read_stanford"),
+    FileFormat("nsrr-xml", "events", (".xml",), written_as=(".xml",),
+               sniff="plm.io.nsrr_xml:sniff", reader="plm.io.nsrr_xml:read_nsrr_xml",
                result_writer="plm.io.nsrr_xml:write_nsrr_xml", export="xml", output_suffix="_nsrr.xml"),
-    FileFormat("edf-annotations", "events", (".edf",), sniff="plm.io.edf_annotations:sniff",
-               reader="plm.io.edf_annotations:read_edf_annotations",
+    FileFormat("edf-annotations", "events", (".edf",),
+               sniff="plm.io.edf_annotations:sniff", reader="plm.io.edf_annotations:read_edf_annotations",
                result_writer="plm.io.edf_annotations:write_edf_annotations", export="edf-annotations",
                output_suffix="_annotations.edf"),
     # written only: a night's summary
@@ -217,6 +225,23 @@ def result_writer(name: str) -> Callable[..., Any]:
 def output_suffix(name: str) -> str:
     """File-name suffix of an export format in ``plm score --out`` (``_events.tsv``)."""
     return _by_export(name).output_suffix
+
+
+def output_files(name: str, path: str | os.PathLike) -> list[Path]:
+    """The files an export format writes for ``path``: the file, and its sidecar when the format has one."""
+    path, side = Path(path), _by_export(name).sidecar
+    return [path] + ([path.with_suffix(side)] if side else [])
+
+
+def output_suffixes() -> tuple[str, ...]:
+    """Every file-name ending ``plm score --out`` writes (``_events.tsv``, ``_events.json``, ...)."""
+    ends = set()
+    for f in FORMATS:
+        if f.export:
+            ends.add(f.output_suffix)
+            if f.sidecar:
+                ends.add(f.output_suffix.rsplit(".", 1)[0] + f.sidecar)
+    return tuple(sorted(ends))
 
 
 def recording_format_of(path: str | os.PathLike) -> FileFormat | None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Hypnogram, LegMovements, ScoredEvents
-from ._absolute import ClockRows, combine, to_micros
+from ._clock_time import ClockRows, combine, to_micros
 from ._rawfiles import read_file
 from ._scored import Rows, head_text, parse_clock, parse_float, parse_iso, read_text, rollover_days, side_from_text, stage_code
 

@@ -18,6 +18,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
+from ..plausibility import check_start_time
 from .events import Hypnogram, ScoredEvents
 
 __all__ = ["NightContext", "night_date", "FACTS", "NIGHT_START_HOUR"]
@@ -126,6 +127,7 @@ class NightContext:
     warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        check_start_time(self.source, self.start_time)
         object.__setattr__(self, "excluded", np.asarray(self.excluded, dtype=float).reshape(-1, 2))
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -341,3 +343,16 @@ class HoldsContext:
         kwargs[self._FACTS_ARG] = self._facts
         kwargs.update(changes)
         return type(self)(**kwargs, context=context)
+
+
+class NightFields(HoldsContext):
+    """The context fields a Recording and its LegMovements both show as attributes."""
+
+    start_time = ContextField("Wall-clock time of second 0 (timezone-aware); None for LMs without a date.")
+    lights_off = ContextField("Lights off, s from second 0, or None.")
+    lights_on = ContextField("Lights on, s from second 0, or None.")
+    hypnogram = ContextField("Sleep staging, or None.")
+    respiratory = ContextField("Apneas, hypopneas, RERAs, or None (never scored).")
+    arousals = ContextField("Arousals, or None (never scored).")
+    source = ContextField("File path(s) or description of where the night came from.")
+    warnings = ContextField("What the reader (and the detector) warned about (tuple of str).")

@@ -7,13 +7,13 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import InputError
-from .context import ContextField, HoldsContext, NightContext, build_context
+from .context import ContextField, NightContext, NightFields, build_context
 from .events import SIDES, Hypnogram, ScoredEvents
 
 __all__ = ["LegMovements"]
 
 
-class LegMovements(HoldsContext):
+class LegMovements(NightFields):
     """Monolateral leg movements of one night, with the context to score them.
 
     Parameters
@@ -62,16 +62,8 @@ class LegMovements(HoldsContext):
     _FIELDS = ("onset", "duration", "side", "amplitude")
     _FACTS_ARG = "metadata"
 
-    start_time = ContextField("Wall-clock time of second 0 (timezone-aware), or None.")
     duration_s = ContextField("Length of the analysed recording, s, or None.")
-    lights_off = ContextField("Lights off, s from start, or None.")
-    lights_on = ContextField("Lights on, s from start, or None.")
-    hypnogram = ContextField("Sleep staging, or None.")
-    respiratory = ContextField("Apneas, hypopneas, RERAs, or None (never scored).")
-    arousals = ContextField("Arousals, or None (never scored).")
     excluded = ContextField("Intervals excluded from analysis time, shape (n, 2), s.")
-    source = ContextField("Where these LMs came from.")
-    warnings = ContextField("What the reader and the detector warned about (tuple of str).")
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 import numpy as np
 
 from ..errors import InputError
-from .context import ContextField, HoldsContext, NightContext, build_context
+from .context import NightContext, NightFields, build_context
 from .events import Hypnogram, ScoredEvents
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Channel:
             raise ValueError(f"channel {self.name!r}: side must be 'left', 'right' or None, got {self.side!r}")
 
 
-class Recording(HoldsContext):
+class Recording(NightFields):
     """Leg-movement signals of one recording session.
 
     Parameters
@@ -102,15 +102,6 @@ class Recording(HoldsContext):
     _FACTS_ARG = "meta"
     # to_mne: wired in by plm/__init__.py (HoldsContext.delegate)
     _DELEGATES: ClassVar[dict[str, Callable[..., Any]]] = {}
-
-    start_time = ContextField("Timezone-aware wall-clock time of the first sample.")
-    hypnogram = ContextField("Sleep staging, or None.")
-    respiratory = ContextField("Respiratory events, or None (never scored).")
-    arousals = ContextField("Arousals, or None (never scored).")
-    lights_off = ContextField("Lights off, s from the first sample, or None.")
-    lights_on = ContextField("Lights on, s from the first sample, or None.")
-    source = ContextField("File path(s) the recording was read from.")
-    warnings = ContextField("What the reader warned about (tuple of str).")
 
     def __init__(
         self,

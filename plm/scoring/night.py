@@ -142,6 +142,10 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         measures.update(n_plm_arousal=None, plm_arousal_index=None)
     # the context the denominators came from, so a summary is self-describing
     measures["duration_s"] = None if lms.duration_s is None else float(lms.duration_s)
+    # where the recording length came from: the signal, the event file, or the last event (assumed)
+    measures["duration_source"] = lms.metadata.get("duration_source") or (
+        "given" if lms.duration_s is not None else "last_lm")
+    measures["n_legs"] = _n_legs(lms)
     measures["lights_off"] = None if lms.lights_off is None else float(lms.lights_off)
     measures["lights_on"] = None if lms.lights_on is None else float(lms.lights_on)
     measures["n_lm_not_scored"] = int(on.size - kept.size)
@@ -207,6 +211,20 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
     # by reference; the scorer's own notes are added to it.
     return NightResult(measures=measures, events=events, lms=lm_table, criteria=crit,
                        context=lms.context.with_warnings(notes))
+
+
+def _n_legs(lms: LegMovements) -> int | None:
+    """Legs scored: the recording's legs with a signal, or 2 for an event file with LMs on both legs.
+
+    An event file with LMs on one leg gives None: it does not say which
+    legs were recorded.
+    """
+    known = lms.metadata.get("n_legs")
+    if known is not None:
+        return int(known)
+    if lms.metadata.get("side_assumed") is None and {"left", "right"} <= set(np.unique(lms.side)):
+        return 2
+    return None
 
 
 def _hours(lms: LegMovements, hyp, window, notes: list[str]) -> dict:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from ..atomic import check_free_space
 from ..errors import InputError
 from ..io import registry
 from .reading import ReadOptions, read_recording
@@ -38,6 +39,7 @@ def convert(inputs: Sequence[str | os.PathLike], out: str | os.PathLike,
     fmt = registry.recording_format_of(out)
     if fmt is None:
         raise InputError(out, "output must end in " + ", ".join(registry.recording_extensions()))
+    check_free_space(out)  # a full disk is refused before the (long) read
     for p in inputs:
         if Path(p).exists() and out.exists() and os.path.samefile(p, out):
             raise InputError(out, "output is one of the input files; choose another name")

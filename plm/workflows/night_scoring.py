@@ -15,6 +15,7 @@ not cut again. An event file is one night.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Sequence, Union
 
 from .. import criteria as _criteria
@@ -23,6 +24,7 @@ from ..detect import detect
 from ..errors import InputError
 from ..model import Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 from ..nights import split_nights
+from ..plausibility import check_recording
 from ..scoring import score_events
 from ..io.mne_raw import is_mne_raw
 from .reading import ReadOptions, read_inputs, read_raw_object
@@ -69,7 +71,7 @@ def read_nights(
     if is_mne_raw(data):
         recording, events = read_raw_object(data, options), []
     elif isinstance(data, Recording):
-        recording, events = data, []
+        recording, events = check_recording(data), []  # before cutting: a rate of 2 Hz is not 12 nights
     elif isinstance(data, LegMovements):
         recording, events = None, [data]
     elif isinstance(data, (str, os.PathLike)) or (
@@ -111,8 +113,29 @@ def score_night(night: Night, criteria: str | Criteria = "wasm2016", *, threads:
     """
     crit = _criteria.get(criteria)
     if isinstance(night, Recording):
-        return score_events(detect(night, crit, threads=threads), crit).replace(recording=night)
+        # also a recording built in Python or changed after reading meets the bounds (a checked one passes as it is)
+        night = check_recording(night)
+        return score_events(_with_legs(detect(night, crit, threads=threads), night), crit).replace(recording=night)
     return score_events(night, crit)
+
+
+def _with_legs(lms: LegMovements, recording: Recording) -> LegMovements:
+    """Record how many legs were scored and that the length is the signal's; one leg alone is a warning.
+
+    A one-leg night has no bilateral movements and counts one leg's
+    movements, so its index is lower than that of the same night recorded
+    on both legs.
+    """
+    sides = recording.sides
+    lms = lms.replace(metadata=dict(lms.metadata, n_legs=len(sides), duration_source="signal"))
+    if len(sides) != 1:
+        return lms
+    note = (f"only the {sides[0]} leg was recorded: the PLM index counts one leg's movements and is not "
+            "comparable with two-leg nights")
+    if note in lms.warnings:
+        return lms
+    warnings.warn(f"{recording.source or 'recording'}: {note}", UserWarning, stacklevel=3)
+    return lms.replace(context=lms.context.with_warnings([note]))
 
 
 def score_nights(
@@ -192,25 +215,14 @@ def score(
     ----------
     data : Recording, LegMovements, path-like or sequence of path-like
         Raw signals (leg movements are detected first), already-scored leg
-        movements, or file paths (read with :func:`plm.read`, or
-        :func:`plm.read_events` for event files; raw files of one night are
-        read together).
+        movements, or file paths (raw files of one night are read together).
     criteria : str or Criteria
-        Preset name (``"wasm2016"``, ``"wasm2006"``, ``"aasm"``,
-        ``"aasm2007"``, ``"pamrl"``) or a :class:`Criteria`.
+        Preset name or :class:`Criteria`.
     read_options : ReadOptions, optional
-        Reading options and the night-splitting rule (see :func:`score_nights`).
-    hypnogram, respiratory, arousals : optional
-        Replace the staging / events carried by ``data``.
-    lights_off, lights_on : float, optional
-        Seconds from recording start; replace those carried by ``data``.
+    hypnogram, respiratory, arousals, lights_off, lights_on : optional
     threads : int, optional
-        Legs of a raw recording detected at the same time (default: one
-        per leg, up to the CPUs available; 1 = one after the other, as a
-        batch worker running beside others should). Results do not depend
-        on it.
     **overrides
-        Criteria fields to change, e.g. ``imi_min=5``.
+        As for :func:`score_nights`.
 
     Returns
     -------
