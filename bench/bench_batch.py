@@ -69,14 +69,16 @@ def make_nights(kind: str, n: int, hours: float, folder: Path) -> list[Path]:
     return files
 
 
-def time_batch(files: list[Path], jobs: int, out: Path, criteria: str) -> tuple[float, float, int, int]:
+def time_batch(files: list[Path], jobs: int, out: Path, criteria: str,
+               in_process: bool = False) -> tuple[float, float, int, int]:
     """Wall seconds, scoring CPU seconds (summed over workers), nights, failures."""
     from plm.workflows.batch import run_batch
 
     if out.exists():
         shutil.rmtree(out)
+    limit = {"timeout_per_night": None} if in_process else {}
     t0 = time.perf_counter()
-    report = run_batch([str(f) for f in files], out, criteria, jobs=jobs, progress=False)
+    report = run_batch([str(f) for f in files], out, criteria, jobs=jobs, progress=False, **limit)
     return time.perf_counter() - t0, report.cpu_seconds, report.n_nights, len(report.failures)
 
 
@@ -94,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kinds", default="accel,emg")
     p.add_argument("--jobs", default="1,2", help="comma-separated job counts to compare")
     p.add_argument("--data", default=None, help="folder for generated nights (kept and reused)")
+    p.add_argument("--in-process", action="store_true",
+                   help="no time limit per night, so that --jobs 1 scores in this process instead of one worker")
     args = p.parse_args(argv)
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="plm_bench_"))
     jobs_list = [int(j) for j in args.jobs.split(",")]
@@ -106,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         base = None
         for jobs in jobs_list:
             load = _load()
-            seconds, cpu, n_nights, n_failed = time_batch(files, jobs, data / f"out_{kind}_j{jobs}", criteria)
+            seconds, cpu, n_nights, n_failed = time_batch(files, jobs, data / f"out_{kind}_j{jobs}", criteria,
+                                                          args.in_process)
             base = base or seconds
             rows.append((kind, args.hours, n_nights, n_failed, jobs, seconds, 60.0 * n_nights / seconds,
                          base / seconds, cpu / max(n_nights, 1), load))

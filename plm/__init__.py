@@ -16,7 +16,8 @@ from .errors import CriteriaError, InputError, PlmError
 from .io import read, read_events
 from .io.edf_plus import result_to_annotations
 from .io.export import save_result
-from .model import Channel, EventTable, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
+from .io.mne_raw import recording_to_mne
+from .model import Channel, Hypnogram, LegMovements, NightResult, Recording, ScoredEvents
 from .plots import plot_hypnogram, plot_imi_histogram, plot_raster
 from .workflows.night_scoring import score, score_nights
 from .workflows.reading import ReadOptions
@@ -29,6 +30,7 @@ from .workflows.calibrate import calibrate
 # none of them (docs/design.md).
 NightResult.delegate(save=save_result, to_annotations=result_to_annotations, plot_raster=plot_raster,
                      plot_imi_histogram=plot_imi_histogram, plot_hypnogram=plot_hypnogram)
+Recording.delegate(to_mne=recording_to_mne)
 
 __all__ = [
     "__version__",
@@ -37,7 +39,6 @@ __all__ = [
     "CriteriaError",
     "InputError",
     "PlmError",
-    "EventTable",
     "Hypnogram",
     "LegMovements",
     "ScoredEvents",

@@ -1,4 +1,4 @@
-"""Helpers shared by several layers: whole-file atomic writes, CSV tables, strict JSON, option checks.
+"""Helpers shared by several layers: whole-file atomic writes, rounded numbers, CSV tables, strict JSON, option checks.
 
 The utilities layer: this module imports nothing of ``plm`` but the other
 utilities (:mod:`plm.errors`, :mod:`plm.atomic`).
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import difflib
 import io
+import json
 import math
 import os
 from pathlib import Path
@@ -18,7 +20,8 @@ import numpy as np
 from .atomic import atomic_write
 from .errors import InputError
 
-__all__ = ["write_file", "csv_cell", "csv_text", "read_csv_rows", "json_safe", "check_option"]
+__all__ = ["write_file", "decimals_for", "rounded", "tidy", "json_text", "csv_cell", "csv_text", "read_csv_rows",
+           "json_safe", "check_option", "did_you_mean"]
 
 
 def write_file(path: str | os.PathLike, data: str | bytes) -> Path:
@@ -62,25 +65,158 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def csv_cell(value: Any) -> str:
-    """Text of one CSV cell: empty for None and NaN, ``true``/``false``, floats with full precision."""
-    value = json_safe(value)
-    if value is None:
+# ------------------------------------------------------------ rounded numbers
+# Text outputs carry what the numbers mean, not float noise (2.075000000000003):
+# times and durations to the ms, indices and rates to 0.01 (docs/formats_export.md).
+#: Decimal places by kind: seconds (1 ms), hours (0.36 ms), indices/rates/ratios, agreement statistics.
+SECONDS_DECIMALS, HOURS_DECIMALS, INDEX_DECIMALS, AGREEMENT_DECIMALS = 3, 7, 2, 3
+#: Significant digits of every other float (p-values, amplitudes, ...): drops binary noise only.
+SIGNIFICANT = 12
+_SECONDS_NAMES = {"onset", "duration", "offset", "imi", "lights_off", "lights_on", "epoch_length"}
+_SECONDS_PREFIXES = ("lm_duration_", "imi_")
+_INDEX_NAMES = {"mean_series_length", "median_series_length", "change", "pct_change", "bias", "loa_low", "loa_high"}
+#: Agreement statistics on a 0-1 scale (ICC, kappa, Spearman r, sensitivity, ...).
+_AGREEMENT_WORDS = ("icc", "kappa", "sensitivity", "specificity", "ppv", "f1", "agreement")
+#: Keys whose values are written exactly as given (user input; the criteria hash is computed from them).
+VERBATIM_KEYS = ("criteria", "thresholds", "params")
+
+
+def decimals_for(name: str | None) -> int | None:
+    """Decimal places a number called ``name`` is written with (None: :data:`SIGNIFICANT` digits).
+
+    Parameters
+    ----------
+    name : str or None
+        A measure or column name (``plm_index``, ``onset``, ``tst_hours``, ...).
+
+    Returns
+    -------
+    int or None
+        3 for seconds (``onset``, ``duration``, ``*_s``, ``imi*``, ``lm_duration_*``,
+        lights), 7 for hours (``*_hours*``), 3 for agreement statistics
+        (ICC, kappa, Spearman ``r``, sensitivity, specificity, PPV, F1), 2
+        for indices, rates and ratios (``*_index*``, ``*_ratio``, ``*_pct``,
+        ``*_median``, ``*_sd``, means, series lengths, changes, Bland-Altman
+        bias and limits), None otherwise.
+    """
+    if not name:
+        return None
+    n = name.lower()
+    if n in _SECONDS_NAMES or n.endswith(("_s", "_edges")) or n.startswith(_SECONDS_PREFIXES):
+        return SECONDS_DECIMALS
+    if "_hours" in n or n == "hours_denominator":
+        return HOURS_DECIMALS
+    if n in ("r", "rho") or any(n == w or n.startswith(w + "_") or n.endswith("_" + w) for w in _AGREEMENT_WORDS):
+        return AGREEMENT_DECIMALS
+    if n in _INDEX_NAMES or "_index" in n or n.endswith(("index", "_ratio", "_pct", "_median", "_mean", "_sd",
+                                                         "_change")) \
+            or n.startswith(("mean", "median", "sd_", "ci95")) or n in ("mean", "median", "sd"):
+        return INDEX_DECIMALS
+    return None
+
+
+def rounded(value: Any, name: str | None = None) -> Any:
+    """``value`` rounded as its ``name`` says (:func:`decimals_for`); non-floats unchanged.
+
+    Parameters
+    ----------
+    value : object
+    name : str or None
+
+    Returns
+    -------
+    object
+        A float rounded to the name's decimals (else to :data:`SIGNIFICANT`
+        digits); NaN and infinities unchanged; anything else as given.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (float, np.floating)):
+        return value
+    v = float(value)
+    if not math.isfinite(v):
+        return v
+    places = decimals_for(name)
+    v = round(v, places) if places is not None else float(f"{v:.{SIGNIFICANT}g}")
+    return v + 0.0  # -0.0 -> 0.0
+
+
+def tidy(obj: Any, name: str | None = None) -> Any:
+    """Strict-JSON values (:func:`json_safe`) with every float :func:`rounded` by its key.
+
+    Values under :data:`VERBATIM_KEYS` keep every digit; list items and the
+    values of a nested dict with unknown keys are rounded as their parent key.
+
+    Parameters
+    ----------
+    obj : object
+        A summary dict, a row, a list, a number.
+    name : str or None
+        Name of ``obj`` itself.
+
+    Returns
+    -------
+    object
+    """
+    obj = json_safe(obj)
+    if isinstance(obj, dict):
+        return {k: (v if k in VERBATIM_KEYS else tidy(v, k if decimals_for(k) is not None or name is None else name))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [tidy(v, name) for v in obj]
+    return rounded(obj, name)
+
+
+def json_text(obj: Any, indent: int | None = 2) -> str:
+    """Strict JSON of ``obj`` with rounded numbers (:func:`tidy`); ``indent=None``: one line.
+
+    Parameters
+    ----------
+    obj : object
+    indent : int or None
+
+    Returns
+    -------
+    str
+        Ends with a newline when indented (a file), not on one line.
+    """
+    if indent is None:
+        return json.dumps(tidy(obj), separators=(", ", ": "), allow_nan=False)
+    return json.dumps(tidy(obj), indent=indent, allow_nan=False) + "\n"
+
+
+def csv_cell(value: Any, name: str | None = None) -> str:
+    """Text of one CSV cell: empty for None and NaN, ``true``/``false``, floats :func:`rounded` by column ``name``."""
+    value = rounded(json_safe(value), name)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)  # shortest text that reads back to the same float
+        return repr(value)  # shortest text that reads back to the same (rounded) float
     return str(value)
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    """A CSV table (header and one line per row, cells as :func:`csv_cell`; missing keys are empty)."""
+def csv_text(columns: Sequence[str] | Any, rows: Iterable[dict[str, Any]] | None = None) -> str:
+    """A CSV table: header and one line per row, cells as :func:`csv_cell` (missing keys empty).
+
+    Parameters
+    ----------
+    columns : sequence of str or pandas.DataFrame
+        Column names; or a DataFrame, whose columns and rows are written.
+    rows : iterable of dict, optional
+        Column name to value (not with a DataFrame).
+
+    Returns
+    -------
+    str
+    """
+    if rows is None:  # a DataFrame
+        rows = columns.to_dict("records")
+        columns = [str(c) for c in columns.columns]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
     for r in rows:
-        w.writerow([csv_cell(r.get(c)) for c in columns])
+        w.writerow([csv_cell(r.get(c), c) for c in columns])
     return buf.getvalue()
 
 
@@ -148,3 +284,37 @@ def check_option(what: str, value: Any, choices: Iterable[Any], source: str | os
     if value not in choices:
         raise InputError(source, f"unknown {what} {value!r}; choose one of {choices}")
     return value
+
+
+def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
+    """``" (did you mean 'x'?)"`` (or ``'x' or 'y'``) for the choices close to ``word``, else ``""``.
+
+    Names that ``word`` begins or that begin with ``word`` come first (``wasm``
+    -> ``wasm2016``, ``wasm2006``); otherwise the closest names by
+    :func:`difflib.get_close_matches`, keeping those nearly as close as the
+    best, up to three.
+
+    Parameters
+    ----------
+    word : object
+        What the user typed (compared as text, case-insensitively).
+    choices : iterable
+        The valid names.
+
+    Returns
+    -------
+    str
+        Ready to append to an error message after the unknown name.
+    """
+    names = list(dict.fromkeys(str(c) for c in choices))
+    typed = str(word).strip().lower()
+    close = [n for n in names if len(typed) >= 3 and len(n) >= 3
+             and (n.lower().startswith(typed) or typed.startswith(n.lower()))]
+    if not close:
+        scored = [(difflib.SequenceMatcher(None, typed, n.lower()).ratio(), n) for n in names]
+        best = max((r for r, _ in scored), default=0.0)
+        close = [n for r, n in sorted(scored, key=lambda x: -x[0]) if r >= max(0.6, best - 0.1)]
+    if not close:
+        return ""
+    quoted = [repr(c) for c in close[:3]]
+    return " (did you mean " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?)"

@@ -23,13 +23,16 @@ from typing import IO, Iterator
 from .errors import InputError, OutputError
 from .interrupt import raise_if_interrupted
 
-__all__ = ["atomic_write", "atomic_path", "check_output_folder", "free_bytes", "check_free_space", "MIN_FREE_BYTES"]
+__all__ = ["atomic_write", "atomic_path", "check_output_folder", "free_bytes", "check_free_space", "output_error",
+           "MIN_FREE_BYTES", "FULL_DISK_ERRNOS"]
 
 #: Free space below which an output file system counts as full before a large
 #: write (HDF5) is started.
 MIN_FREE_BYTES = 1 << 20
 _NO_SPACE = "no space left on device"
 _WRITE_ERRORS = {errno.ENOSPC: _NO_SPACE, errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large"}
+#: Errors after which no other file fits on the output file system either.
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 def free_bytes(folder: str | os.PathLike) -> int:
@@ -58,6 +61,14 @@ def check_free_space(path: str | os.PathLike, need: int = MIN_FREE_BYTES) -> Non
 def _write_error(path: Path, exc: OSError) -> OutputError:
     """A write that failed for lack of space (or quota) as a one-line error naming the output file."""
     return OutputError(path, _WRITE_ERRORS[exc.errno], exc.errno)
+
+
+def output_error(path: str | os.PathLike, exc: OSError) -> OutputError | None:
+    """``exc`` as ``<path>: no space left on device`` (or quota, file size) when it is one of those, else None.
+
+    For writers outside :func:`atomic_write` (creating an output folder, ...).
+    """
+    return _write_error(Path(path), exc) if exc.errno in _WRITE_ERRORS else None
 
 
 def _current_umask() -> int:

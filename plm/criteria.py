@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ._util import did_you_mean
 from .errors import CriteriaError
 
 __all__ = ["Criteria", "get", "names", "PRESETS", "parse_overrides", "field_descriptions"]
@@ -96,7 +97,7 @@ class Criteria:
     emg_found_fraction : float
         A stretch of EMG activity is a movement when its spike-free envelope
         reaches this fraction of the way from the offset to the onset level
-        above rest (2/3: +6 uV with 8 and 2 uV); the onset is then taken on
+        above rest (0.667: +6 uV with 8 and 2 uV); the onset is then taken on
         the unopened envelope at ``emg_onset_uv``.
     morphology_window : float
         Window length of the morphology rule (Skeba 2016), s; 0 disables it.
@@ -224,7 +225,7 @@ class Criteria:
     emg_onset_uv: float = 8.0
     emg_offset_uv: float = 2.0
     emg_offset_duration: float = 0.5
-    emg_found_fraction: float = 2.0 / 3.0
+    emg_found_fraction: float = 0.667
     morphology_window: float = 0.5
     morphology_uv: float = 2.0
     emg_band: tuple[float, float] = (10.0, 100.0)
@@ -339,11 +340,9 @@ class Criteria:
         CriteriaError
             Unknown field or invalid value.
         """
-        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        unknown = sorted(set(changes) - set(_FIELD_TYPES))
         if unknown:
-            raise CriteriaError(
-                f"unknown criteria field(s) {unknown}; known fields: {[f.name for f in fields(self)]}"
-            )
+            raise CriteriaError(_unknown_field(unknown[0]))
         return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
 
     def to_dict(self) -> dict[str, Any]:
@@ -472,6 +471,10 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
+def _unknown_field(key: str) -> str:
+    return f"unknown criteria field {key!r}{did_you_mean(key, _FIELD_TYPES)}; `plm criteria --fields` lists the fields"
+
+
 def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """Parse ``key=value`` strings (the CLI's ``--set``) into a dict of changes.
 
@@ -493,7 +496,7 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if not sep or not key:
             raise CriteriaError(f"--set expects key=value, got {item!r}")
         if key not in _FIELD_TYPES:
-            raise CriteriaError(f"unknown criteria field {key!r}; `plm criteria --fields` lists the fields")
+            raise CriteriaError(_unknown_field(key))
         out[key] = value.strip()
     return out
 
@@ -583,9 +586,6 @@ PRESETS: dict[str, Criteria] = {
 # (its explicit 8 uV minimum amplitude equals the onset threshold).
 PRESETS["aasm2007"] = PRESETS["aasm"].replace(name="aasm2007")
 
-_ALIASES = {"wasm": "wasm2016", "aasm2": "aasm", "pam-rl": "pamrl"}
-
-
 def names() -> list[str]:
     """Names of the presets, default first.
 
@@ -614,8 +614,10 @@ def get(name: "str | Criteria" = "wasm2016", **changes: Any) -> Criteria:
         crit = name
     else:
         key = str(name).strip().lower()
-        key = _ALIASES.get(key, key)
         if key not in PRESETS:
-            raise CriteriaError(f"unknown criteria {name!r}; choose one of {names()}")
+            # No aliases: "wasm" alone could be either WASM standard (2006 or 2016), whose
+            # IMI minimum and bilateral rule differ; the suggestion names both.
+            raise CriteriaError(f"unknown criteria {name!r}{did_you_mean(key, names())}; "
+                                f"choose one of {', '.join(names())} or a criteria JSON file")
         crit = PRESETS[key]
     return crit.replace(**changes) if changes else crit

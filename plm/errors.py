@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 
-__all__ = ["PlmError", "InputError", "CriteriaError", "MissingDependencyError", "one_line"]
+__all__ = ["PlmError", "InputError", "CriteriaError", "MissingDependencyError", "one_line", "warning_line"]
 
 
 class PlmError(Exception):
@@ -84,3 +84,23 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.filename}: {exc.strerror or exc}"
     return " ".join(str(exc).split())
+
+
+def warning_line(message: Warning | str) -> str:
+    """The one line ``plm: warning: ...`` that the command prints for a warning.
+
+    Documented warnings (excluded time, assumed units, one leg, ...) are for
+    the user, not a pointer into plm's source. Every warning the ``plm``
+    command shows goes through this line, also those raised in batch worker
+    processes (they are sent back and shown by the main process).
+
+    Parameters
+    ----------
+    message : Warning or str
+
+    Returns
+    -------
+    str
+    """
+    text = one_line(message) if isinstance(message, BaseException) else " ".join(str(message).split())
+    return f"plm: warning: {text}"

@@ -9,16 +9,19 @@ happened. :func:`catch_sigint` also remembers that Ctrl-C was pressed, and
 stop: before an output file is published (:mod:`plm.io.atomic`) and when the
 command ends (:func:`plm.cli.main`). :func:`deferred_sigint` holds Ctrl-C
 back from work that must not be cut short (libhdf5 writing a file).
+:func:`stop_on_sigterm` lets a SIGTERM end the program only after it has
+cleaned up (``plm batch``: worker processes stopped, its lock released).
 """
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
 from typing import Iterator
 
-__all__ = ["catch_sigint", "deferred_sigint", "raise_if_interrupted"]
+__all__ = ["catch_sigint", "deferred_sigint", "raise_if_interrupted", "stop_on_sigterm"]
 
 _pressed = threading.Event()
 
@@ -89,3 +92,35 @@ def deferred_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
     if held:
         raise KeyboardInterrupt
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind (workers stopped, lock released, nothing published), then end."""
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Let SIGTERM end this process only after the block has cleaned up.
+
+    By default SIGTERM ends Python on the spot: no ``finally`` runs, so
+    worker processes and the batch lock would stay behind. Inside the block
+    it raises instead; once the block has unwound, the process ends by
+    SIGTERM as it would have. A no-op outside the main thread or when the
+    program has its own SIGTERM handler.
+    """
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def on_sigterm(signum, frame):
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signal.SIGTERM) from None  # not reached where signals exist
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

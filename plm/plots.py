@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .errors import InputError, MissingDependencyError
+from .model.labels import headline_rows, measure_label, source_files
 from .scoring.method_comparison import paired_values
 
 if TYPE_CHECKING:
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from .model import NightResult
 
 __all__ = ["night_figure", "plot_raster", "plot_hypnogram", "plot_imi_histogram", "study_figure", "png_bytes",
-           "measure_rows", "study_rows", "format_number", "as_float", "bland_altman_figure", "agreement_scatter_figure"]
+           "study_rows", "format_number", "as_float", "night_title", "bland_altman_figure", "agreement_scatter_figure"]
 
 _PLM_COLOR = "#b2182b"
 _LM_COLOR = "#7f7f7f"
@@ -58,7 +60,7 @@ def _night_length(result) -> float:
     if result.hypnogram is not None:
         ends.append(float(result.hypnogram.end))
     ev = result.events
-    if ev is not None and "onset" in ev and ev.n_rows:
+    if ev is not None and "onset" in ev and len(ev):
         ends.append(float(np.max(ev["onset"] + ev["duration"])))
     hours = result.measures.get("hours_denominator")
     if isinstance(hours, (int, float)) and math.isfinite(hours):
@@ -66,43 +68,70 @@ def _night_length(result) -> float:
     return max(ends)
 
 
-def _imis(result) -> np.ndarray:
-    """Intermovement intervals of the night, s (from the scorer's LM table)."""
+def _recording_end(result) -> float | None:
+    """End of the recording, s from its start: the signal's length, else the summary's ``duration_s``."""
+    rec = getattr(result, "recording", None)
+    if rec is not None:
+        return float(rec.duration)
+    d = result.measures.get("duration_s")
+    return float(d) if isinstance(d, (int, float)) and math.isfinite(d) and d > 0 else None
+
+
+def _imi_counts(result) -> tuple[np.ndarray, int | None]:
+    """Counts of the night's IMIs in 2 s bins over 0-90 s and the number above 90 s.
+
+    From the scorer's LM table (``lms["imi"]``); a night read back from its
+    output files has no LM table, and then the counts are the summary's
+    ``imi_histogram`` and the number above 90 s is unknown (None).
+    """
     imi = _col(result.lms, "imi", dtype=float)
-    if imi is None:  # older results: consecutive CLM onsets
-        ev = result.events
-        onset = _col(ev, "onset", np.zeros(0), float)
-        is_clm = _col(ev, "is_clm", np.ones(onset.size, bool), bool)
-        imi = np.diff(np.sort(onset[is_clm]))
-    return imi[np.isfinite(imi)]
+    if imi is None:
+        counts = np.asarray(result.measures.get("imi_histogram") or np.zeros(45), dtype=float)
+        return counts, None
+    imi = imi[np.isfinite(imi)]
+    counts, _ = np.histogram(imi[imi <= 90], bins=np.arange(0, 92, 2.0))
+    return counts.astype(float), int((imi > 90).sum())
 
 
-def measure_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(measure, text)`` of every scalar measure of a night summary, criteria last."""
-    rows = []
-    for k, v in summary.items():
-        if k in ("criteria", "source", "start_time") or isinstance(v, (list, dict)):
-            continue
-        if isinstance(v, float):
-            text = "-" if not math.isfinite(v) else f"{v:.2f}"
-        else:
-            text = "-" if v is None else str(v)
-        rows.append((k, text))
-    crit = summary.get("criteria") or {}
-    rows.append(("criteria", f"{crit.get('name', '')} [{crit.get('hash', '')}]"))
-    return rows
-
-
-def night_figure(result: NightResult) -> Figure:
-    """Matplotlib figure of one night.
-
-    Panels: the leg-movement raster (one row per hour, left leg above right,
-    PLMs in red, periodic series shaded), the hypnogram when staging exists,
-    the IMI histogram (2 s bins, 0-90 s, and beyond) and the measures table.
+def night_title(result: NightResult, files: Sequence[str] | None = None) -> str:
+    """``"a.edf + b.edf, night of 2026-03-01, start 22:30 (+01:00)"``: every file of the night by name, and when.
 
     Parameters
     ----------
     result : NightResult
+    files : sequence of str, optional
+        The night's files; default: those its source names.
+
+    Returns
+    -------
+    str
+    """
+    names = [Path(f).name for f in (files if files is not None else source_files(result.source))]
+    title = " + ".join(names) or "night"
+    if result.night:
+        title += f", night of {result.night}"
+    start = result.start_time
+    if start is not None:
+        title += f", start {start:%H:%M}"
+        if start.utcoffset() is not None:
+            title += f" (UTC{start.isoformat()[-6:]})"
+    return title
+
+
+def night_figure(result: NightResult, files: Sequence[str] | None = None) -> Figure:
+    """Matplotlib figure of one night.
+
+    Panels: the leg-movement raster (one row per hour, left leg above right,
+    PLMs in red, periodic series shaded), the hypnogram when staging exists,
+    the IMI histogram (2 s bins, 0-90 s, and beyond) and the short measures
+    table (:func:`plm.model.labels.headline_rows`). The title names every
+    file of the night.
+
+    Parameters
+    ----------
+    result : NightResult
+    files : sequence of str, optional
+        The night's files for the title; default: those its source names.
 
     Returns
     -------
@@ -113,15 +142,11 @@ def night_figure(result: NightResult) -> Figure:
     n_hours = max(1, int(math.ceil(length / 3600.0 - 1e-9)))
     has_hyp = result.hypnogram is not None and len(result.hypnogram) > 0
     heights = [max(2.5, 0.42 * n_hours)] + ([1.1] if has_hyp else []) + [3.2]
-    fig = plt.figure(figsize=(11, sum(heights) + 1.2), dpi=100)
-    grid = fig.add_gridspec(len(heights), 2, height_ratios=heights, width_ratios=[1.2, 1], hspace=0.45,
-                            wspace=0.25)
+    fig = plt.figure(figsize=(11, sum(heights) + 1.2), dpi=100, layout="constrained")
+    grid = fig.add_gridspec(len(heights), 2, height_ratios=heights, width_ratios=[1.2, 1])
+    fig.get_layout_engine().set(hspace=0.04, wspace=0.06)
     summary = result.summary()
-    start = result.start_time
-    title = f"{Path(str(result.source)).name or 'night'}"
-    if start is not None:
-        title += f"  -  start {start.isoformat(timespec='minutes')}"
-    fig.suptitle(title, fontsize=12, x=0.01, ha="left")
+    fig.suptitle("\n".join(textwrap.wrap(night_title(result, files), 120)), fontsize=12, x=0.01, ha="left")
 
     plot_raster(result, ax=fig.add_subplot(grid[0, :]), n_hours=n_hours)
     panel = 1
@@ -132,10 +157,11 @@ def night_figure(result: NightResult) -> Figure:
 
     axt = fig.add_subplot(grid[panel, 1])
     axt.axis("off")
-    rows = measure_rows(summary)
-    keep = [r for r in rows if r[0] in _TABLE_KEYS] or rows[:14]
-    tab = axt.table(cellText=[[k, v] for k, v in keep], colLabels=["measure", "value"], bbox=[0, 0, 1, 1],
-                    cellLoc="left", colWidths=[0.42, 0.58])
+    rows = [[label, value] for label, value, _ in headline_rows(summary) if label != "criteria"]
+    crit = result.criteria
+    rows += [["criteria", f"{crit.name} [{crit.hash}]"], ["plm version", str(result.version)]]
+    tab = axt.table(cellText=rows, colLabels=["measure", "value"], bbox=[0, 0, 1, 1], cellLoc="left",
+                    colWidths=[0.44, 0.56])
     tab.auto_set_font_size(False)
     tab.set_fontsize(8.5)
     return fig
@@ -201,6 +227,14 @@ def plot_raster(result: NightResult, ax: Axes | None = None, n_hours: int | None
                 for r in np.unique(row[sel]):
                     m = sel & (row == r)
                     ax.broken_barh(list(zip(minute[m], width[m])), (r + y0, 0.38), color=color, zorder=2)
+    end = _recording_end(result)
+    if end is not None and end < n_hours * 3600.0:
+        # after the end of the recording: not "no movements" but "not recorded"
+        h = int(end // 3600)
+        x0 = (end - h * 3600.0) / 60.0
+        ax.add_patch(plt.Rectangle((x0, h - 0.5), 60.0 - x0, 1.0, facecolor="#e8e8e8", lw=0, zorder=0))
+        if 60.0 - x0 >= 12.0:
+            ax.text((x0 + 60.0) / 2, h, "not recorded", ha="center", va="center", fontsize=8, color="#777777")
     ax.set_xlim(0, 60)
     ax.set_ylim(n_hours - 0.5, -0.5)
     ax.set_yticks(range(n_hours))
@@ -213,8 +247,12 @@ def plot_raster(result: NightResult, ax: Axes | None = None, n_hours: int | None
         ax.set_yticklabels([f"{h} h" for h in range(n_hours)])
         ax.set_ylabel("hour of recording")
     ax.set_xlabel("minute within the hour (upper tick row: left leg, lower: right leg)")
+    one_leg = ""
+    if summary.get("n_legs") == 1:
+        recorded = [s for s in ("left", "right") if summary.get(f"n_lm_{s}")]
+        one_leg = f"; {recorded[0]} leg only" if len(recorded) == 1 else "; one leg only"
     ax.set_title(f"Leg movements: {summary.get('n_lm', '?')} LM, {summary.get('n_plm', '?')} PLM "
-                 f"in {summary.get('n_series', '?')} series (red: PLM, grey: other LM, shaded: series)",
+                 f"in {summary.get('n_series', '?')} series{one_leg} (red: PLM, grey: other LM, shaded: series)",
                  fontsize=10, loc="left")
     ax.grid(axis="x", alpha=0.3)
 
@@ -279,26 +317,34 @@ def plot_imi_histogram(result: NightResult, ax: Axes | None = None) -> Axes:
     Returns
     -------
     matplotlib.axes.Axes
-        Its first container holds the 46 bars (45 bins of 2 s, one > 90 s).
+        Its first container holds the 46 bars (45 bins of 2 s, one > 90 s;
+        45 for a night read back from its output files, which do not keep
+        the IMIs above 90 s). The count axis has whole-number ticks.
     """
     axi = _axes(ax, (6, 3.2))
-    imi = _imis(result)
-    bins = np.arange(0, 92, 2.0)
-    axi.hist(np.clip(imi, 0, 91), bins=np.append(bins, 100), color="#4575b4", edgecolor="white")
+    from matplotlib.ticker import MaxNLocator
+
+    counts, above = _imi_counts(result)
+    edges = np.arange(0, 92, 2.0)
+    heights = counts if above is None else np.append(counts, above)
+    lefts = edges[:-1] if above is None else np.append(edges[:-1], 90.0)
+    widths = np.append(np.diff(edges), 10.0)[: heights.size]
+    axi.bar(lefts, heights, width=widths, align="edge", color="#4575b4", edgecolor="white")
     lo = getattr(result.criteria, "imi_min", 10.0)
     hi = getattr(result.criteria, "imi_max", 90.0)
     axi.axvspan(lo, hi, color=_SERIES_COLOR, alpha=0.2, lw=0)
-    axi.set_xlim(0, 100)
-    axi.set_xlabel("intermovement interval, s (2 s bins; last bar > 90 s)")
-    axi.set_ylabel("count")
-    axi.set_title(f"IMI histogram (n = {imi.size}; shaded: {lo:g}-{hi:g} s)", fontsize=10, loc="left")
+    axi.set_xlim(0, 100 if above is not None else 90)
+    axi.set_xticks([0, 20, 40, 60, 80, 95] if above is not None else [0, 20, 40, 60, 80])
+    if above is not None:
+        axi.set_xticklabels(["0", "20", "40", "60", "80", "> 90"])
+    axi.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers only
+    axi.set_ylim(0, max(1.0, float(heights.max(initial=0)) * 1.08))
+    axi.set_xlabel("intermovement interval, s (2 s bins; last bar > 90 s)" if above is not None
+                   else "intermovement interval, s (2 s bins; IMIs > 90 s not stored)")
+    axi.set_ylabel("number of IMIs")
+    n = int(heights.sum())
+    axi.set_title(f"IMI histogram (n = {n}; shaded: series range {lo:g}-{hi:g} s)", fontsize=10, loc="left")
     return axi
-
-
-_TABLE_KEYS = (
-    "plm_index", "plms_index", "plmw_index", "n_lm_left", "n_lm_right", "n_lm", "n_clm", "n_plm", "n_series",
-    "periodicity_index", "hours_denominator", "denominator", "criteria", "version",
-)
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -312,12 +358,17 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 # ------------------------------------------------------------------ study
-def study_figure(study_result):
+def study_figure(study_result, table: bool = True) -> Figure:
     """Before/after paired plot (one line per subject, first to last visit) and a summary table.
+
+    The legend sits below the plot, where it covers no subject's line, and
+    the responder threshold line is labelled where it is drawn.
 
     Parameters
     ----------
     study_result : StudyResult
+    table : bool
+        Draw the summary table beside the plot (False: the plot alone).
 
     Returns
     -------
@@ -327,11 +378,16 @@ def study_figure(study_result):
     s = study_result.summary
     visits = study_result.visits
     first, last = visits[0], visits[-1]
-    a = np.array([as_float(r.get(f"{first}_index")) for r in study_result.subjects])
-    b = np.array([as_float(r.get(f"{last}_index")) for r in study_result.subjects])
-    resp = [r.get("response", "") for r in study_result.subjects]
+    subjects = study_result.subjects.to_dict("records")
+    a = np.array([as_float(r.get(f"{first}_index")) for r in subjects])
+    b = np.array([as_float(r.get(f"{last}_index")) for r in subjects])
+    resp = [r.get("response", "") for r in subjects]
     colors = {"complete": "#1a9850", "moderate": "#fdae61", "none": "#d73027", "": "#999999"}
-    fig, (ax, axt) = plt.subplots(1, 2, figsize=(11, 5.5), dpi=100, gridspec_kw={"width_ratios": [1, 1.1]})
+    if table:
+        fig, (ax, axt) = plt.subplots(1, 2, figsize=(11, 6.0), dpi=100, gridspec_kw={"width_ratios": [1, 1.1]},
+                                      layout="constrained")
+    else:
+        fig, ax = plt.subplots(figsize=(6.5, 6.0), dpi=100, layout="constrained")
     for x0, x1, c in zip(a, b, resp):
         if np.isfinite(x0) and np.isfinite(x1):
             ax.plot([0, 1], [x0, x1], "-o", color=colors.get(c, "#999"), alpha=0.7, ms=4, lw=1)
@@ -341,27 +397,34 @@ def study_figure(study_result):
                     ms=8, capsize=5, zorder=5)
     for c, col in colors.items():
         if c:
-            ax.plot([], [], "-o", color=col, label=f"{c} ({s['responders'].get(c, 0)})")
-    ax.plot([], [], "s", color="k", label="mean +/- SD")
-    ax.axhline(s["thresholds"]["complete_below"], color="#1a9850", ls=":", lw=1)
+            ax.plot([], [], "-o", color=col, label=f"{'no' if c == 'none' else c} response ({s['responders'].get(c, 0)})")
+    ax.plot([], [], "s", color="k", label="visit mean +/- SD")
+    threshold = s["thresholds"]["complete_below"]
+    ax.axhline(threshold, color="#1a9850", ls=":", lw=1.2, label=f"complete response: below {threshold:g} /h")
+    # the line is named where it is drawn too, at the left edge, left of every point
+    ax.annotate(f"{threshold:g} /h", (-0.29, threshold), xytext=(0, 2), textcoords="offset points", fontsize=8,
+                color="#1a9850", va="bottom", ha="left")
     ax.set_xticks([0, 1])
     ax.set_xticklabels([first, last])
     ax.set_xlim(-0.3, 1.3)
-    ax.set_ylabel(f"{s['index'].replace('_', ' ')} (/h), mean of each visit's nights")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"{measure_label(s['index'])}, /h (mean of each visit's nights)")
     ax.set_title(f"{s['n_subjects']} subjects: {first} vs {last}", fontsize=11, loc="left")
-    ax.legend(fontsize=8, loc="upper right")
+    # below the axes, where it covers no point
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.07), ncol=2, frameon=False)
+    if not table:
+        return fig
     axt.axis("off")
     tab = axt.table(cellText=study_rows(s), colLabels=["", "value"], bbox=[0, 0, 1, 1], cellLoc="left",
                     colWidths=[0.5, 0.5])
     tab.auto_set_font_size(False)
     tab.set_fontsize(9)
-    fig.tight_layout()
     return fig
 
 
 # ------------------------------------------------------------- validation
 def _index_label(index: str) -> str:
-    return index.replace("_", " ").replace("plms", "PLMS").replace("plmw", "PLMW").replace("plm", "PLM") + " (/h)"
+    return f"{measure_label(index)}, /h"
 
 
 def bland_altman_figure(reference: np.ndarray, test: np.ndarray, stats: dict[str, Any],
@@ -471,7 +534,7 @@ def format_number(v: Any, spec: str = ".2f") -> str:
 
 def study_rows(s: dict[str, Any]) -> list[list[str]]:
     """``[label, value]`` rows of a study summary, as the figure and the HTML report show them."""
-    rows = [["subjects (paired)", f"{s['n_subjects']} ({s['n_paired']})"], ["index", s["index"]]]
+    rows = [["subjects (paired)", f"{s['n_subjects']} ({s['n_paired']})"], ["index", measure_label(s["index"])]]
     for v, st in s["visits"].items():
         rows.append([f"{v}: mean (SD)", f"{format_number(st['mean'], '.1f')} ({format_number(st['sd'], '.1f')})"])
         rows.append([f"{v}: median", format_number(st["median"], ".1f")])

@@ -25,9 +25,9 @@ def test_outputs_carry_criteria_hash_and_version(tmp_path, capsys):
     with open(out / "psg_emg_truth_summary.csv", newline="") as fh:
         row = next(csv.DictReader(fh))
     assert row["criteria_hash"] == expected and row["version"] == plm.__version__
-    head = [ln for ln in (out / "psg_emg_truth_events.tsv").read_text().splitlines() if ln.startswith("#")]
-    assert f"# criteria: wasm2016 {expected}" in head
-    assert f"# plm_version: {plm.__version__}" in head
+    sidecar = json.loads((out / "psg_emg_truth_events.json").read_text())
+    assert sidecar["criteria"]["hash"] == expected and sidecar["criteria"]["params"]["imi_min"] == 12
+    assert sidecar["plm_version"] == plm.__version__
 
 
 def test_events_tsv_with_provenance_lines_reads_back(tmp_path):

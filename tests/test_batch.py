@@ -184,10 +184,19 @@ def test_jobs_1_and_2_byte_identical_and_resume(tmp_path):
     os.utime(changed, ns=(1, 1))
     r4 = run_batch([folder], tmp_path / "o1", "wasm2016", jobs=1, resume=True, progress=False)
     assert (r4.n_resumed, r4.n_scored) == (len(counts) - 1, 1)
-    assert {r["recording_id"]: r["n_plm"] for r in r4.rows}["A/S01_night1"] == 40
-    # other criteria: everything is scored again
-    r5 = run_batch([folder], tmp_path / "o1", criteria.get("wasm2016", imi_max=60.0), jobs=1, resume=True,
-                   progress=False)
+    assert r4.nights.set_index("recording_id").loc["A/S01_night1", "n_plm"] == 40
+    # other criteria into the same folder: refused, the folder's table and night files untouched
+    table = (tmp_path / "o1" / "nightly_indices.csv").read_bytes()
+    other = criteria.get("wasm2016", imi_max=60.0)
+    with pytest.raises(InputError, match=r"o1: holds a batch scored with other settings \(criteria wasm2016 \(hash "
+                                         + criteria.get("wasm2016").hash + r"\) there, wasm2016 \(hash "
+                                         + other.hash + r"\) now\); a table must match its night files: use a "
+                                         r"fresh --out$"):
+        run_batch([folder], tmp_path / "o1", other, jobs=1, resume=True, progress=False)
+    assert (tmp_path / "o1" / "nightly_indices.csv").read_bytes() == table
+    # a folder of a plm without batch_settings.json: the records of other criteria are not resumed
+    (tmp_path / "o1" / "batch_settings.json").unlink()
+    r5 = run_batch([folder], tmp_path / "o1", other, jobs=1, resume=True, progress=False)
     assert (r5.n_resumed, r5.n_scored) == (0, len(counts))
 
 
@@ -257,8 +266,8 @@ def test_batch_on_raw_samples_pairs_ankles_like_plm_score(tmp_path):
     for name in ("pamrl_left.csv.gz", "pamrl_right.csv.gz", "psg_emg.edf"):
         shutil.copy(SAMPLES / name, folder / name)
     rep = run_batch([folder], tmp_path / "out", "wasm2016", jobs=2, progress=False)
-    assert rep.ok and [r["recording_id"] for r in rep.rows] == ["pamrl", "psg_emg"]
-    pam = rep.rows[0]
+    assert rep.ok and list(rep.nights["recording_id"]) == ["pamrl", "psg_emg"] and rep.n_nights == 2
+    pam = rep.nights.iloc[0]
     assert pam["files"] == "pamrl_left.csv.gz;pamrl_right.csv.gz"
     # the two ankle files are one night, exactly as `plm score LEFT RIGHT` scores it
     (direct,) = score_nights([folder / "pamrl_left.csv.gz", folder / "pamrl_right.csv.gz"], "wasm2016")

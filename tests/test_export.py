@@ -24,7 +24,7 @@ import pytest
 import plm
 from plm import criteria
 from plm.errors import InputError
-from plm.model import Channel, EventTable, NightResult, Recording
+from plm.model import Channel, NightResult, Recording
 from plm.io import edf_plus, export
 
 BERLIN_WINTER = dt.timezone(dt.timedelta(hours=1))
@@ -55,14 +55,14 @@ def make_recording(sfreq=100.0, duration=600.5, nan_span=None):
 
 
 def make_result(recording=None, measures=None):
-    events = EventTable({
+    events = ({
         "onset": EV_ONSET, "duration": EV_DUR, "side": EV_SIDE,
-        "type": [f"lm_{s}" for s in EV_SIDE], "lm_id": EV_ID,
+        "trial_type": [f"lm_{s}" for s in EV_SIDE], "lm_id": EV_ID,
         "is_clm": [i >= 0 for i in EV_ID], "is_clmr": [False] * 7,
         "is_plm": [i >= 0 and LMS_PLM[i] for i in EV_ID], "series": [1, 1, 1, 1, 1, -1, 0],
         "stage": ["N2"] * 7,
     })
-    lms = EventTable({
+    lms = ({
         "onset": LMS_ONSET, "duration": LMS_DUR, "sides": ["left", "bilateral", "left", "left", "right"],
         "lm_id": [0, 1, 2, 3, 4], "imi": [np.nan, 30.0, 30.0, 30.0, 200.0],
         "is_clm": [True] * 5, "is_plm": LMS_PLM, "series": [1, 1, 1, 1, 0],
@@ -90,15 +90,17 @@ def test_to_annotations_labels_onsets_channels_and_orig_time():
     np.testing.assert_allclose(ann.duration, [1, 1, 2, 1, 1, 1.5])
     assert ann.ch_names[0] == ("Leg L",)
     assert ann.ch_names[2] == ("Leg R",)
-    assert ann.orig_time == START.astimezone(dt.timezone.utc)
+    # the clock time of second 0 labelled UTC, as mne.io.read_raw_edf gives an EDF's start
+    assert ann.orig_time == START.replace(tzinfo=dt.timezone.utc) != START
     # counts per leg equal the summary's per-leg LM counts (4 left, 2 right
     # in this hand-made summary: the right 0.3 s row is not an LM)
     assert sum(d.endswith("left") for d in ann.description) == 4
 
 
-def test_annotations_without_recording_use_generic_leg_names():
+def test_annotations_without_recording_name_no_channels():
+    # scored from events: no channel names, so they fit any Raw of the night (MNE refuses unknown names)
     ann = edf_plus.result_to_annotations(make_result())
-    assert ann.ch_names[0] == ("Leg L",) and ann.ch_names[-1] == ("Leg R",)
+    assert ann.ch_names[0] == () and ann.ch_names[-1] == ()
     assert sum(d.startswith("PLM") for d in ann.description) == 5
 
 
@@ -129,7 +131,7 @@ def test_json_summary_round_trip(tmp_path):
     assert path.read_bytes() == path2.read_bytes()
 
 
-def test_csv_one_row_stable_columns_and_exact_floats(tmp_path):
+def test_csv_one_row_stable_columns_and_rounded_floats(tmp_path):
     path = tmp_path / "m.csv"
     make_result().save(path)
     with open(path, newline="") as fh:
@@ -141,7 +143,7 @@ def test_csv_one_row_stable_columns_and_exact_floats(tmp_path):
     assert header[-3:] == ["criteria_name", "criteria_hash", "version"]
     assert "imi_histogram" not in header  # not a scalar
     row = dict(zip(header, values))
-    assert float(row["plms_index"]) == 26.666666666666668  # full precision
+    assert row["plms_index"] == "26.67"  # 26.666666666666668 rounded to 0.01, as every index is written
     assert row["plmw_index"] == ""  # NaN -> empty cell
     assert row["n_plm"] == "4" and row["denominator"] == "recording"
     assert row["night"] == "2026-03-01" and row["criteria_name"] == "wasm2016"
@@ -347,9 +349,8 @@ def test_events_tsv_round_trip_through_read_events(tmp_path):
     np.testing.assert_allclose(lms.duration, EV_DUR)
     assert list(lms.side) == EV_SIDE
     assert lms.start_time == START
-    text = path.read_text()
-    header = [ln for ln in text.splitlines() if not ln.startswith("#")][0].split("\t")
-    assert header[:3] == ["onset", "duration", "type"]
+    header = path.read_text().splitlines()[0].split("\t")  # line 1, no comment lines
+    assert header[:3] == ["onset", "duration", "trial_type"]
     assert {"lm_id", "is_clm", "is_plm", "series"} <= set(header)
 
 
@@ -386,14 +387,14 @@ def test_write_night_outputs_writes_the_file_set(tmp_path):
     out = tmp_path / "new" / "out"
     written = export.write_night_outputs(make_result(rec), out, extra_formats=["csv", "edf", "h5", "json"])
     names = [p.name for p in written]
-    assert names == ["night1_2026-03-01_events.tsv", "night1_2026-03-01_summary.json",
+    assert names == ["night1_2026-03-01_events.tsv", "night1_2026-03-01_events.json", "night1_2026-03-01_summary.json",
                      "night1_2026-03-01_summary.csv", "night1_2026-03-01_scored.edf",
                      "night1_2026-03-01_result.h5"]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temporary files left
-    assert json.loads((out / names[1]).read_text())["n_plm"] == 4
+    assert json.loads((out / names[2]).read_text())["n_plm"] == 4
     # the 60 s recording holds the LMs at 10, 40 and 41 s (all in the PLM series),
     # after the criteria record at second 0
-    assert list(_read_raw_edf(out / names[3]).annotations.description) == [
+    assert list(_read_raw_edf(out / names[4]).annotations.description) == [
         f"Scoring criteria: wasm2016 {criteria.get('wasm2016').hash}, plm {plm.__version__}",
         "PLM left", "PLM left", "PLM right"]
 
@@ -430,7 +431,7 @@ def test_cli_score_events_file_writes_outputs_that_agree(tmp_path, capsys):
     line = json.loads(captured.out.strip())
     names = sorted(p.name for p in out.iterdir())
     # scored from events: no signals, so the EDF+ is annotations only
-    assert names == ["night1_annotations.edf", "night1_events.tsv", "night1_summary.csv",
+    assert names == ["night1_annotations.edf", "night1_events.json", "night1_events.tsv", "night1_summary.csv",
                      "night1_summary.json"]
     summary = json.loads((out / "night1_summary.json").read_text())
     row = dict(zip(*csv.reader(open(out / "night1_summary.csv", newline=""))))

@@ -7,7 +7,7 @@ from plm.criteria import get as get_criteria
 from plm.errors import InputError
 from plm.io import EVENT_FORMATS, RAW_FORMATS, registry
 from plm.io.export import EXPORT_FORMATS, output_stem
-from plm.model import EventTable, NightResult
+from plm.model import NightResult
 from plm.workflows.batch import group_files
 
 
@@ -45,7 +45,7 @@ def test_reader_and_export_tables_derive_from_the_registry():
 ])
 def test_one_extension_rule_for_batch_ids_and_output_names(tmp_path, name, stem, ext):
     assert registry.split_extension(name) == (stem, ext)
-    result = NightResult({}, EventTable(), EventTable(), get_criteria("wasm2016"), source=str(tmp_path / name))
+    result = NightResult({}, {}, {}, get_criteria("wasm2016"), source=str(tmp_path / name))
     assert output_stem(result) == stem
     (group,) = group_files([tmp_path / name], tmp_path)
     assert group.id == stem
@@ -56,7 +56,7 @@ def test_compressed_ankle_files_group_like_their_output_name(tmp_path):
     files = [tmp_path / "P01_left.csv.zst", tmp_path / "P01_right.csv.zst"]
     (group,) = group_files(files, tmp_path)
     assert group.id == "P01"
-    result = NightResult({}, EventTable(), EventTable(), get_criteria("wasm2016"),
+    result = NightResult({}, {}, {}, get_criteria("wasm2016"),
                          source="; ".join(map(str, files)))
     assert output_stem(result) == "P01"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.model import EventTable, Hypnogram, LegMovements, NightResult, ScoredEvents
+from plm.model import Hypnogram, LegMovements, NightResult, ScoredEvents
 from plm.io import detect_format
 from plm.io.events_tsv import read_events_tsv, sniff, write_events_tsv
 
@@ -62,23 +63,26 @@ def test_round_trip_leg_movements(tmp_path):
 def test_round_trip_night_result_keeps_scorer_columns(tmp_path):
     night = _night()
     # A hand-made NightResult: 5 per-leg LMs; the first two (100.0 L, 100.25 R) form one bilateral LM.
-    events = EventTable({
+    events = ({
         "onset": night.onset, "duration": night.duration, "side": night.side,
         "lm_id": [0, 0, 1, 2, 3], "is_clm": [True, True, True, True, False],
-        "is_plm": [True, True, False, False, False], "series": [1.0, 1.0, np.nan, np.nan, np.nan],
+        "is_plm": [True, True, False, False, False], "series": [1, 1, -1, -1, -1],
     })
-    result = NightResult(measures={"n_lm": 4}, events=events, lms=EventTable(), criteria=get_criteria("wasm2016"),
+    result = NightResult(measures={"n_lm": 4}, events=events, lms={}, criteria=get_criteria("wasm2016"),
                          start_time=night.start_time, hypnogram=night.hypnogram,
                          extra={"respiratory": night.respiratory, "arousals": night.arousals,
                                 "duration_s": night.duration_s, "lights_off": night.lights_off,
                                 "lights_on": night.lights_on})
     path = tmp_path / "res.tsv"
     write_events_tsv(path, result)
-    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("#")]
-    assert lines[0].split("\t") == ["onset", "duration", "type", "value", "lm_id", "is_clm", "is_plm", "series"]
+    lines = path.read_text().splitlines()
+    assert not [ln for ln in lines if ln.startswith("#")]
+    assert lines[0].split("\t") == ["onset", "duration", "trial_type", "value", "side", "lm_id", "is_clm", "is_plm",
+                                    "series"]
     lm_rows = [ln.split("\t") for ln in lines[1:] if ln.split("\t")[2].startswith("lm_")]
     assert [r[2] for r in lm_rows] == ["lm_left", "lm_right", "lm_left", "lm_right", "lm_left"]
-    assert lm_rows[0][4:] == ["0", "1", "1", "1.0"] and lm_rows[4][4:] == ["3", "0", "0", "n/a"]
+    assert [r[4] for r in lm_rows] == ["left", "right", "left", "right", "left"]
+    assert lm_rows[0][5:] == ["0", "1", "1", "1"] and lm_rows[4][5:] == ["3", "0", "0", "-1"]
     stage_rows = [ln.split("\t") for ln in lines[1:] if ln.split("\t")[2] == "sleep_stage"]
     assert [r[3] for r in stage_rows] == ["W", "N1", "N2", "?", "N3", "R", "N2"]
     _assert_same_night(night, read_events_tsv(path))
@@ -185,6 +189,98 @@ def test_writer_is_atomic_and_checks_the_folder(tmp_path):
     path = tmp_path / "out.tsv"
     write_events_tsv(path, _night())
     write_events_tsv(path, _night())  # replaces the file
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv"]  # no temporary left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "out.tsv"]  # no temporary left behind
     with pytest.raises(InputError, match="does not exist"):
         write_events_tsv(tmp_path / "missing" / "out.tsv", _night())
+
+
+# ------------------------------------------------------------ BIDS events files
+def test_pandas_reads_the_file_without_options(tmp_path):
+    import pandas as pd
+
+    night = _night()
+    path = tmp_path / "night_events.tsv"
+    write_events_tsv(path, night)
+    df = pd.read_csv(path, sep="\t")
+    assert list(df.columns) == ["onset", "duration", "trial_type", "value", "side"]
+    lms = df[df["trial_type"].str.startswith("lm_")]
+    assert len(lms) == len(night) and list(lms["onset"]) == list(night.onset)
+    assert list(lms["side"]) == list(night.side)
+    # n/a is pandas' missing value: LM rows have no value, stage rows no side
+    assert lms["value"].isna().all() and df[df["trial_type"] == "sleep_stage"]["side"].isna().all()
+    assert list(df["onset"]) == sorted(df["onset"])
+
+
+def test_sidecar_describes_every_column_and_the_night(tmp_path):
+    res = plm.score(_night())
+    path = tmp_path / "night_events.tsv"
+    res.save(path)
+    header = path.read_text().splitlines()[0].split("\t")
+    meta = json.loads((tmp_path / "night_events.json").read_text())
+    for col in header:
+        assert meta[col]["Description"], col
+    assert meta["onset"]["Units"] == "s" and meta["duration"]["Units"] == "s"
+    assert set(meta["trial_type"]["Levels"]) == {"lm_left", "lm_right", "sleep_stage", "apnea", "hypopnea",
+                                                 "rera", "arousal", "lights_off", "lights_on"}
+    assert meta["side"]["Levels"] == {"left": "left leg", "right": "right leg"}
+    assert meta["is_plm"]["Levels"] == {"1": "yes", "0": "no"}
+    assert set(meta["reason"]["Levels"]) >= {"too_short", "outside_lights"}
+    assert meta["start_time"] == "2024-03-30T23:10:05.250000+02:00"
+    assert meta["duration_s"] == 28800.0 and meta["epoch_length"] == 30.0
+    crit = get_criteria("wasm2016")
+    assert meta["criteria"] == json.loads(json.dumps(crit.describe())) and meta["criteria"]["hash"] == crit.hash
+    assert meta["plm_version"] == plm.__version__
+    # the TSV's own columns are those of result.events (plus BIDS value)
+    assert header == ["onset", "duration", "trial_type", "value"] + [c for c in res.events.columns
+                                                                     if c not in ("onset", "duration", "trial_type")]
+
+
+# What plm 0.1 wrote: '#' lines before the header, `type`, scorer columns.
+OLD_FORMAT = (
+    "# plm events TSV; onset and duration in s from the recording start (docs/formats.md)\n"
+    "# start_time: 2024-03-30T23:10:05.250000+02:00\n"
+    "# duration_s: 28800.0\n"
+    "# epoch_length: 30.0\n"
+    "# source: night.edf\n"
+    "# criteria: wasm2016 ba953d1020a5\n"
+    "# plm_version: 0.1.0\n"
+    "onset\tduration\ttype\tvalue\tlm_id\tis_clm\tis_plm\tseries\n"
+    "30.0\t30.0\tsleep_stage\tW\tn/a\tn/a\tn/a\tn/a\n"
+    "60.0\t30.0\tsleep_stage\tN2\tn/a\tn/a\tn/a\tn/a\n"
+    "65.5\t1.25\tlm_left\tn/a\t0\t1\t0\t-1\n"
+    "70.0\t0.0\tlights_off\tn/a\tn/a\tn/a\tn/a\tn/a\n"
+    "80.0\t2.0\tlm_right\tn/a\t1\t1\t0\t-1\n"
+)
+
+
+def test_old_files_with_comment_lines_still_read(tmp_path):
+    path = tmp_path / "old_events.tsv"
+    path.write_text(OLD_FORMAT)
+    lm = plm.read_events(path)
+    np.testing.assert_array_equal(lm.onset, [65.5, 80.0])
+    np.testing.assert_array_equal(lm.duration, [1.25, 2.0])
+    np.testing.assert_array_equal(lm.side, ["left", "right"])
+    assert lm.start_time == _night().start_time and lm.start_time.utcoffset() == dt.timedelta(hours=2)
+    assert lm.duration_s == 28800.0 and lm.lights_off == 70.0
+    np.testing.assert_array_equal(lm.hypnogram.stages, ["W", "N2"])
+    assert lm.hypnogram.onset == 30.0
+    # written again, it is a BIDS file: header on line 1, the facts in the sidecar, same night
+    new = tmp_path / "new_events.tsv"
+    write_events_tsv(new, lm)
+    assert new.read_text().startswith("onset\tduration\ttrial_type\tvalue\tside\n")
+    _assert_same_night(lm, read_events_tsv(new))
+
+
+def test_trial_type_and_type_both_read(tmp_path):
+    for col in ("type", "trial_type"):
+        path = tmp_path / f"{col}.tsv"
+        path.write_text(f"onset\tduration\t{col}\n5\t1\tlm_left\n9\t1\tlm_right\n")
+        np.testing.assert_array_equal(read_events_tsv(path).side, ["left", "right"])
+
+
+def test_times_are_written_to_the_ms(tmp_path):
+    night = LegMovements([1214.90234375, 1300.0], [2.075000000000003, 0.5], ["left", "right"], duration_s=3600.0)
+    path = tmp_path / "n.tsv"
+    write_events_tsv(path, night)
+    rows = [ln.split("\t")[:2] for ln in path.read_text().splitlines()[1:]]
+    assert rows == [["1214.902", "2.075"], ["1300.0", "0.5"]]

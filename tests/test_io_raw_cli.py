@@ -173,6 +173,8 @@ def test_info_lists_stored_results(ankles, tmp_path, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["results"] == [{"key": result.criteria.hash, "criteria": "pamrl", "criteria_hash": result.criteria.hash,
                                 "plm_index": result.measures["plm_index"], "n_plm": result.measures["n_plm"],
-                                "plm_version": plm.__version__}]
+                                "n_lm": result.measures["n_lm"], "denominator": "recording",
+                                "hours_denominator": result.measures["hours_denominator"], "source": str(out),
+                                "start_time": result.start_time.isoformat(), "plm_version": plm.__version__}]
     assert main(["info", str(out)]) == 0
     assert f"stored result {result.criteria.hash}: pamrl" in capsys.readouterr().out

@@ -13,7 +13,7 @@ import pytest
 import plm
 from plm.criteria import get as get_criteria
 from plm.errors import InputError
-from plm.model import Channel, EventTable, Hypnogram, NightResult, Recording, ScoredEvents
+from plm.model import Channel, Hypnogram, NightResult, Recording, ScoredEvents
 from plm.io import detect_format
 from plm.io.hdf5 import read_hdf5, read_results, write_recording, write_result
 
@@ -115,14 +115,14 @@ def test_compression_makes_small_files(tmp_path):
 
 def make_result(crit_name="wasm2016", **kw) -> NightResult:
     crit = get_criteria(crit_name, **kw)
-    events = EventTable({
+    events = ({
         "onset": [10.0, 30.5, 31.0],
         "duration": [1.0, 2.0, 0.75],
         "side": np.array(["left", "right", "left"]),
         "lm_id": np.array([0, 1, 1]),
         "is_plm": np.array([False, True, True]),
     })
-    lms = EventTable({"lm_id": [0, 1], "onset": [10.0, 30.5], "imi": [np.nan, 20.5]})
+    lms = ({"lm_id": [0, 1], "onset": [10.0, 30.5], "imi": [np.nan, 20.5]})
     measures = {"plm_index": 12.5, "plms_index": float("nan"), "n_lm": 2, "denominator": "recording",
                 "histogram": [1, 2, 3]}
     return NightResult(measures=measures, events=events, lms=lms, criteria=crit, start_time=T0,
@@ -131,7 +131,7 @@ def make_result(crit_name="wasm2016", **kw) -> NightResult:
 
 def assert_same_result(a: NightResult, b: NightResult) -> None:
     assert a.criteria == b.criteria and a.criteria.hash == b.criteria.hash
-    assert a.events.columns == b.events.columns and a.lms.columns == b.lms.columns
+    assert list(a.events.columns) == list(b.events.columns) and list(a.lms.columns) == list(b.lms.columns)
     for ta, tb in ((a.events, b.events), (a.lms, b.lms)):
         for c in ta.columns:
             assert ta[c].dtype == tb[c].dtype, c

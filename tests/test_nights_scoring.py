@@ -133,7 +133,7 @@ def test_plm_score_prints_one_json_line_per_night_and_dated_files(week_h5, tmp_p
     assert [d["excluded_hours"] for d in lines] == pytest.approx(EXCLUDED_H, abs=0.01)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"week_2026-03-{d}_{kind}" for d in range(25, 32)
-                           for kind in ("events.tsv", "summary.json", "summary.csv", "scored.edf"))
+                           for kind in ("events.tsv", "events.json", "summary.json", "summary.csv", "scored.edf"))
     # the DST night's EDF+: local start, its offset, the night's PLMs
     import edfio
     import mne
@@ -169,7 +169,8 @@ def test_plm_score_with_lights_table(week_h5, tmp_path, capsys):
     in_bed = [8, 8, 8, 7, 8, 8, 8]
     assert [d["hours_denominator"] for d in lines] == pytest.approx(in_bed, abs=0.01)
     assert [d["n_plm"] for d in lines] == N_PLM
-    assert [d["plm_index"] for d in lines] == pytest.approx([n / h for n, h in zip(N_PLM, in_bed)], rel=1e-3)
+    # indices are written to 0.01
+    assert [d["plm_index"] for d in lines] == [round(n / h, 2) for n, h in zip(N_PLM, in_bed)]
 
 
 def test_human_summary_shows_start_offset_excluded_time_and_notes():
@@ -182,7 +183,7 @@ def test_human_summary_shows_start_offset_excluded_time_and_notes():
         "notes": ["dropped 1.00 h of data from ..."]})
     lines = text.splitlines()
     assert lines[0] == "week.h5  (night of 2026-03-29)"
-    assert lines[1] == "  start              2026-03-29T12:00:00+02:00"
-    assert lines[3] == "  denominator        recording: 22.00 h"
-    assert lines[4] == "  excluded           2.00 h (gaps, non-wear)"
-    assert lines[-1] == "  note               dropped 1.00 h of data from ..."
+    assert lines[1] == "  start                           2026-03-29T12:00:00+02:00"
+    assert lines[2] == "  PLM index (recording)           -       all PLMs per hour of recording (22.00 h); no sleep staging, so no PLMS index"
+    assert lines[7] == "  excluded time (gaps, non-wear)  2.00 h  left out of every denominator"
+    assert lines[-1] == "  note                            dropped 1.00 h of data from ..."

@@ -85,7 +85,8 @@ def test_api_and_cli_give_the_same_nights(two_nights, two_nights_h5, capsys):
     assert [s["night"] for s in by_cli] == ["2026-02-28", "2026-03-01"]
     assert [s["hours_denominator"] for s in by_cli] == pytest.approx(WINDOW_H)
     assert [(s["n_lm_left"], s["n_lm_right"], s["n_plm"]) for s in by_cli] == [(n, 1, n) for n in N_PLM]
-    assert [s["plm_index"] for s in by_cli] == pytest.approx([n / h for n, h in zip(N_PLM, WINDOW_H)])
+    assert [r.plm_index for r in by_path] == pytest.approx([n / h for n, h in zip(N_PLM, WINDOW_H)])
+    assert [s["plm_index"] for s in by_cli] == [round(r.plm_index, 2) for r in by_path]  # written to 0.01
 
 
 def test_a_night_split_off_is_one_night_for_plm_score(two_nights):
@@ -144,7 +145,7 @@ def test_batch_resume_keeps_the_reading_options_apart(tmp_path, capsys):
     common = ["batch", str(folder), "--out", str(tmp_path / "o"), "--criteria", "pamrl", "--jobs", "1",
               "--no-progress", "--side", "left", "--resume"]
     assert main(common) == 0
-    assert main(common) == 0 and "1 recordings resumed" in capsys.readouterr().out
+    assert main(common) == 0 and "1 night from 1 recording, 1 resumed in" in capsys.readouterr().out
     # another time zone changes the start time: the night is scored again, not resumed
     assert main([*common, "--tz", "Europe/Berlin"]) == 0 and "resumed" not in capsys.readouterr().out
     (row,) = _rows(tmp_path / "o" / "nightly_indices.csv")
@@ -168,7 +169,8 @@ def test_study_and_report_take_the_reading_options(tmp_path, capsys):
     assert main(report) == 1 and "which leg" in capsys.readouterr().err
     assert main([*report, "--side", "left", "--tz", "Europe/Berlin"]) == 0
     html = (tmp_path / "rep" / "s1_v1_report.html").read_text(encoding="utf-8")
-    assert "<td>n_lm_left</td><td>4</td>" in html and "<td>n_lm_right</td><td>0</td>" in html
+    assert '<td>LMs, left leg</td><td class="num">4</td><td>n_lm_left</td>' in html
+    assert '<td>LMs, right leg</td><td class="num">0</td><td>n_lm_right</td>' in html
 
 
 def test_plm_score_refuses_an_option_no_reader_takes_but_batch_applies_it_where_it_fits(tmp_path, capsys):

@@ -43,19 +43,9 @@ def one_error(capsys) -> str:
 
 # ------------------------------------------------------------------ a real full disk (tmpfs)
 @pytest.fixture()
-def small_disk(tmp_path):
+def small_disk(mount_tmpfs):
     """A 2 MiB tmpfs (root only), unmounted afterwards."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.decode().strip()})")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+    return mount_tmpfs("2m")
 
 
 def run_cli(*argv) -> subprocess.CompletedProcess:
@@ -133,7 +123,7 @@ def test_result_h5_write_failing_is_one_error(capsys, tmp_path, monkeypatch, emg
     out = tmp_path / "out"
     assert main(["score", str(emg_h5), "--out", str(out), "--export", "h5"]) == 1
     assert one_error(capsys) == f"plm: error: {out / 'night_result.h5'}: no space left on device"
-    assert contents(out) == ["night_events.tsv", "night_summary.json"]  # written before; complete
+    assert contents(out) == ["night_events.json", "night_events.tsv", "night_summary.json"]  # written before; complete
 
 
 def test_too_little_free_space_is_refused_before_reading(capsys, tmp_path, monkeypatch, emg_h5):

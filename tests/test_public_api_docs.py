@@ -25,7 +25,7 @@ ENTRY_POINTS = [
     "plm.model.result:NightResult.plot_raster", "plm.model.result:NightResult.plot_imi_histogram",
     "plm.model.result:NightResult.plot_hypnogram",
     "plm.criteria:Criteria.replace", "plm.criteria:Criteria.from_json", "plm.criteria:Criteria.describe",
-    "plm.model.recording:Recording.crop", "plm.model.events:EventTable.to_dataframe",
+    "plm.model.recording:Recording.crop", "plm.model.events:event_frame",
 ]
 
 

@@ -14,7 +14,7 @@ pytest.importorskip("matplotlib")
 from cohort import night_onsets, write_cohort  # noqa: E402
 from plm import criteria  # noqa: E402
 from plm.errors import MissingDependencyError  # noqa: E402
-from plm.model import EventTable, Hypnogram, NightResult  # noqa: E402
+from plm.model import Hypnogram, NightResult  # noqa: E402
 
 
 def hand_night(staging=True) -> NightResult:
@@ -25,13 +25,14 @@ def hand_night(staging=True) -> NightResult:
     is_plm = np.r_[np.ones(len(per), bool), np.zeros(len(iso) + 1, bool)]
     series = np.r_[np.repeat(np.arange(1, 16), 8), -np.ones(len(iso) + 1, int)]
     order = np.argsort(onset)
-    ev = EventTable(dict(onset=onset[order], duration=np.full(onset.size, 1.5), side=side[order],
+    ev = (dict(onset=onset[order], duration=np.full(onset.size, 1.5), side=side[order],
                          is_plm=is_plm[order], is_clm=np.ones(onset.size, bool), series=series[order]))
-    lms = EventTable(dict(onset=onset[order], imi=np.r_[np.nan, np.diff(onset[order])]))
+    lms = (dict(onset=onset[order], imi=np.r_[np.nan, np.diff(onset[order])]))
     hyp = Hypnogram(np.array(["W"] * 20 + ["N2"] * 600 + ["R"] * 140 + ["N2"] * 200)) if staging else None
     m = dict(plm_index=15.0, plms_index=15.0 if staging else None, plmw_index=0.0, n_lm_left=125, n_lm_right=1,
              n_lm=126, n_clm=126, n_plm=120, n_series=15, periodicity_index=0.9, hours_denominator=8.0,
-             denominator="TST" if staging else "TIB")
+             denominator="tst" if staging else "recording", time_in_bed_hours=8.0, plm_index_tib=15.0,
+             tst_hours=8.0 if staging else None, wake_hours=0.0 if staging else None)
     return NightResult(measures=m, events=ev, lms=lms, criteria=criteria.get("wasm2016"),
                        start_time=dt.datetime(2024, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
                        source="P01_night1.tsv", hypnogram=hyp)
@@ -82,7 +83,7 @@ def test_night_report_png_html_self_contained_and_deterministic(tmp_path):
     page = html.read_text()
     embedded = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page).group(1)
     assert base64.b64decode(embedded) == data
-    assert "<td>plms_index</td><td>15.00</td>" in page
+    assert '<td>PLMS index (sleep)</td><td class="num">15.0 /h</td>' in page
     assert criteria.get("wasm2016").hash in page
     assert "http" not in page.replace("http-equiv", "")  # nothing loaded from elsewhere
     png2, _ = night_report(hand_night(), tmp_path / "again")
@@ -140,5 +141,6 @@ def test_report_cli_scores_a_night_file(tmp_path, capsys):
     write_night_tsv(night, 96)  # 12 series of 8 PLMs at 20 s, 3 isolated LMs, 8 h N2
     assert main(["report", str(night), "--out", str(tmp_path / "r")]) == 0
     page = (tmp_path / "r" / "S1_night1_report.html").read_text()
-    assert "<td>n_plm</td><td>96</td>" in page and "<td>plms_index</td><td>12.00</td>" in page
+    assert '<td>PLMs</td><td class="num">96</td>' in page
+    assert '<td>PLMS index (sleep)</td><td class="num">12.0 /h</td>' in page
     assert (tmp_path / "r" / "S1_night1_report.png").stat().st_size > 20000

@@ -37,8 +37,8 @@ def test_raster_has_one_bar_per_lm(result):
     assert isinstance(ax, Axes)
     # The sample's truth has 12 left and 14 right LMs (psg_emg_truth.json);
     # each monolateral LM is one row of result.events and one bar.
-    assert result.events.n_rows == result.n_lm_left + result.n_lm_right
-    assert _n_bars(ax) == result.events.n_rows
+    assert len(result.events) == result.n_lm_left + result.n_lm_right
+    assert _n_bars(ax) == len(result.events)
     # PLMs in red: as many red bars as events flagged is_plm.
     from matplotlib.colors import to_hex
 
@@ -54,7 +54,7 @@ def test_raster_draws_into_given_axes(result):
 
     fig, (a1, a2) = plt.subplots(1, 2)
     assert result.plot_raster(ax=a2) is a2
-    assert _n_bars(a1) == 0 and _n_bars(a2) == result.events.n_rows
+    assert _n_bars(a1) == 0 and _n_bars(a2) == len(result.events)
     plt.close(fig)
 
 

@@ -103,13 +103,13 @@ def test_summary_has_contract_keys_and_is_json():
 
 def test_event_tables_columns():
     r = score([(0.0, 0.3, "left")] + periodic([10, 30, 50, 70]))
-    for col in ("onset", "duration", "side", "type", "lm_id", "is_clm", "is_clmr", "is_plm",
+    for col in ("onset", "duration", "side", "trial_type", "lm_id", "is_clm", "is_clmr", "is_plm",
                 "series", "stage", "in_sleep", "arousal", "reason"):
         assert col in r.events.columns
     for col in ("lm_id", "onset", "duration", "sides", "n_parts", "is_clm", "is_clmr", "is_plm",
                 "is_plmnr", "series", "imi", "stage", "arousal"):
         assert col in r.lms.columns
-    assert list(r.events["type"]) == ["lm_left"] * 5
+    assert list(r.events["trial_type"]) == ["lm_left"] * 5
     assert list(r.events["lm_id"]) == [-1, 0, 1, 2, 3]
     assert list(r.events["reason"]) == ["too_short", "", "", "", ""]
     assert list(r.events["series"]) == [-1, 1, 1, 1, 1]

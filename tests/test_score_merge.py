@@ -30,7 +30,7 @@ def test_same_leg_overlap_and_running_offset():
     r = score([(0.0, 5.0, "left"), (1.0, 1.0, "left"), (5.3, 0.7, "left")])
     assert r.n_lm == 1
     assert r.lms["duration"][0] == pytest.approx(6.0)
-    assert r.events.n_rows == 1 and r.events["n_merged"][0] == 3
+    assert len(r.events) == 1 and r.events["n_merged"][0] == 3
 
 
 def test_legs_are_merged_separately():
@@ -38,7 +38,7 @@ def test_legs_are_merged_separately():
     # bilateral (gap 0.2 < 0.5) -> 1 left, 1 right, 1 bilateral LM
     r = score([(0.0, 1.0, "left"), (1.2, 1.0, "right")])
     assert (r.n_lm_left, r.n_lm_right, r.n_lm, r.n_lm_bilateral) == (1, 1, 1, 1)
-    assert r.events.n_rows == 2
+    assert len(r.events) == 2
 
 
 # ---------------------------------------------------------------- durations

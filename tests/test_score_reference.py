@@ -119,7 +119,7 @@ def test_agrees_with_loop_reference(seed, short_imi, resp_at_lms):
                        respiratory=respiratory)
     r = plm.score(lms, criteria="wasm2016", short_imi=short_imi)
     t = r.lms
-    assert t.n_rows == len(ref)
+    assert len(t) == len(ref)
     np.testing.assert_allclose(t["onset"], [x[0] / 100 for x in ref], atol=1e-6)
     np.testing.assert_allclose(t["onset"] + t["duration"], [x[1] / 100 for x in ref], atol=1e-6)
     assert list(t["is_clm"]) == [x[2] for x in ref]

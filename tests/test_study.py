@@ -73,26 +73,47 @@ def _expected(counts):
     return idx, base, follow
 
 
+def _two_decimals(text: str, want: float) -> None:
+    """A file cell is ``want`` rounded to 0.01 (indices and changes are written so)."""
+    assert len(text.partition(".")[2]) <= 2, text
+    assert abs(float(text) - want) <= 0.005 + 1e-9, (text, want)
+
+
 def _check_study(res, out, counts):
     idx, base, follow = _expected(counts)
     n = len(base)
+    columns = ["subject", "baseline_index", "baseline_median", "baseline_nights",
+               "followup_index", "followup_median", "followup_nights", "change", "pct_change", "response"]
+    # The Python table, at full precision
+    t = res.subjects
+    assert list(t.columns) == columns and list(t["subject"]) == [f"P{i + 1:02d}" for i in range(n)]
+    np.testing.assert_allclose(t["baseline_index"], base, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t["followup_index"], follow, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t["baseline_median"], np.median(idx["baseline"], axis=1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t["change"], follow - base, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t["pct_change"], 100 * (follow - base) / base, rtol=1e-12)
+    assert list(t["baseline_nights"]) == [3] * n and list(t["followup_nights"]) == [3] * n
+    want = ["complete" if f < 5 else "moderate" if (b - f) / b >= 0.5 else "none" for b, f in zip(base, follow)]
+    assert list(t["response"]) == want
+    # The file: the same table, indices and changes rounded to 0.01
     rows = list(csv.DictReader(open(out / "subjects.csv", newline="")))
-    assert [r["subject"] for r in rows] == [f"P{i + 1:02d}" for i in range(n)]
-    assert list(rows[0]) == ["subject", "baseline_index", "baseline_median", "baseline_nights",
-                             "followup_index", "followup_median", "followup_nights",
-                             "change", "pct_change", "response"]
+    assert list(rows[0]) == columns and [r["subject"] for r in rows] == list(t["subject"])
     for i, r in enumerate(rows):
-        assert float(r["baseline_index"]) == pytest.approx(base[i], abs=1e-12)
-        assert float(r["followup_index"]) == pytest.approx(follow[i], abs=1e-12)
-        assert float(r["baseline_median"]) == pytest.approx(np.median(idx["baseline"][i]), abs=1e-12)
+        _two_decimals(r["baseline_index"], base[i])
+        _two_decimals(r["followup_index"], follow[i])
+        _two_decimals(r["baseline_median"], np.median(idx["baseline"][i]))
+        _two_decimals(r["change"], follow[i] - base[i])
+        _two_decimals(r["pct_change"], 100 * (follow[i] - base[i]) / base[i])
         assert r["baseline_nights"] == "3" and r["followup_nights"] == "3"
-        assert float(r["change"]) == pytest.approx(follow[i] - base[i], abs=1e-12)
-        assert float(r["pct_change"]) == pytest.approx(100 * (follow[i] - base[i]) / base[i], rel=1e-12)
-        want = ("complete" if follow[i] < 5 else
-                "moderate" if (base[i] - follow[i]) / base[i] >= 0.5 else "none")
-        assert r["response"] == want
+        assert r["response"] == want[i]
 
+    # summary.json is res.summary with rounded numbers; the values are checked at full precision
     s = json.loads((out / "summary.json").read_text())
+    for key in ("mean_change", "sd_change"):
+        _two_decimals(str(s[key]), res.summary[key])
+    assert s["p_ttest"] == pytest.approx(res.summary["p_ttest"], rel=1e-11)
+    assert s["icc"].keys() == res.summary["icc"].keys()
+    s = res.summary
     assert s["n_subjects"] == n and s["index"] == "plms_index"
     assert s["visits"]["baseline"]["mean"] == pytest.approx(base.mean())
     assert s["visits"]["baseline"]["sd"] == pytest.approx(np.std(base, ddof=1))
@@ -117,9 +138,7 @@ def _check_study(res, out, counts):
     both = np.concatenate([idx["baseline"], idx["followup"]])
     assert s["within_subject_sd"]["pooled"] == pytest.approx(np.sqrt(np.var(both, axis=1, ddof=1).mean()))
     assert "ICC(1,1)" in s["icc_form"]
-    # The Python API gives the same numbers.
-    assert res.summary["p_ttest"] == s["p_ttest"]
-    assert [r["response"] for r in res.subjects] == cats
+    assert list(res.subjects["response"]) == cats
 
 
 def test_study_from_summary_json_cohort(tmp_path):

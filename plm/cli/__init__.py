@@ -63,15 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from ..errors import PlmError, one_line
-
     import warnings
 
+    from ..errors import PlmError, one_line, warning_line
+
     def _one_line_warning(message, category, filename, lineno, file=None, line=None):
-        # Documented warnings (excluded time, assumed units, ...) are for the
-        # user, not a pointer into plm's source: one line each.
-        print(f"plm: warning: {one_line(message) if isinstance(message, BaseException) else ' '.join(str(message).split())}",
-              file=sys.stderr)
+        print(warning_line(message), file=sys.stderr)
 
     from ..interrupt import catch_sigint, raise_if_interrupted
 

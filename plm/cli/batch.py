@@ -7,12 +7,13 @@ import sys
 from ..errors import InputError
 from ..workflows.batch import run_batch
 from ..workflows.batch.executors import EXECUTORS
+from ..workflows.batch.run import DEFAULT_TIMEOUT, VERIFY_MODES
 from .common import (
     EXIT_ERROR, EXIT_OK, add_criteria_options, add_read_options, criteria_from_args,
     read_options_from_args,
 )
 
-__all__ = ["register"]
+__all__ = ["register", "done_line"]
 
 
 def register(sub) -> None:
@@ -33,7 +34,14 @@ def register(sub) -> None:
     p.add_argument("--export", action="append", default=[], metavar="FMT",
                    help="extra per-night output format (tsv, json, csv, edf, ...); repeatable")
     p.add_argument("--resume", action="store_true",
-                   help="skip recordings already scored into DIR with the same criteria and plm version")
+                   help="skip recordings already scored into DIR with the same criteria, reading options and plm "
+                        "version, unchanged input files and all the --export outputs in place")
+    p.add_argument("--verify", choices=VERIFY_MODES, default="fast",
+                   help="how --resume tells an unchanged input: fast (size, modification time and SHA-256 of the "
+                        "first and last MiB; default) or full (SHA-256 of the whole file)")
+    p.add_argument("--timeout-per-night", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"wall-clock limit per night; a night that takes longer fails and its worker is stopped "
+                        f"(default {DEFAULT_TIMEOUT:g}; 0: no limit)")
     p.add_argument("--executor", choices=EXECUTORS, default="process",
                    help="local processes (default) or a Dask distributed cluster")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -51,11 +59,26 @@ def run(args: argparse.Namespace) -> int:
     crit = criteria_from_args(args)
     report = run_batch(args.inputs, args.out, crit, jobs=args.jobs, resume=args.resume, executor=args.executor,
                        scheduler=args.scheduler, progress=args.progress, manifest=args.manifest,
-                       read_options=read_options_from_args(args, strict=False), export=args.export)
-    resumed = f", {report.n_resumed} recordings resumed" if report.n_resumed else ""
-    print(f"plm batch: {report.n_nights} nights from {report.n_groups - len(report.failures)} recordings "
-          f"in {report.seconds:.1f} s{resumed} -> {report.nightly_csv}")
+                       read_options=read_options_from_args(args, strict=False), export=args.export,
+                       timeout_per_night=args.timeout_per_night or None, verify=args.verify)
+    print(done_line(report))
     if report.failures:
         print(f"plm: error: {len(report.failures)} input(s) failed; see {report.failures_csv}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def done_line(report) -> str:
+    """The line ``plm batch`` prints when done: nights, recordings that gave them out of those found, time."""
+    if report.n_groups == 0:
+        found = "no recording found"
+    elif report.n_ok == report.n_groups:
+        found = f"{_count(report.n_nights, 'night')} from {_count(report.n_groups, 'recording')}"
+    else:
+        found = f"{_count(report.n_nights, 'night')} from {report.n_ok} of {_count(report.n_groups, 'recording')}"
+    resumed = f", {report.n_resumed} resumed" if report.n_resumed else ""
+    return f"plm batch: {found}{resumed} in {report.seconds:.1f} s -> {report.nightly_csv}"

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from .. import criteria as _criteria
-from .._util import json_safe
+from .._util import json_text
 from ..criteria import Criteria
 from ..errors import CriteriaError, InputError
 from ..io import EVENT_FORMATS, RAW_FORMATS
@@ -85,5 +84,5 @@ def read_options_from_args(args: argparse.Namespace, *, strict: bool) -> ReadOpt
 
 
 def json_line(obj) -> str:
-    """One line of strict JSON (NaN and infinities become null)."""
-    return json.dumps(json_safe(obj), separators=(", ", ": "), allow_nan=False)
+    """One line of strict JSON (NaN and infinities become null, numbers rounded as in every output)."""
+    return json_text(obj, indent=None)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 
 from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, json_line, read_options_from_args
@@ -78,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
 def _write_night(agreement, out: str) -> None:
     from pathlib import Path
 
-    from .._util import json_safe, write_file
+    from .._util import json_text, write_file
 
     table = agreement.matches
-    write_file(Path(out) / "agreement.json", json.dumps(json_safe(agreement.summary()), indent=2, allow_nan=False) + "\n")
+    write_file(Path(out) / "agreement.json", json_text(agreement.summary()))
     write_file(Path(out) / "matches.tsv", table.to_csv(sep="\t", index=False, na_rep="n/a", float_format="%.3f"))
 
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
 
 from ..errors import InputError
 from ..workflows.convert import convert
@@ -29,10 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if len(args.paths) < 2:
         raise InputError(None, "plm convert needs at least one input and one output file: plm convert IN... OUT.h5")
     *inputs, out = args.paths
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        path = convert(inputs, out, read_options_from_args(args, strict=False))
-    for w in caught:
-        print(f"plm: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+    # the reader's warnings reach the user through the command's one `plm: warning:` line
+    path = convert(inputs, out, read_options_from_args(args, strict=False))
     print(path)
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..model.labels import format_measure, index_label
 from ..workflows.file_info import describe_file
 from .common import EXIT_OK, add_read_options, json_line, read_options_from_args
 
@@ -20,22 +21,33 @@ def format_info(info: dict[str, Any]) -> str:
             f"  staging       {info.get('staging') or 'none'}",
         ]
         return "\n".join(lines)
+    if info["kind"] == "results":
+        lines.append("  recording     none: this file holds scored results only")
+        lines += _result_lines(info["results"])
+        return "\n".join(lines)
     h = info["duration_s"] / 3600
     tz = f" ({info['timezone']})" if info.get("timezone") else ""
-    lines += [
-        f"  device        {info['device'] or '-'}",
-        f"  start         {info['start_time']}{tz}",
-        f"  duration      {h:.2f} h ({info['n_samples']} samples at {info['sfreq']:g} Hz)",
-        f"  leg signal    {info['modality']}",
-        "  channels",
-    ]
-    for c in info["channels"]:
-        role = " ".join(x for x in (c["side"], c["axis"]) if x)
-        lines.append(f"    {c['name']:<24} {c['unit'] or '-':<4} {c['modality']:<6} {role}")
+    if "problem" in info:  # an EDF/BDF file without an unambiguous leg channel: its header
+        lines += [f"  start         {info['start_time']} (clock time in the file)",
+                  f"  duration      {h:.2f} h"]
+    else:
+        lines += [
+            f"  device        {info['device'] or '-'}",
+            f"  start         {info['start_time']}{tz}",
+            f"  duration      {h:.2f} h ({info['n_samples']} samples at {info['sfreq']:g} Hz)",
+            f"  leg signal    {info['modality']}",
+            "  channels",
+        ]
+        for c in info["channels"]:
+            role = " ".join(x for x in (c["side"], c["axis"]) if x)
+            lines.append(f"    {c['name']:<24} {c['unit'] or '-':<4} {c['modality']:<6} {role}")
     if "file_channels" in info:
         lines.append(f"  all channels in the file ({info['edf_kind']})")
         for c in info["file_channels"]:
             lines.append(f"    {c['name']:<24} {c['unit'] or '-':<4} {c['sfreq']:g} Hz")
+    if "problem" in info:
+        lines.append(f"  leg channels  none: {info['problem']}")
+        return "\n".join(lines)
     legs = "; ".join(f"{s}: {', '.join(n)}" for s, n in info["leg_channels"].items()) or "none"
     lines += [
         f"  leg channels  {legs}",
@@ -43,13 +55,22 @@ def format_info(info: dict[str, Any]) -> str:
         f"  missing       {info['missing_samples']} samples (NaN)",
         f"  nights        {info['nights']}",
     ]
-    for r in info.get("results", []):
-        idx = "-" if r["plm_index"] is None else f"{r['plm_index']:.1f}/h"
-        lines.append(f"  stored result {r['key']}: {r['criteria']}, PLM index {idx}, {r['n_plm']} PLM "
-                     f"(plm {r['plm_version']})")
+    lines += _result_lines(info.get("results", []))
     for w in info.get("warnings", []):
         lines.append(f"  warning       {w}")
     return "\n".join(lines)
+
+
+def _result_lines(results: list[dict[str, Any]]) -> list[str]:
+    """One line per scored night stored in a plm HDF5 file."""
+    lines = []
+    for r in results:
+        label = index_label({"denominator": r.get("denominator")}, "plm_index")
+        lines.append(f"  stored result {r['key']}: {r['criteria']}, {label} {format_measure('plm_index', r['plm_index'])}, "
+                     f"{r['n_plm']} PLMs (plm {r['plm_version']})")
+        if r.get("source"):
+            lines.append(f"                scored from {r['source']}")
+    return lines
 
 
 def register(sub) -> None:

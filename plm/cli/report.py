@@ -14,11 +14,14 @@ def register(sub) -> None:
     p = sub.add_parser(
         "report", help="PNG/HTML reports of nights or of a study",
         description="For each recording or event file (left/right files of one night grouped as in "
-                    "`plm batch`): a PNG and a self-contained HTML page with the leg-movement raster, IMI "
-                    "histogram, hypnogram and measures. A study output folder (with summary.json and "
-                    "subjects.csv) gives the before/after study report. Needs matplotlib (plm[report]).")
+                    "`plm batch`): a PNG and a self-contained HTML page with the headline measures, the "
+                    "leg-movement raster, IMI histogram, hypnogram, every measure, the criteria and the list of "
+                    "leg movements. A `plm batch` output folder gives a page per night (from the batch's own "
+                    "outputs, not scored again) and batch_report.html linking them; a `plm study` output folder "
+                    "(with summary.json and subjects.csv) gives the before/after study report. Needs matplotlib "
+                    "(plm[report]).")
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="recordings or event files (one night report each), or a plm study output folder")
+                   help="recordings or event files (one night report each), plm batch or plm study output folders")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_criteria_options(p)
     add_read_options(p)

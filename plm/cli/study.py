@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..model.labels import measure_label
 from ..workflows.report import study_report
 from ..workflows.study import DEFAULT_THRESHOLDS, study
 from .common import EXIT_OK, add_criteria_options, add_read_options, criteria_from_args, read_options_from_args
@@ -53,7 +54,7 @@ def format_study(s: dict) -> str:
         return "-" if v is None or v != v else format(v, spec)
 
     lines = [f"{s['n_subjects']} subjects ({s['n_paired']} with both {s['first_visit']} and {s['last_visit']}),"
-             f" index {s['index']}"]
+             f" index: {measure_label(s['index'])}"]
     for v, st in s["visits"].items():
         lines.append(f"  {v:12s} mean {f(st['mean'])} (SD {f(st['sd'])}), median {f(st['median'])} /h")
     lo, hi = s["ci95_change"]

@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from . import filters
 from .baseline import block_samples, resting_level
@@ -154,11 +153,20 @@ def emg_plan(sfreq: float, criteria, mains_hz: float | None) -> EmgPlan:
 
 
 def moving_rms(x: np.ndarray, n: int) -> np.ndarray:
-    """Centred moving RMS over ``n`` samples (running sums, O(len(x)))."""
-    if n <= 1:
+    """Centred moving RMS over ``n`` samples (window ``[i - n//2, i - n//2 + n)``, ends repeated).
+
+    The window sums are local (sums over 1, 2, 4, ... samples, as
+    :func:`grid_rms` uses), not a running sum: a running sum loses the
+    small windows next to large values to cancellation (relative errors of
+    1e-9 and more), which made this reference disagree with the grid RMS.
+    O(len(x) log n).
+    """
+    if n <= 1 or len(x) == 0:
         return np.abs(x)
-    ms = ndimage.uniform_filter1d(np.square(x), n, mode="nearest")
-    np.maximum(ms, 0.0, out=ms)
+    h = n // 2
+    sq = np.pad(np.square(np.asarray(x, dtype=np.float64)), (h, n - h - 1), mode="edge")
+    ms = _window_sums(sq, n, len(x))
+    ms /= n
     return np.sqrt(ms, out=ms)
 
 

@@ -322,8 +322,9 @@ def leg_levels(features: LegFeatures, criteria) -> dict:
     -------
     dict
         ``unit``, ``noise``, ``onset_threshold``, ``offset_threshold`` (and
-        ``..._p5_p95``); for accelerometers ``floor_limited``, the fraction of
-        blocks in which the onset floor was the larger.
+        ``..._p5_p95``), to 4 significant digits; for accelerometers
+        ``floor_limited``, the fraction of blocks in which the onset floor was
+        the larger.
     """
     q = features.quality
     bad = merge_intervals(np.vstack([q.gaps, q.nonwear, q.clipped]))
@@ -338,12 +339,15 @@ def leg_levels(features: LegFeatures, criteria) -> dict:
         onset = np.maximum(criteria.accel_onset_g, criteria.accel_onset_noise * r)
         offset = np.maximum(criteria.accel_offset_g, criteria.accel_offset_noise * r)
         unit = "g"
+    def estimate(v: float) -> float:
+        return float(f"{v:.4g}")   # levels estimated from the signal: 4 significant digits
+
     out: dict = {"unit": unit}
     for name, x in (("noise", r), ("onset_threshold", onset), ("offset_threshold", offset)):
         lo, mid, hi = np.percentile(x, [5, 50, 95]) if len(x) else (np.nan,) * 3
-        out[name], out[name + "_p5_p95"] = float(mid), [float(lo), float(hi)]
+        out[name], out[name + "_p5_p95"] = estimate(mid), [estimate(lo), estimate(hi)]
     if features.modality == "accel":
-        out["floor_limited"] = float(np.mean(onset <= criteria.accel_onset_g)) if len(r) else None
+        out["floor_limited"] = round(float(np.mean(onset <= criteria.accel_onset_g)), 3) if len(r) else None
     return out
 
 

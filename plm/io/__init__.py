@@ -16,6 +16,7 @@ from ..plausibility import check_recording
 from . import registry
 from ._rawfiles import read_file
 from .epoch_counts import refuse_epoch_counts
+from .mne_raw import MNE_RAW, is_mne_raw, read_mne_raw
 from .registry import FileFormat
 
 if TYPE_CHECKING:
@@ -107,7 +108,8 @@ def reader_options(format: str, options: dict, path: str | os.PathLike | None = 
     import inspect
 
     given = {k: v for k, v in options.items() if v is not None}
-    params = inspect.signature(registry.load(registry.get(format, source=path).reader)).parameters
+    reader = read_mne_raw if format == MNE_RAW else registry.load(registry.get(format, source=path).reader)
+    params = inspect.signature(reader).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return given
     unknown = sorted(set(given) - set(params))
@@ -122,18 +124,21 @@ def read(path: str | os.PathLike | Sequence[str | os.PathLike], format: str = "a
 
     Parameters
     ----------
-    path : path-like or sequence of path-like
+    path : path-like, sequence of path-like, or mne.io.BaseRaw
         One file, or several files of one night (e.g. left and right ankle
-        accelerometers) which are combined into one recording with two legs.
+        accelerometers) which are combined into one recording with two legs;
+        or an MNE Raw (its leg EMG channels, :func:`plm.io.mne_raw.read_mne_raw`).
     format : str
         ``"auto"`` (default) or a name of :data:`RAW_FORMATS`.
     **kwargs
-        Passed to the format's reader (e.g. ``channels=`` for EDF).
+        Passed to the format's reader (e.g. ``channels=`` for EDF and Raws).
 
     Returns
     -------
     Recording
     """
+    if is_mne_raw(path):
+        return read_mne_raw(path, **reader_options(MNE_RAW, kwargs, "MNE Raw", strict=True))
     if not isinstance(path, (str, os.PathLike)):
         paths = list(path)
         if len(paths) == 1:

@@ -259,76 +259,52 @@ def read_numeric_table(
 ) -> np.ndarray:
     """Parse the rest of ``src`` as comma-separated rows; return shape (n_numeric_cols, n_rows).
 
-    Uses pandas' C parser in chunks when pandas is installed (about 3-5x
-    faster than :func:`numpy.loadtxt`, and memory stays near the size of the
-    result), else :func:`numpy.loadtxt`; both round decimal text correctly,
-    so the numbers do not depend on which one ran. ``nan`` marks a missing
-    sample. On a parse error the offending line is found and reported by its
-    line number (``first_line`` is the file line number of the first row).
+    Uses pandas' C parser in chunks (about 3-5x faster than
+    :func:`numpy.loadtxt`, and memory stays near the size of the result); it
+    rounds decimal text correctly. ``nan`` marks a missing sample. On a parse
+    error the offending line is found and reported by its line number
+    (``first_line`` is the file line number of the first row).
 
     With ``text_first`` the first column is text (a timestamp): it is passed
-    chunk by chunk to ``on_text(values, rows)`` (rows = 0-based row indices;
-    without pandas only the first and last row are passed).
+    chunk by chunk to ``on_text(values, rows)`` (rows = 0-based row indices).
     """
+    import pandas as pd
+
     path = src.path
     n_num = n_cols - 1 if text_first else n_cols
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - depends on environment
-        pd = None
     hint = src.body_size_hint()
     body_stream = src.body()
     try:
-        if pd is not None:
-            sample = body_stream.peek(65536)[:65536]
-            per_row = len(sample) / max(sample.count(b"\n"), 1) if sample else None
-            out = _ColumnBuffer(n_num, dtype, hint / per_row * 1.02 + 16 if hint and per_row else None)
-            dtypes = {i: np.float64 for i in range(n_cols)}
-            if text_first:
-                dtypes[0] = str
-            reader = pd.read_csv(
-                body_stream, header=None, names=list(range(n_cols)), dtype=dtypes, keep_default_na=False,
-                na_values={i: ["nan", "NaN", "NAN"] for i in range(int(text_first), n_cols)},
-                skip_blank_lines=True, engine="c", chunksize=chunk_rows,
-            )
-            with reader:
-                for frame in reader:
-                    if frame.shape[0] == 0:
-                        continue
-                    if text_first:
-                        stamps = frame[0].to_numpy(dtype=str)
-                        if (stamps == "").any():
-                            raise ValueError("empty first column")
-                        if on_text is not None:
-                            on_text(stamps, np.arange(out.n, out.n + len(stamps)))
-                    block = frame.iloc[:, int(text_first):].to_numpy(dtype=dtype)
-                    del frame
-                    _check_finite(path, block, out.n)
-                    out.add(block)
-                    del block
-                    # pandas frames sit in reference cycles; free each chunk now, not at the next
-                    # full collection, so memory stays near the size of the result
-                    gc.collect(1)
-            data = out.result()
-        else:
-            body = body_stream.read()
-            if text_first:
-                rows = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=dtype, ndmin=2, comments=None,
-                                  usecols=range(1, n_cols))
-                lines = body.strip().splitlines()
-                # usecols hides extra columns: check the count on the first and last line at least
-                if any(len(ln.split(b",")) != n_cols for ln in (lines[0], lines[-1])):
-                    raise ValueError("column count")
-                if on_text is not None:
-                    on_text(np.array([lines[0].split(b",")[0].decode(), lines[-1].split(b",")[0].decode()]),
-                            np.array([0, len(rows) - 1]))
-            else:
-                rows = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=dtype, ndmin=2, comments=None)
-            del body
-            if rows.shape[0] and rows.shape[1] != n_num:
-                raise ValueError("column count")
-            _check_finite(path, rows, 0)
-            data = np.ascontiguousarray(rows.T)
+        sample = body_stream.peek(65536)[:65536]
+        per_row = len(sample) / max(sample.count(b"\n"), 1) if sample else None
+        out = _ColumnBuffer(n_num, dtype, hint / per_row * 1.02 + 16 if hint and per_row else None)
+        dtypes = {i: np.float64 for i in range(n_cols)}
+        if text_first:
+            dtypes[0] = str
+        reader = pd.read_csv(
+            body_stream, header=None, names=list(range(n_cols)), dtype=dtypes, keep_default_na=False,
+            na_values={i: ["nan", "NaN", "NAN"] for i in range(int(text_first), n_cols)},
+            skip_blank_lines=True, engine="c", chunksize=chunk_rows,
+        )
+        with reader:
+            for frame in reader:
+                if frame.shape[0] == 0:
+                    continue
+                if text_first:
+                    stamps = frame[0].to_numpy(dtype=str)
+                    if (stamps == "").any():
+                        raise ValueError("empty first column")
+                    if on_text is not None:
+                        on_text(stamps, np.arange(out.n, out.n + len(stamps)))
+                block = frame.iloc[:, int(text_first):].to_numpy(dtype=dtype)
+                del frame
+                _check_finite(path, block, out.n)
+                out.add(block)
+                del block
+                # pandas frames sit in reference cycles; free each chunk now, not at the next
+                # full collection, so memory stays near the size of the result
+                gc.collect(1)
+        data = out.result()
     except InputError:
         raise
     except EOFError:

@@ -253,8 +253,7 @@ def _column_layout(path, cols: list[str] | None, first_row: str) -> tuple[bool, 
 class _TimestampChecker:
     """Timestamps must start at the header start and advance by one sample per row.
 
-    Called chunk by chunk by the table parser (every row with pandas, the
-    first and last row without it). ActiLife rounds timestamps to 1 ms, so a
+    Called chunk by chunk by the table parser, with every row. ActiLife rounds timestamps to 1 ms, so a
     deviation up to half a sample (at least 1.5 ms) from the grid is accepted.
     """
 
@@ -288,30 +287,14 @@ class _TimestampChecker:
         self.prev = (float(sec[-1]), int(rows[-1]), str(stamps[-1]))
 
     def _seconds(self, stamps: np.ndarray) -> np.ndarray:
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on environment
-            pd = None
-        if pd is not None:
-            for fmt in self.formats:
-                try:
-                    t = pd.to_datetime(pd.Series(stamps), format=fmt)
-                except ValueError:
-                    continue
-                return (t - pd.Timestamp(self.start)).dt.total_seconds().to_numpy()
-        else:
-            out = []
-            for s in stamps:
-                for fmt in self.formats:
-                    try:
-                        out.append((_dt.datetime.strptime(s.strip(), fmt) - self.start).total_seconds())
-                        break
-                    except ValueError:
-                        continue
-                else:
-                    break
-            if len(out) == len(stamps):
-                return np.asarray(out)
+        import pandas as pd
+
+        for fmt in self.formats:
+            try:
+                t = pd.to_datetime(pd.Series(stamps), format=fmt)
+            except ValueError:
+                continue
+            return (t - pd.Timestamp(self.start)).dt.total_seconds().to_numpy()
         raise InputError(self.path, f"timestamps do not match the date format {self.date_fmt} HH:MM:SS[.fff]")
 
     def finish(self, n_rows: int) -> None:

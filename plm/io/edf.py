@@ -293,6 +293,17 @@ def _resolve_explicit(path, channels, labels: Sequence[str]) -> dict[str, list[s
     return out
 
 
+def one_channel_for_both(picks: dict[str, list[str]], notes: list[str]) -> dict[str, list[str]]:
+    """Picks with a channel that records both legs scored as the left leg (and noted)."""
+    if "both" not in picks:
+        return picks
+    notes.append(
+        f"one channel {picks['both'][0]!r} records both legs: it is scored as the left leg, so left/right "
+        "counts and bilateral merging do not apply"
+    )
+    return {"left": picks["both"], **{k: v for k, v in picks.items() if k != "both"}}
+
+
 # -------------------------------------------------------------------- units
 def _check_scaling(path, hdr: EdfHeader, i: int) -> None:
     """Refuse a channel whose header cannot turn its integers into physical values.
@@ -521,12 +532,7 @@ def read_edf(
     labels = hdr.labels
     picks = _resolve_explicit(path, channels, labels) if channels else find_leg_channels(labels, path)
     notes: list[str] = []
-    if "both" in picks:
-        notes.append(
-            f"one channel {picks['both'][0]!r} records both legs: it is scored as the left leg, so left/right "
-            "counts and bilateral merging do not apply"
-        )
-        picks = {"left": picks.pop("both"), **{k: v for k, v in picks.items() if k != "both"}}
+    picks = one_channel_for_both(picks, notes)
 
     idx_of = {lab: i for i, lab in enumerate(labels)}
     needed = sorted({lab for labs in picks.values() for lab in labs}, key=idx_of.get)
@@ -565,20 +571,7 @@ def read_edf(
         del raw
         groups.append(data)
 
-        def to_uv(i: int, data=data, group=group) -> list[str]:
-            # one full pass per channel (and a look at its extremes): in threads, one channel each
-            lab, row, row_notes = group[i], data[i], []
-            unit = hdr.units[idx_of[lab]]
-            row /= _mne_scale(unit)  # back to the file's physical unit
-            _note_clipping(row, lab, hdr, idx_of[lab], row_notes)
-            factor = _unit_factor(path, unit, lab, row_notes)
-            if factor != 1.0:
-                row *= factor
-            return row_notes
-
-        for lab, row, row_notes in zip(group, data, map_in_threads(to_uv, range(len(group)))):
-            notes.extend(row_notes)
-            signals[lab] = row
+        convert_to_uv(path, group, data, [hdr.units[idx_of[lab]] for lab in group], hdr, signals, notes)
         del data
 
     target = min(rates.values())
@@ -592,6 +585,47 @@ def read_edf(
                 frac = Fraction(target / rates[lab]).limit_denominator(1000)
                 signals[lab] = resample_poly(signals[lab], frac.numerator, frac.denominator)
                 notes.append(f"channel {lab!r} resampled from {rates[lab]:g} Hz to {target:g} Hz to match the other leg")
+    return leg_recording(path, picks, signals, groups, target, units, notes,
+                         clock=hdr.start + _dt.timedelta(seconds=_first_record_offset(path, hdr)), tz=tz,
+                         recording_id=hdr.recording_id, annotations=annotations, edf_kind=hdr.kind)
+
+
+def convert_to_uv(path, labels: Sequence[str], data: np.ndarray, units: Sequence[str], hdr: EdfHeader | None,
+                  signals: dict[str, np.ndarray], notes: list[str]) -> None:
+    """Rows of ``data`` as MNE gives them (V) back in the file's unit, then in uV, into ``signals[label]``.
+
+    In place, one channel per thread; ``units`` are the file's physical
+    dimensions (``hdr`` gives the range for the clipping check, when known).
+    """
+    idx_of = {lab: i for i, lab in enumerate(hdr.labels)} if hdr is not None else {}
+
+    def to_uv(i: int) -> list[str]:
+        # one full pass per channel (and a look at its extremes): in threads, one channel each
+        lab, row, row_notes = labels[i], data[i], []
+        row /= _mne_scale(units[i])  # back to the file's physical unit
+        if lab in idx_of:
+            _note_clipping(row, lab, hdr, idx_of[lab], row_notes)
+        factor = _unit_factor(path, units[i], lab, row_notes)
+        if factor != 1.0:
+            row *= factor
+        return row_notes
+
+    for lab, row, row_notes in zip(labels, data, map_in_threads(to_uv, range(len(labels)))):
+        notes.extend(row_notes)
+        signals[lab] = row
+
+
+def leg_recording(path, picks: dict[str, list[str]], signals: dict[str, np.ndarray], groups: list[np.ndarray],
+                  sfreq: float, units: str, notes: list[str], *, clock: _dt.datetime, tz: Any,
+                  recording_id: str, annotations, edf_kind: str, source: str | None = None) -> Recording:
+    """The :class:`Recording` of an EDF's (or an MNE Raw's) leg channels in uV.
+
+    Shared by :func:`read_edf` and :func:`plm.io.mne_raw.read_mne_raw`:
+    derived pairs (``A-B``), the EMG amplitude check, the start time (the
+    header's clock time, placed by ``tz``, the ``utc_offset=`` plm wrote into
+    the recording field, or UTC with a warning), and staging/events/gaps from
+    the annotations (onsets from the first sample).
+    """
     n = min(len(v) for v in signals.values())
 
     sides = [s_ for s_ in ("left", "right") if s_ in picks]
@@ -621,11 +655,10 @@ def read_edf(
     del signals
 
     # Start time: the header clock has no UTC offset; EDF+ keeps a sub-second start in the first TAL.
-    clock = hdr.start + _dt.timedelta(seconds=_first_record_offset(path, hdr))
     if tz is not None:
         start, tz_name = local_start(clock, tz, path)
     else:
-        zone, tz_name = _tz_from_recording_id(hdr.recording_id)
+        zone, tz_name = _tz_from_recording_id(recording_id)
         if zone is None:
             zone = _dt.timezone.utc
             notes.append("EDF start time has no UTC offset; the clock time was taken as UTC (pass tz= to set it)")
@@ -635,9 +668,9 @@ def read_edf(
                if annotations is not None and len(annotations) else {})
     n_lm_ann = context.pop("n_lm_annotations", 0)
     if annotations is not None and len(annotations):
-        n_gap = _apply_gap_annotations(data, [c.name for c in chans], target, annotations)
+        n_gap = _apply_gap_annotations(data, [c.name for c in chans], sfreq, annotations)
 
-    meta: dict[str, Any] = {"format": "edf", "edf_kind": hdr.kind, "leg_channels": {k: v for k, v in picks.items()}}
+    meta: dict[str, Any] = {"format": "edf", "edf_kind": edf_kind, "leg_channels": {k: v for k, v in picks.items()}}
     if n_lm_ann:
         meta["lm_annotations"] = n_lm_ann
     if annotations is not None and len(annotations) and n_gap:
@@ -646,15 +679,15 @@ def read_edf(
     if warn_notes:
         meta["warnings"] = warn_notes
         for m in warn_notes:
-            warnings.warn(f"{path}: {m}", UserWarning, stacklevel=2)
+            warnings.warn(f"{path}: {m}", UserWarning, stacklevel=3)
     return Recording(
         data=data,
-        sfreq=target,
+        sfreq=sfreq,
         channels=tuple(chans),
         start_time=start,
         timezone=tz_name,
-        device=_equipment(hdr.recording_id),
-        source=str(path),
+        device=_equipment(recording_id),
+        source=str(path) if source is None else source,
         meta=meta,
         **context,
     )

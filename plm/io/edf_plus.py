@@ -8,7 +8,6 @@ lights, into an EDF+ file beside the recording's signals. Labels and layout:
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import warnings
 
@@ -25,18 +24,17 @@ ANNOTATION_LABELS = {
     "plm_left": "PLM left",
     "plm_right": "PLM right",
 }
-#: Channel names used for annotations when the result has no recording.
-DEFAULT_LEG_CHANNELS = {"left": ("Leg L",), "right": ("Leg R",)}
 
 # ------------------------------------------------------------ annotations
 def _leg_channels(result) -> dict[str, tuple[str, ...]]:
+    """Channels of each leg as the source file names them (both electrodes of a derived ``A-B``); none without a recording."""
     rec = getattr(result, "recording", None)
     if rec is None:
-        return dict(DEFAULT_LEG_CHANNELS)
+        return {"left": (), "right": ()}
+    picked = rec.meta.get("leg_channels") or {}
     out = {}
     for side in ("left", "right"):
-        names = tuple(rec.ch_names[i] for i in rec.picks(side))
-        out[side] = names or DEFAULT_LEG_CHANNELS[side]
+        out[side] = tuple(picked.get(side) or (rec.ch_names[i] for i in rec.picks(side)))
     return out
 
 
@@ -45,11 +43,11 @@ def _annotation_arrays(result) -> tuple[np.ndarray, np.ndarray, list[str], list[
     in onset order (see :data:`ANNOTATION_LABELS`)."""
     legs = _leg_channels(result)
     ev = result.events
-    if not ev.n_rows:
+    if not len(ev):
         return np.zeros(0), np.zeros(0), [], []
     # Rows the scorer did not score (too short, outside lights, ...) have
     # lm_id -1: they are not LMs of the night and get no annotation.
-    scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(ev.n_rows, bool)
+    scored = np.asarray(ev["lm_id"]) >= 0 if "lm_id" in ev.columns else np.ones(len(ev), bool)
     side = np.asarray(ev["side"]).astype(str)[scored]
     in_plm = (np.asarray(ev["is_plm"], dtype=bool)[scored] if "is_plm" in ev.columns
               else np.zeros(side.size, bool))
@@ -67,9 +65,13 @@ def result_to_annotations(result):
     One annotation per scored monolateral leg movement (after same-leg
     merging): ``"PLM left"``/``"PLM right"`` when it belongs to a PLM (its
     LM after bilateral merging is in a PLM series), else ``"LM left"``/``"LM
-    right"``. ``ch_names`` are that leg's channels; ``orig_time`` is
-    ``result.start_time`` (in UTC, as MNE keeps it). Labels:
-    ``docs/formats_export.md``.
+    right"``. ``ch_names`` are that leg's channels as the source file names
+    them (none when scored from events). ``orig_time`` is the clock time of
+    second 0 labelled UTC (:func:`plm.io.mne_raw.mne_clock`), as
+    ``mne.io.read_raw_edf`` gives an EDF's start, so that
+    ``raw.set_annotations(result.to_annotations())`` on the scored file's
+    Raw (or on ``result.recording.to_mne()``) keeps every annotation at its
+    sample. Labels: ``docs/formats_export.md``.
 
     Parameters
     ----------
@@ -81,9 +83,11 @@ def result_to_annotations(result):
     """
     import mne
 
+    from .mne_raw import mne_clock
+
     onset, duration, labels, chans = _annotation_arrays(result)
-    # MNE keeps orig_time in UTC; the local offset stays in result.start_time.
-    orig = None if result.start_time is None else result.start_time.astimezone(_dt.timezone.utc)
+    # MNE reads an EDF's local start as UTC: the same label here (the true offset stays in start_time)
+    orig = None if result.start_time is None else mne_clock(result.start_time)
     return mne.Annotations(onset=onset, duration=duration, description=labels, orig_time=orig,
                            ch_names=chans)
 

@@ -12,12 +12,14 @@ is written atomically (:mod:`plm.atomic`). Labels and layouts:
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Iterable
 
+from ..atomic import output_error
 from ..errors import InputError
-from .registry import FORMATS, export_format_of, export_name, output_suffix, result_writer, split_extension
+from ..model.labels import source_files
+from .registry import FORMATS, export_format_of, export_name, output_files, output_suffix, result_writer, \
+    split_extension
 
 __all__ = ["EXPORT_FORMATS", "save_result", "write_night_outputs", "check_export_formats", "output_stem"]
 
@@ -81,8 +83,7 @@ def output_stem(result) -> str:
     source. The night date is appended when the recording holds several
     nights (``week_2026-03-01``).
     """
-    source = str(getattr(result, "source", "") or "")
-    stems = [split_extension(p.strip())[0] for p in re.split(r"\s*;\s*", source) if p.strip()]
+    stems = [split_extension(p)[0] for p in source_files(getattr(result, "source", ""))]
     if len(stems) > 1:
         common = os.path.commonprefix(stems).rstrip("_-. ")
         name = common or stems[0]
@@ -120,8 +121,9 @@ def check_export_formats(extra_formats: Iterable[str] = ()) -> list[str]:
     return fmts
 
 
-def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = ()) -> list[Path]:
-    """Write ``<stem>_events.tsv``, ``<stem>_summary.json`` and extra formats.
+def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Iterable[str] = (), *,
+                        stem: str | None = None) -> list[Path]:
+    """Write ``<stem>_events.tsv`` (with its sidecar ``<stem>_events.json``), ``<stem>_summary.json`` and extra formats.
 
     Parameters
     ----------
@@ -133,6 +135,9 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
         ``<stem>`` plus ``_summary.csv``, ``_scored.edf`` (or
         ``_annotations.edf`` without signals), ``_annotations.edf``,
         ``_nsrr.xml``, ``_result.h5``.
+    stem : str, optional
+        File-name stem; default :func:`output_stem` (a BIDS layout passes
+        its entities, :mod:`plm.io.bids`).
 
     Returns
     -------
@@ -150,13 +155,14 @@ def write_night_outputs(result, out_dir: str | os.PathLike, extra_formats: Itera
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(out, f"cannot create the output folder ({exc.strerror or exc})") from None
-    stem = output_stem(result)
+        raise (output_error(out, exc) or InputError(out, f"cannot create the output folder ({exc.strerror or exc})")) \
+            from None
+    stem = stem or output_stem(result)
     written = []
     for key in fmts:
         target = out / f"{stem}{output_suffix(key)}"
         save_result(result, target, format=key)
-        written.append(target)
+        written.extend(output_files(key, target))
     return written
 
 

@@ -34,13 +34,14 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import InputError, PlmError
-from ..model import Channel, EventTable, Hypnogram, Recording, ScoredEvents
+from ..model import Channel, Hypnogram, Recording, ScoredEvents
 from ..model.context import CONTEXT_FIELDS
 from ..atomic import atomic_path, check_free_space
 from ..interrupt import deferred_sigint
 from ..plausibility import MAX_CHANNELS, check_rate, check_size
 
-__all__ = ["write_recording", "read_hdf5", "write_result", "read_results", "sniff", "FORMAT_NAME", "FORMAT_VERSION"]
+__all__ = ["write_recording", "read_hdf5", "holds_recording", "write_result", "read_results", "sniff", "FORMAT_NAME",
+           "FORMAT_VERSION"]
 
 FORMAT_NAME = "plm-hdf5"
 FORMAT_VERSION = 2
@@ -95,10 +96,12 @@ def _read_strings(ds) -> np.ndarray:
     return np.asarray([str(v) for v in vals], dtype=str)
 
 
-def _write_table(group, table: EventTable) -> None:
-    _set_text(group.attrs, "columns", json.dumps(table.columns))
-    for col in table.columns:
-        arr = np.asarray(table[col])
+def _write_table(group, table) -> None:
+    """Store a DataFrame of per-LM columns, one dataset per column."""
+    columns = [str(c) for c in table.columns]
+    _set_text(group.attrs, "columns", json.dumps(columns))
+    for col in columns:
+        arr = table[col].to_numpy()
         if arr.dtype.kind in "USO":
             _write_strings(group, col, arr)
         else:
@@ -106,7 +109,8 @@ def _write_table(group, table: EventTable) -> None:
         _set_text(group[col].attrs, "dtype", arr.dtype.str)
 
 
-def _read_table(group) -> EventTable:
+def _read_table(group) -> dict[str, np.ndarray]:
+    """The columns of a stored table (the result makes a DataFrame of them)."""
     cols = json.loads(group.attrs["columns"]) if "columns" in group.attrs else sorted(group.keys())
     out = {}
     for col in cols:
@@ -117,7 +121,9 @@ def _read_table(group) -> EventTable:
             out[col] = vals.astype(dt) if dt.kind == "U" else vals
         else:
             out[col] = np.asarray(ds[()], dtype=dt)
-    return EventTable(out)
+    if "type" in out and "trial_type" not in out:  # written before plm named the column as BIDS does
+        out = {("trial_type" if k == "type" else k): v for k, v in out.items()}
+    return out
 
 
 def _write_events(group, ev: ScoredEvents) -> None:
@@ -366,6 +372,23 @@ def _check_plm(path: Path, f) -> None:
         raise InputError(path, f"plm HDF5 format version {version} is newer than this plm reads ({FORMAT_VERSION}); update plm")
 
 
+def holds_recording(path: str | os.PathLike) -> bool:
+    """True when a ``plm`` HDF5 file holds a recording (False: scored results only).
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    bool
+    """
+    path = Path(path)
+    with _damaged_file_errors(path), _open(path) as f:
+        _check_plm(path, f)
+        return "recording" in f
+
+
 def read_hdf5(path: str | os.PathLike) -> Recording:
     """Read the recording of a ``plm`` HDF5 file.
 
@@ -383,7 +406,7 @@ def read_hdf5(path: str | os.PathLike) -> Recording:
     with _damaged_file_errors(path), _open(path) as f:
         _check_plm(path, f)
         if "recording" not in f:
-            raise InputError(path, "plm HDF5 file holds no /recording (results only?)")
+            raise InputError(path, "plm HDF5 file holds no /recording, only scored results (`plm info` lists them)")
         g = f["recording"]
         try:
             ch = g["channels"]

@@ -35,6 +35,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from .._util import rounded
 from .._version import __version__
 from ..errors import InputError
 from ..atomic import atomic_write
@@ -190,7 +191,7 @@ def read_nsrr_xml(path: str | os.PathLike, *, unknown_side: str = "auto") -> Leg
 
 # ------------------------------------------------------------------ write
 def _num(x: float) -> str:
-    return repr(float(x))
+    return repr(rounded(float(x), "onset"))  # seconds to the ms, as in every text output
 
 
 def _event(event_type: str, concept: str, start: float, duration: float) -> str:

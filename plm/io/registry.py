@@ -24,8 +24,8 @@ from .._util import check_option
 from ..errors import InputError
 
 __all__ = ["FileFormat", "FORMATS", "COMPRESSIONS", "formats", "get", "load", "split_extension",
-           "export_name", "export_format_of", "result_writer", "output_suffix", "recording_format_of",
-           "recording_extensions"]
+           "export_name", "export_format_of", "result_writer", "output_suffix", "output_files", "output_suffixes",
+           "recording_format_of", "recording_extensions"]
 
 #: Suffixes that name a compression of a file (``night.csv.gz``): the extension before them is the
 #: format's. plm's readers undo gzip (by the file's first bytes); the others only keep file names apart.
@@ -61,6 +61,9 @@ class FileFormat:
         The format's name among the export formats (``tsv``, ``json``, ...).
     output_suffix : str or None
         File-name suffix of this export in ``plm score --out`` (``_events.tsv``).
+    sidecar : str or None
+        Extension of the sidecar the result writer puts beside the file
+        (``.json``: ``x_events.tsv`` -> ``x_events.json``), or None.
     """
 
     name: str
@@ -74,6 +77,7 @@ class FileFormat:
     result_writer: str | None = None
     export: str | None = None
     output_suffix: str | None = None
+    sidecar: str | None = None
 
 
 #: Every format, in sniffing order: the first whose ``sniff`` accepts a file is its format.
@@ -97,7 +101,8 @@ FORMATS: tuple[FileFormat, ...] = (
     # scored events
     FileFormat("events-tsv", "events", (".tsv", ".txt"), written_as=(".tsv",),
                sniff="plm.io.events_tsv:sniff", reader="plm.io.events_tsv:read_events_tsv",
-               result_writer="plm.io.events_tsv:write_events_tsv", export="tsv", output_suffix="_events.tsv"),
+               result_writer="plm.io.events_tsv:write_events_tsv", export="tsv", output_suffix="_events.tsv",
+               sidecar=".json"),
     FileFormat("remlogic", "events", (".txt",),
                sniff="plm.io.remlogic:sniff", reader="plm.io.remlogic:read_remlogic"),
     FileFormat("lm-list", "events", (".txt",),
@@ -222,6 +227,23 @@ def output_suffix(name: str) -> str:
     return _by_export(name).output_suffix
 
 
+def output_files(name: str, path: str | os.PathLike) -> list[Path]:
+    """The files an export format writes for ``path``: the file, and its sidecar when the format has one."""
+    path, side = Path(path), _by_export(name).sidecar
+    return [path] + ([path.with_suffix(side)] if side else [])
+
+
+def output_suffixes() -> tuple[str, ...]:
+    """Every file-name ending ``plm score --out`` writes (``_events.tsv``, ``_events.json``, ...)."""
+    ends = set()
+    for f in FORMATS:
+        if f.export:
+            ends.add(f.output_suffix)
+            if f.sidecar:
+                ends.add(f.output_suffix.rsplit(".", 1)[0] + f.sidecar)
+    return tuple(sorted(ends))
+
+
 def recording_format_of(path: str | os.PathLike) -> FileFormat | None:
     """Format a Recording is written in for a file name (``plm convert``), or None."""
     ext = split_extension(path)[1]
@@ -235,3 +257,4 @@ def recording_extensions() -> list[str]:
 
 def _written(f: FileFormat) -> list[str]:
     return [e + c for e in f.written_as for c in ("", *f.compressions)]
+

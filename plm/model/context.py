@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
@@ -292,7 +292,29 @@ class HoldsContext:
 
     _FIELDS: tuple[str, ...] = ()
     _FACTS_ARG = "meta"
+    # Jobs done by layers above the model (writing files, MNE objects, plotting): the
+    # package wires them in (``plm/__init__.py``), so the model imports none of those
+    # layers and they all may import the model. Each class that delegates has its own dict.
+    _DELEGATES: ClassVar[dict[str, Callable[..., Any]]] = {}
     context: NightContext
+
+    @classmethod
+    def delegate(cls, **jobs: Callable[..., Any]) -> None:
+        """Name the functions that do this class's jobs of upper layers (``save``, ``to_mne``, ...).
+
+        Parameters
+        ----------
+        **jobs
+            Method name to function taking the object first.
+        """
+        cls._DELEGATES.update(jobs)
+
+    def _job(self, name: str) -> Callable[..., Any]:
+        try:
+            return self._DELEGATES[name]
+        except KeyError:
+            raise RuntimeError(f"{type(self).__name__}.{name} is wired in by the plm package; "
+                               "import plm first") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; use replace()")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 
 __all__ = [
-    "EventTable",
+    "Column",
+    "EVENT_COLUMNS",
+    "LM_COLUMNS",
+    "event_frame",
     "Hypnogram",
     "ScoredEvents",
     "STAGES",
@@ -27,73 +30,121 @@ SLEEP_STAGES = ("N1", "N2", "N3", "R")
 SIDES = ("left", "right")
 
 
-class EventTable(Mapping[str, np.ndarray]):
-    """Column-oriented table: a mapping of column name to equal-length arrays.
-
-    A dependency-free stand-in for a data frame; :meth:`to_dataframe` gives
-    a :class:`pandas.DataFrame` when pandas is installed.
+@dataclass(frozen=True)
+class Column:
+    """One column of an event table: its dtype and its description (BIDS sidecar terms).
 
     Parameters
     ----------
-    columns : mapping of str to array-like, optional
-        Column name to values; all columns must have the same length.
+    dtype : str
+        ``"float64"``, ``"int64"``, ``"bool"`` or ``"str"``.
+    description : str
+        What the column holds (BIDS ``Description``).
+    units : str or None
+        BIDS ``Units`` (``"s"``), None for unitless columns.
+    levels : mapping of str to str, optional
+        Value to meaning, for categorical columns (BIDS ``Levels``).
     """
 
-    def __init__(self, columns: Mapping[str, Iterable[Any]] | None = None) -> None:
-        cols = {k: np.asarray(v) for k, v in (columns or {}).items()}
+    dtype: str
+    description: str
+    units: str | None = None
+    levels: Mapping[str, str] | None = None
+
+
+_STAGE_LEVELS = {"W": "wake", "N1": "NREM 1", "N2": "NREM 2", "N3": "NREM 3", "R": "REM",
+                 "?": "unscored, or no staging"}
+_SIDE_LEVELS = {"left": "left leg", "right": "right leg"}
+
+#: Columns of :attr:`NightResult.events <plm.model.result.NightResult.events>`:
+#: one row per monolateral LM after same-leg merging, in onset order.
+EVENT_COLUMNS: dict[str, Column] = {
+    "onset": Column("float64", "Start of the leg movement, seconds from the recording start", "s"),
+    "duration": Column("float64", "Length of the leg movement (after same-leg merging)", "s"),
+    "side": Column("str", "Leg the movement was recorded on", levels=_SIDE_LEVELS),
+    "trial_type": Column("str", "Event kind", levels={"lm_left": "leg movement of the left leg",
+                                                      "lm_right": "leg movement of the right leg"}),
+    "lm_id": Column("int64", "Row of the merged (bilateral) LM this movement belongs to, in NightResult.lms; "
+                             "-1: not scored (see reason)"),
+    "is_clm": Column("bool", "Its merged LM is a candidate leg movement (CLM)"),
+    "is_clmr": Column("bool", "Its merged LM is a respiratory-related CLM (CLMr)"),
+    "respiratory": Column("bool", "Its merged LM is respiratory-related (or it was excluded as such)"),
+    "is_plm": Column("bool", "Its merged LM belongs to a periodic series (PLM)"),
+    "is_plmnr": Column("bool", "Its merged LM belongs to a periodic series counted without CLMr (PLMnr)"),
+    "series": Column("int64", "Periodic series number, 1, 2, ... in onset order; -1: in no series"),
+    "stage": Column("str", "Sleep stage at the onset", levels=_STAGE_LEVELS),
+    "in_sleep": Column("bool", "The onset is in sleep (N1, N2, N3 or R)"),
+    "arousal": Column("bool", "An arousal is associated with the movement"),
+    "n_merged": Column("int64", "Input rows of this leg merged into the movement (same-leg merging)"),
+    "reason": Column("str", "Why the movement was not scored; empty when it was scored",
+                     levels={"too_short": "shorter than lm_min_duration",
+                             "outside_lights": "onset before lights-off or from lights-on",
+                             "excluded_interval": "onset in excluded time (gap, non-wear)",
+                             "too_long": "longer than lm_max_duration (long_lm_breaks false)",
+                             "respiratory_excluded": "respiratory-related (respiratory_action exclude)"}),
+}
+
+#: Columns of :attr:`NightResult.lms <plm.model.result.NightResult.lms>`:
+#: one row per scored LM after bilateral merging, in onset order.
+LM_COLUMNS: dict[str, Column] = {
+    "lm_id": Column("int64", "Row number of the merged LM"),
+    "onset": Column("float64", "Start of the merged LM, seconds from the recording start", "s"),
+    "duration": Column("float64", "Length of the merged LM", "s"),
+    "sides": Column("str", "Legs taking part", levels={"left": "left leg only", "right": "right leg only",
+                                                      "bilateral": "both legs"}),
+    "n_parts": Column("int64", "Monolateral LMs merged into it"),
+    "n_left": Column("int64", "Of those, on the left leg"),
+    "n_right": Column("int64", "Of those, on the right leg"),
+    "is_clm": EVENT_COLUMNS["is_clm"],
+    "is_clmr": EVENT_COLUMNS["is_clmr"],
+    "respiratory": EVENT_COLUMNS["respiratory"],
+    "is_plm": EVENT_COLUMNS["is_plm"],
+    "is_plmnr": EVENT_COLUMNS["is_plmnr"],
+    "series": EVENT_COLUMNS["series"],
+    "series_nr": Column("int64", "Series number without CLMr (PLMnr series); -1: in no series"),
+    "imi": Column("float64", "Intermovement interval from the previous LM; NaN where undefined", "s"),
+    "stage": EVENT_COLUMNS["stage"],
+    "in_sleep": EVENT_COLUMNS["in_sleep"],
+    "arousal": Column("bool", "An arousal is associated with the merged LM"),
+}
+
+
+def event_frame(columns: Any = None, schema: Mapping[str, Column] = EVENT_COLUMNS) -> "pandas.DataFrame":  # noqa: F821
+    """A :class:`pandas.DataFrame` of per-LM columns, with the dtypes of ``schema``.
+
+    The scorer works on numpy arrays; this builds the table a result holds
+    (pandas is imported here, not with ``plm``).
+
+    Parameters
+    ----------
+    columns : DataFrame or mapping of str to array-like, optional
+        Column name to equal-length values. None or empty: no rows, every
+        column of ``schema``.
+    schema : mapping of str to Column
+        :data:`EVENT_COLUMNS` or :data:`LM_COLUMNS`; columns it names get its
+        dtype, other columns are kept as given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with a default (0, 1, ...) index.
+    """
+    import pandas as pd
+
+    if columns is None or len(columns) == 0:
+        columns = {name: np.zeros(0, dtype=object if col.dtype == "str" else col.dtype)
+                   for name, col in schema.items()}
+    if isinstance(columns, pd.DataFrame):
+        frame = columns.reset_index(drop=True)
+    else:
+        cols = {k: np.asarray(v) for k, v in columns.items()}
         lengths = {len(v) for v in cols.values()}
         if len(lengths) > 1:
-            raise ValueError(f"EventTable columns differ in length: { {k: len(v) for k, v in cols.items()} }")
-        self._cols = cols
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        return self._cols[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._cols)
-
-    def __len__(self) -> int:  # number of columns, as for Mapping
-        return len(self._cols)
-
-    @property
-    def n_rows(self) -> int:
-        """Number of rows."""
-        return len(next(iter(self._cols.values()))) if self._cols else 0
-
-    @property
-    def columns(self) -> list[str]:
-        """Column names in order."""
-        return list(self._cols)
-
-    def rows(self) -> Iterator[dict[str, Any]]:
-        """Iterate over the rows.
-
-        Yields
-        ------
-        dict
-            Column name to Python scalar, one dict per row.
-        """
-        for i in range(self.n_rows):
-            yield {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self._cols.items()}
-
-    def to_dataframe(self) -> "pandas.DataFrame":  # noqa: F821 (pandas is optional)
-        """The table as a pandas DataFrame.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One column per column of the table (needs the ``pandas`` extra).
-        """
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on environment
-            from ..errors import MissingDependencyError
-
-            raise MissingDependencyError("EventTable.to_dataframe", "pandas", "pandas") from None
-        return pd.DataFrame(dict(self._cols))
-
-    def __repr__(self) -> str:
-        return f"<EventTable: {self.n_rows} rows, columns {self.columns}>"
+            raise ValueError(f"event table columns differ in length: { {k: len(v) for k, v in cols.items()} }")
+        frame = pd.DataFrame(cols)
+    cast = {name: (str if schema[name].dtype == "str" else schema[name].dtype)
+            for name in frame.columns if name in schema}
+    return frame.astype(cast) if cast else frame.copy()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from .context import ContextField, NightContext, NightFields, build_context
-from .events import SIDES, EventTable, Hypnogram, ScoredEvents
+from .events import SIDES, Hypnogram, ScoredEvents
 
 __all__ = ["LegMovements"]
 
@@ -187,9 +187,3 @@ class LegMovements(NightFields):
         n_left = int(np.count_nonzero(self.side == "left"))
         return (f"<LegMovements {len(self)} LMs (left {n_left}, right {len(self) - n_left})"
                 f"{' from ' + repr(self.source) if self.source else ''}>")
-
-    def to_table(self) -> EventTable:
-        cols: dict[str, Any] = {"onset": self.onset, "duration": self.duration, "side": self.side}
-        if self.amplitude is not None:
-            cols["amplitude"] = self.amplitude
-        return EventTable(cols)

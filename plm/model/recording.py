@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import numpy as np
 
 from ..errors import InputError
 from .context import NightContext, NightFields, build_context
 from .events import Hypnogram, ScoredEvents
+
+if TYPE_CHECKING:
+    import mne
 
 __all__ = ["Channel", "Recording", "MODALITIES", "HELD_META_KEY"]
 
@@ -97,6 +100,8 @@ class Recording(NightFields):
 
     _FIELDS = ("data", "sfreq", "channels", "timezone", "device")
     _FACTS_ARG = "meta"
+    # to_mne: wired in by plm/__init__.py (HoldsContext.delegate)
+    _DELEGATES: ClassVar[dict[str, Callable[..., Any]]] = {}
 
     def __init__(
         self,
@@ -218,6 +223,19 @@ class Recording(NightFields):
         iv = np.clip(iv, 0, self.n_samples)
         iv = iv[iv[:, 1] > iv[:, 0]]
         return iv[np.argsort(iv[:, 0], kind="stable")]
+
+    def to_mne(self) -> mne.io.RawArray:
+        """The recording as an MNE Raw.
+
+        Returns
+        -------
+        mne.io.RawArray
+            EMG in V (channel type ``emg``), accelerometer axes in g (``misc``);
+            ``meas_date`` is the start's clock time labelled UTC, as MNE reads
+            EDF files, so ``NightResult.to_annotations()`` fits it (see
+            :func:`plm.io.mne_raw.recording_to_mne`).
+        """
+        return self._job("to_mne")(self)
 
     def crop(self, tmin: float, tmax: float) -> "Recording":
         """Return the part between ``tmin`` and ``tmax`` seconds as a view.

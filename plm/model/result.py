@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .._version import __version__
 from .context import ContextField, HoldsContext, NightContext, build_context
-from .events import EventTable, Hypnogram
+from .events import EVENT_COLUMNS, LM_COLUMNS, Hypnogram, event_frame
 
 if TYPE_CHECKING:
     import mne
+    import pandas as pd
     from matplotlib.axes import Axes
 
     from ..criteria import Criteria
@@ -45,12 +46,16 @@ class NightResult(HoldsContext):
     measures : dict
         Every reported measure by name (see ``docs/measures.md``); each is
         also readable as an attribute, e.g. ``result.plms_index``.
-    events : EventTable
-        One row per monolateral LM: ``onset, duration, side, lm_id, is_clm,
-        is_clmr, is_plm, series, stage, arousal`` (see ``docs/formats.md``).
-    lms : EventTable
+    events : pandas.DataFrame or mapping of str to array
+        One row per monolateral LM, columns and dtypes of
+        :data:`~plm.model.events.EVENT_COLUMNS` (``onset, duration, side,
+        trial_type, lm_id, is_clm, is_clmr, respiratory, is_plm, is_plmnr,
+        series, stage, in_sleep, arousal, n_merged, reason``; see
+        ``docs/scoring.md``). Kept as a DataFrame.
+    lms : pandas.DataFrame or mapping of str to array
         One row per scored LM after bilateral merging (``lm_id`` links the
-        two tables), with ``imi`` and series membership.
+        two tables), with ``imi`` and series membership
+        (:data:`~plm.model.events.LM_COLUMNS`).
     criteria : Criteria
     start_time : datetime or None
         Wall-clock time of second 0, with UTC offset.
@@ -69,6 +74,10 @@ class NightResult(HoldsContext):
 
     Attributes
     ----------
+    events : pandas.DataFrame
+        ``len(result.events)`` is the number of monolateral LMs;
+        ``events[events["is_plm"]]`` the PLMs.
+    lms : pandas.DataFrame
     context : NightContext
         Lights, staging, respiratory events, arousals, excluded time, the
         night's date and every note and warning of reading, night
@@ -77,9 +86,7 @@ class NightResult(HoldsContext):
 
     _FIELDS = ("measures", "events", "lms", "criteria", "recording", "version")
     _FACTS_ARG = "extra"
-    # Jobs done by layers above the model (writing files, plotting): the
-    # package wires them in (``plm/__init__.py``), so the model imports none
-    # of those layers and they all may import the model.
+    # save, to_annotations, plot_*: wired in by plm/__init__.py (HoldsContext.delegate)
     _DELEGATES: ClassVar[dict[str, Callable[..., Any]]] = {}
 
     start_time = ContextField("Wall-clock time of second 0, with UTC offset, or None.")
@@ -89,8 +96,8 @@ class NightResult(HoldsContext):
     def __init__(
         self,
         measures: dict[str, Any],
-        events: EventTable,
-        lms: EventTable,
+        events: pd.DataFrame | dict[str, Any] | None,
+        lms: pd.DataFrame | dict[str, Any] | None,
         criteria: Criteria,
         start_time: _dt.datetime | None = None,
         source: str | None = None,
@@ -105,25 +112,8 @@ class NightResult(HoldsContext):
             context = recording.context
         context, facts = build_context(context, dict(start_time=start_time, source=source, hypnogram=hypnogram),
                                        extra)
-        self._set(measures=measures, events=events, lms=lms, criteria=criteria, recording=recording,
-                  version=version, _facts=facts, context=context)
-
-    @classmethod
-    def delegate(cls, **jobs: Callable[..., Any]) -> None:
-        """Name the functions that do :meth:`save`, :meth:`to_annotations` and ``plot_*``.
-
-        Parameters
-        ----------
-        **jobs
-            Method name to function taking the result first.
-        """
-        cls._DELEGATES.update(jobs)
-
-    def _job(self, name: str) -> Callable[..., Any]:
-        try:
-            return self._DELEGATES[name]
-        except KeyError:
-            raise RuntimeError(f"NightResult.{name} is wired in by the plm package; import plm first") from None
+        self._set(measures=measures, events=event_frame(events, EVENT_COLUMNS), lms=event_frame(lms, LM_COLUMNS),
+                  criteria=criteria, recording=recording, version=version, _facts=facts, context=context)
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: expose measures by name.

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..model import EventTable, NightResult
+from ..model import NightResult
 from .intervals import TIME_EPS, inside_any, overlap_length, union
 from .method_comparison import cohen_kappa
 from .sleep_wake import analysis_window
@@ -177,7 +177,7 @@ def _window(result: NightResult, shift: float) -> tuple[float, float, np.ndarray
 
 def _lm_rows(result: NightResult) -> dict[str, np.ndarray]:
     ev = result.events
-    reason = np.asarray(ev["reason"]) if "reason" in ev else np.full(ev.n_rows, "")
+    reason = np.asarray(ev["reason"]) if "reason" in ev else np.full(len(ev), "")
     keep = ~np.isin(reason, NOT_LM_REASONS)
     onset = np.asarray(ev["onset"], dtype=float)[keep]
     return {
@@ -191,7 +191,7 @@ def _lm_rows(result: NightResult) -> dict[str, np.ndarray]:
 def _plm_epochs(result: NightResult, shift: float, edges: np.ndarray) -> np.ndarray:
     """Whether each epoch ``[edges[i], edges[i + 1])`` overlaps a PLM of the scoring."""
     lms = result.lms
-    if lms is None or "is_plm" not in lms or lms.n_rows == 0:
+    if lms is None or "is_plm" not in lms or len(lms) == 0:
         return np.zeros(edges.size - 1, dtype=bool)
     plm = np.asarray(lms["is_plm"], dtype=bool)
     on = np.asarray(lms["onset"], dtype=float)[plm] + shift
@@ -269,7 +269,9 @@ class Agreement:
         ``offset_error_s`` (test - reference); ``reference_is_plm`` and
         ``test_is_plm``.
         """
-        return EventTable(self.match_columns).to_dataframe()
+        import pandas as pd
+
+        return pd.DataFrame(self.match_columns)
 
     def __repr__(self) -> str:
         v = self.values

@@ -171,6 +171,9 @@ def night_measures(
         "plm_index": rate(int((is_plm & headline).sum()), denom),
         "plms_index": rate(n_plms, hours["tst_hours"]) if staged else None,
         "plmw_index": rate(n_plmw, hours["wake_hours"]) if staged else None,
+        # every PLM, sleep and wake, per hour in bed: beside the PLMS index of a
+        # staged night it is a different number, and the one an unstaged night reports
+        "plm_index_tib": rate(n_plm, hours["time_in_bed_hours"]),
         "plmnr_index": rate(int((is_plmnr & headline).sum()), denom),
         "lm_index": rate(int(headline.sum()), denom),
         "clm_index": rate(int((is_clm & headline).sum()), denom),

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from ..criteria import Criteria
-from ..model import SLEEP_STAGES, EventTable, LegMovements, NightResult
+from ..model import SLEEP_STAGES, LegMovements, NightResult
 from .associations import arousal_associated, respiratory_related
 from .bilateral import merge_bilateral
 from .candidates import is_candidate
@@ -162,12 +162,13 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
         return np.append(np.asarray(values), fill)[pick]
 
     leg_stage = stage_of(hyp, on)
-    events = EventTable(
+    # numpy arrays up to here; NightResult makes them DataFrames (EVENT_COLUMNS, LM_COLUMNS)
+    events = (
         {
             "onset": on,
             "duration": dur,
             "side": side,
-            "type": np.char.add("lm_", side.astype("<U5")),
+            "trial_type": np.char.add("lm_", side.astype("<U5")),
             "lm_id": lm_id,
             "is_clm": per_leg(clm, False).astype(bool),
             "is_clmr": per_leg(clmr, False).astype(bool),
@@ -182,7 +183,7 @@ def score_night(lms: LegMovements, criteria: Criteria) -> NightResult:
             "reason": reason,
         }
     )
-    lm_table = EventTable(
+    lm_table = (
         {
             "lm_id": np.arange(n_lm, dtype=np.int64),
             "onset": m_on,

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._util import csv_text, json_safe, read_csv_rows, write_file
+from .._util import csv_text, json_text, read_csv_rows, write_file
 from .._version import __version__
 from ..criteria import Criteria
 from ..errors import InputError
@@ -250,7 +250,7 @@ class CohortAgreement:
                           f"bias {_fmt(s['bland_altman']['bias'], '+.1f')} /h"])
         files = [
             write_file(out / "nights.csv", csv_text(NIGHT_COLUMNS, self.nights)),
-            write_file(out / "agreement.json", json.dumps(json_safe(s), indent=2, allow_nan=False) + "\n"),
+            write_file(out / "agreement.json", json_text(s)),
             write_file(out / "bland_altman.png", png_bytes(bland_altman_figure(ref, tst, s["bland_altman"], index))),
             write_file(out / "scatter.png", png_bytes(agreement_scatter_figure(
                 ref, tst, index, tuple(c["cutoff"] for c in s["cutoffs"]), text))),

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..io import detect_format, kind_of_format, read_events
-from ..io.edf import read_edf_header
-from ..io.hdf5 import read_results
+from ..io.edf import find_leg_channels, read_edf_header
+from ..io.hdf5 import holds_recording, read_results
 from .night_scoring import read_nights
 from .reading import ReadOptions, read_recording
 
@@ -34,7 +35,10 @@ def describe_file(path: str | os.PathLike, read_options: ReadOptions | None = No
         recording its device, start, duration, channels, legs, staging,
         missing samples, nights and the reader's warnings (and stored
         results of a plm HDF5 file); for an event file its LM counts, start
-        and staging.
+        and staging. A plm HDF5 file with scored results only has kind
+        ``"results"`` and its ``results``; an EDF/BDF file without an
+        unambiguous leg channel has its ``file_channels``, start, duration,
+        empty ``leg_channels`` and the ``problem``.
     """
     options = read_options or ReadOptions(strict=False)
     path = os.fspath(path)
@@ -52,6 +56,19 @@ def describe_file(path: str | os.PathLike, read_options: ReadOptions | None = No
             staging=_staging(lms.hypnogram),
         )
         return info
+    if fmt == "hdf5" and not holds_recording(path):
+        # scored results only (``--export h5`` of an event file): say what they are
+        info.update(kind="results", results=_stored_results(path))
+        return info
+    if fmt == "edf" and options.channels is None:
+        hdr = read_edf_header(path)
+        try:
+            find_leg_channels(hdr.labels, path)
+        except InputError as exc:
+            # No (or no unambiguous) leg channel: what the file does hold is what the user needs.
+            info.update(_edf_channels(hdr), start_time=hdr.start.isoformat(), duration_s=hdr.duration,
+                        leg_channels={}, problem=exc.problem)
+            return info
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         rec = read_recording([path], dataclasses.replace(options, format=fmt))
@@ -75,21 +92,34 @@ def describe_file(path: str | os.PathLike, read_options: ReadOptions | None = No
         warnings=list(rec.warnings),
     )
     if fmt == "hdf5":
-        info["results"] = [
-            {"key": key, "criteria": res.criteria.name, "criteria_hash": res.criteria.hash,
-             "plm_index": res.measures.get("plm_index"), "n_plm": res.measures.get("n_plm"),
-             "plm_version": res.version}
-            for key, res in read_results(path).items()
-        ]
+        info["results"] = _stored_results(path)
     if fmt == "edf":
-        hdr = read_edf_header(path)
-        info["file_channels"] = [
+        info.update(_edf_channels(read_edf_header(path)))
+    return info
+
+
+def _stored_results(path: str) -> list[dict[str, Any]]:
+    """The scored nights stored in a plm HDF5 file, one dict each."""
+    return [
+        {"key": key, "criteria": res.criteria.name, "criteria_hash": res.criteria.hash,
+         "plm_index": res.measures.get("plm_index"), "n_plm": res.measures.get("n_plm"),
+         "n_lm": res.measures.get("n_lm"), "denominator": res.measures.get("denominator"),
+         "hours_denominator": res.measures.get("hours_denominator"), "source": res.source or None,
+         "start_time": None if res.start_time is None else res.start_time.isoformat(), "plm_version": res.version}
+        for key, res in read_results(path).items()
+    ]
+
+
+def _edf_channels(hdr) -> dict[str, Any]:
+    """Every signal of an EDF/BDF header (annotation channels left out) and the file's kind."""
+    return {
+        "file_channels": [
             {"name": lab, "unit": u, "sfreq": fs}
             for lab, u, fs in zip(hdr.labels, hdr.units, hdr.sfreqs)
             if lab not in ("EDF Annotations", "BDF Annotations")
-        ]
-        info["edf_kind"] = hdr.kind
-    return info
+        ],
+        "edf_kind": hdr.kind,
+    }
 
 
 def _count_nan(data) -> int:

@@ -26,7 +26,8 @@ from ..model import Hypnogram, LegMovements, NightResult, Recording, ScoredEvent
 from ..nights import split_nights
 from ..plausibility import check_recording
 from ..scoring import score_events
-from .reading import ReadOptions, read_inputs
+from ..io.mne_raw import is_mne_raw
+from .reading import ReadOptions, read_inputs, read_raw_object
 
 __all__ = ["score", "score_nights", "score_night", "read_nights", "Night"]
 
@@ -50,9 +51,10 @@ def read_nights(
 
     Parameters
     ----------
-    data : Recording, LegMovements, path-like or sequence of path-like
+    data : Recording, LegMovements, mne.io.BaseRaw, path-like or sequence of path-like
         Raw files are read together as one recording (left and right ankle
-        of one night); event files one by one.
+        of one night); event files one by one; an MNE Raw as its file would
+        be (its leg EMG channels, ``read_options.channels``/``tz`` apply).
     read_options : ReadOptions, optional
         How to read the files and cut recordings into nights.
     hypnogram, respiratory, arousals : optional
@@ -66,7 +68,9 @@ def read_nights(
     list of Recording or LegMovements
     """
     options = read_options or ReadOptions()
-    if isinstance(data, Recording):
+    if is_mne_raw(data):
+        recording, events = read_raw_object(data, options), []
+    elif isinstance(data, Recording):
         recording, events = check_recording(data), []  # before cutting: a rate of 2 Hz is not 12 nights
     elif isinstance(data, LegMovements):
         recording, events = None, [data]
@@ -75,7 +79,8 @@ def read_nights(
         inputs = read_inputs([data] if isinstance(data, (str, os.PathLike)) else list(data), options)
         recording, events = inputs.recording, inputs.events
     else:
-        raise InputError(None, f"score() expects a Recording, LegMovements or a file path, got {type(data).__name__}")
+        raise InputError(None, f"score() expects a Recording, LegMovements, an MNE Raw or a file path, "
+                               f"got {type(data).__name__}")
     context = {k: v for k, v in dict(hypnogram=hypnogram, respiratory=respiratory, arousals=arousals,
                                      lights_off=lights_off, lights_on=lights_on).items() if v is not None}
     if context:

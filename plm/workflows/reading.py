@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from .._util import check_option
 from ..errors import InputError
 from ..io import detect_format, kind_of_format, read, read_events, reader_options
+from ..io.mne_raw import MNE_RAW
 from ..io.combine import combine_recordings
 from ..model import LegMovements, Recording
 from ..nights import NIGHT_METHODS
@@ -107,6 +108,27 @@ def _format_of(path: str, options: ReadOptions, kind: str = "any") -> tuple[str,
     if options.format == "auto":
         return detect_format(path, kind=kind)
     return kind_of_format(options.format), options.format
+
+
+def read_raw_object(raw: Any, options: ReadOptions = ReadOptions()) -> Recording:
+    """Read an MNE Raw with the reading options it takes (``channels``, ``tz``) through :func:`plm.io.read`.
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+    options : ReadOptions
+        An option a Raw does not take (``side``, a ``format``) is an error
+        when ``options.strict``.
+
+    Returns
+    -------
+    Recording
+    """
+    if options.format not in ("auto", MNE_RAW) and options.strict:
+        raise InputError("MNE Raw", f"format {options.format!r} does not apply to an MNE Raw")
+    kwargs = reader_options(MNE_RAW, options.reader_options)
+    _check_used(options, set(kwargs), "MNE Raw", MNE_RAW)
+    return read(raw, **kwargs)
 
 
 def read_recording(paths: Sequence[str | os.PathLike], options: ReadOptions = ReadOptions()) -> Recording:

@@ -14,17 +14,20 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from .._util import csv_text, json_safe, read_csv_rows, write_file
+from .._util import csv_text, json_text, read_csv_rows, write_file
 from .._version import __version__
 from ..criteria import Criteria
 from ..errors import InputError
 from .reading import ReadOptions
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "study",
@@ -330,24 +333,26 @@ class StudyResult:
 
     Attributes
     ----------
-    subjects : list of dict
-        Rows of ``subjects.csv`` (see :attr:`subject_columns`).
+    subjects : pandas.DataFrame
+        ``subjects.csv``: one row per subject, columns ``subject``, then
+        ``<visit>_index, <visit>_median, <visit>_nights`` per visit, ``change,
+        pct_change, response`` (full precision; the file is rounded).
     summary : dict
         Content of ``summary.json``.
-    nights : list of dict
-        One row per manifest night: ``subject, visit, night, path, index``.
+    nights : pandas.DataFrame
+        ``nights.csv``: one row per manifest night, ``subject, visit, night,
+        path`` and the index.
     visits : list of str
         Visits in manifest order.
     index : str
         ``"plms_index"`` or ``"plm_index"``.
     """
 
-    subjects: list[dict[str, Any]]
+    subjects: pd.DataFrame
     summary: dict[str, Any]
-    nights: list[dict[str, Any]]
+    nights: pd.DataFrame
     visits: list[str]
     index: str
-    subject_columns: list[str] = field(default_factory=list)
 
     def save(self, out_dir: str | os.PathLike) -> tuple[Path, Path]:
         """Write ``subjects.csv``, ``summary.json`` and ``nights.csv`` into ``out_dir``.
@@ -366,21 +371,10 @@ class StudyResult:
         out.mkdir(parents=True, exist_ok=True)
         subjects = out / "subjects.csv"
         summary = out / "summary.json"
-        write_file(subjects, csv_text(self.subject_columns, self.subjects))
-        write_file(out / "nights.csv", csv_text(["subject", "visit", "night", "path", self.index],
-                                                         self.nights))
-        write_file(summary, json.dumps(json_safe(self.summary), indent=2, allow_nan=False) + "\n")
+        write_file(subjects, csv_text(self.subjects))
+        write_file(out / "nights.csv", csv_text(self.nights))
+        write_file(summary, json_text(self.summary))
         return subjects, summary
-
-    def to_dataframe(self):
-        """``subjects`` as a pandas DataFrame."""
-        try:
-            import pandas as pd
-        except ImportError:
-            from ..errors import MissingDependencyError
-
-            raise MissingDependencyError("StudyResult.to_dataframe", "pandas", "pandas") from None
-        return pd.DataFrame(self.subjects, columns=self.subject_columns)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -544,8 +538,11 @@ def study(
          index: float(v)}
         for r, v in zip(rows, values)
     ]
-    result = StudyResult(subjects=table, summary=summary, nights=nights, visits=visits, index=index,
-                         subject_columns=columns)
+    import pandas as pd
+
+    result = StudyResult(subjects=pd.DataFrame(table, columns=columns), summary=summary,
+                         nights=pd.DataFrame(nights, columns=["subject", "visit", "night", "path", index]),
+                         visits=visits, index=index)
     if out_dir is not None:
         result.save(out_dir)
     return result

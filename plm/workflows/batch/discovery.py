@@ -7,9 +7,11 @@ together by a side token in their names (``docs/batch.md``);
 """
 from __future__ import annotations
 
+import errno
 import glob as _glob
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -17,6 +19,7 @@ from typing import Sequence
 from ..._util import read_csv_rows
 from ...errors import InputError
 from ...io.registry import split_extension
+from .outdir import OUTPUT_NAMES, is_batch_output_folder
 
 __all__ = ["NightGroup", "split_side", "collect_inputs", "group_files", "read_batch_manifest"]
 
@@ -99,16 +102,178 @@ def _is_input_candidate(name: str) -> bool:
     return not _is_hidden(name) and split_extension(name)[1] not in _NOT_INPUT_EXTENSIONS
 
 
-def _walk(folder: Path, skip: Path | None) -> list[Path]:
-    """Files under ``folder``, recursively; hidden files, documentation/code files and ``skip`` left out."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if not _is_hidden(d) and (skip is None or (here / d).resolve() != skip)
-        )
-        found.extend(here / f for f in sorted(filenames) if _is_input_candidate(f))
-    return _drop_sidecars(found)
+class _Search:
+    """One search of the inputs: what to leave out, and what could not be followed.
+
+    Paths are absolute but not resolved, so a file reached through a
+    symbolic link keeps the link's own path (its recording id). What is left
+    out is decided on the resolved path, so a link cannot lead back into it.
+    """
+
+    def __init__(self, skip: Sequence[str | os.PathLike]) -> None:
+        self.skip = [os.path.realpath(p) for p in skip]
+        self.marked: dict[str, bool] = {}
+        # (path, message, found): found paths are shown relative to the root, inputs as given
+        self.problems: list[tuple[str, str, bool]] = []
+
+    def _output_owner(self, real: str) -> str | None:
+        """The folder of the batch whose outputs (``DIR/nights``, ``DIR/nightly_indices.csv``, ...) hold ``real``."""
+        path = Path(real)
+        for child, parent in zip([path, *path.parents], path.parents):
+            key = str(parent)
+            if key not in self.marked:
+                self.marked[key] = is_batch_output_folder(parent)
+            if self.marked[key] and child.name in OUTPUT_NAMES:
+                return key
+        return None
+
+    def excluded(self, path: Path, real_top: str) -> bool:
+        """True for what ``skip`` names and for the outputs of a batch whose folder lies inside ``real_top``.
+
+        ``real_top`` is the resolved folder searched (or the folder a pattern starts in).
+        """
+        real = os.path.realpath(path)
+        if any(_inside(real, s) for s in self.skip):
+            return True
+        owner = self._output_owner(real)
+        return owner is not None and owner != real_top and _inside(owner, real_top)
+
+    def problem(self, path: str | Path, message: str, given: str | None = None) -> None:
+        self.problems.append((given or str(path), message, given is None))
+
+    def stat_of(self, path: Path, given: str | None = None) -> os.stat_result | None:
+        """``os.stat`` (links followed); None with a problem recorded when the path cannot be used."""
+        try:
+            return os.stat(path)
+        except OSError as exc:
+            self.problem(path, _stat_problem(path, exc), given)
+            return None
+
+    def walk(self, top: Path) -> list[Path]:
+        """Input files under ``top``, recursively, following symbolic links to folders.
+
+        Left out: hidden files and folders, documentation and code files, what
+        :meth:`excluded` says, and links that lead back to a folder on their
+        own path (a loop; recorded as a problem). Files that are not regular
+        files (named pipes, devices) are recorded as problems, not read.
+        """
+        found: list[Path] = []
+        real_top = os.path.realpath(top)
+        top_st = os.stat(top)
+        stack = [(top, frozenset({(top_st.st_dev, top_st.st_ino)}))]
+        while stack:
+            folder, above = stack.pop()
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError as exc:
+                self.problem(folder, f"cannot list this folder ({exc.strerror or exc})")
+                continue
+            subfolders = []
+            for name in names:
+                if _is_hidden(name):
+                    continue
+                path = folder / name
+                st = self.stat_of(path)
+                if st is None or self.excluded(path, real_top):
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    key = (st.st_dev, st.st_ino)
+                    if key in above:
+                        self.problem(path, f"symbolic link loop: leads back to {os.path.realpath(path)}, a folder "
+                                           "on its own path; not followed")
+                        continue
+                    subfolders.append((path, above | {key}))
+                elif _is_input_candidate(name) and self.regular(path, st):
+                    found.append(path)
+            stack.extend(reversed(subfolders))
+        return _drop_sidecars(found)
+
+    def glob(self, pattern: str, base: Path) -> list[Path]:
+        """Files a glob pattern matches; a folder matched gives the files in it.
+
+        ``**`` (any depth) is matched on the files :meth:`walk` finds, so that
+        it follows symbolic links to folders as a folder search does, without
+        going round a loop (:func:`glob.glob` goes round until the path is too
+        long).
+        """
+        parts = pattern.replace(os.sep, "/").split("/")
+        deep = None
+        if "**" in parts:
+            k = parts.index("**")
+            deep = _pattern_regex(parts[k:])
+            pattern = "/".join(parts[:k]) or "."
+        hits = []
+        real_base = os.path.realpath(base)
+        for m in sorted(_glob.glob(pattern)):
+            mp = Path(os.path.abspath(m))
+            if _is_hidden(mp.name) or self.excluded(mp, real_base):
+                continue
+            st = self.stat_of(mp)
+            if st is None:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                found = self.walk(mp)
+                hits.extend(found if deep is None else [f for f in found if deep.fullmatch(f.relative_to(mp).as_posix())])
+            elif deep is None and self.regular(mp, st):
+                hits.append(mp)
+        return hits
+
+    def regular(self, path: Path, st: os.stat_result, given: str | None = None) -> bool:
+        """True for a regular file; a named pipe, socket or device is recorded as a problem (reading it could block)."""
+        if stat.S_ISREG(st.st_mode):
+            return True
+        kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+        self.problem(path, f"is {kind}, not a regular file; not read", given)
+        return False
+
+
+def _inside(path: str, folder: str) -> bool:
+    """True for ``folder`` itself and anything in it (resolved paths)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _pattern_regex(parts: Sequence[str]) -> re.Pattern:
+    """A regular expression for relative paths (``/``-separated) that match glob pattern components.
+
+    ``**`` is any number of folders (any path when last); ``*``, ``?`` and
+    ``[...]`` match within one name, as in :mod:`glob`.
+    """
+    out = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+        else:
+            out.append(_name_regex(part) + ("" if last else "/"))
+    return re.compile("".join(out))
+
+
+def _name_regex(part: str) -> str:
+    res, i = [], 0
+    while i < len(part):
+        c = part[i]
+        j = part.find("]", i + 2) if c == "[" else -1  # a "]" right after "[" (or "[!") is part of the set
+        if c == "*":
+            res.append("[^/]*")
+        elif c == "?":
+            res.append("[^/]")
+        elif j > 0:
+            body = part[i + 1:j]
+            res.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            i = j
+        else:
+            res.append(re.escape(c))
+        i += 1
+    return "".join(res)
+
+
+def _stat_problem(path: Path, exc: OSError) -> str:
+    if os.path.islink(path):
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the links lead back to themselves); not followed"
+        if exc.errno == errno.ENOENT:
+            return f"broken symbolic link: its target {os.readlink(path)} does not exist"
+    return f"cannot be read ({exc.strerror or exc})"
 
 
 def _drop_sidecars(files: list[Path]) -> list[Path]:
@@ -119,57 +284,63 @@ def _drop_sidecars(files: list[Path]) -> list[Path]:
 
 
 def collect_inputs(
-    inputs: Sequence[str | os.PathLike], skip: str | os.PathLike | None = None
+    inputs: Sequence[str | os.PathLike], skip: str | os.PathLike | Sequence[str | os.PathLike] | None = None
 ) -> tuple[list[Path], Path, list[tuple[str, str]]]:
-    """Expand files, folders (recursively) and glob patterns.
+    """Expand files, folders (recursively, following symbolic links) and glob patterns.
 
     Parameters
     ----------
     inputs : sequence of path-like or str
-    skip : path-like, optional
-        A folder never to descend into (the output folder).
+    skip : path-like or sequence of path-like, optional
+        Files and folders that folder searches and patterns never take or
+        enter (an output folder, a batch's own outputs). They also leave out
+        the outputs of any batch whose folder lies inside the folder searched
+        (the ``nights`` folder and the tables of a folder holding
+        ``batch_settings.json`` or ``nightly_indices.csv``); a batch folder
+        named as the input, or a folder inside its outputs, is read.
 
     Returns
     -------
     files : list of Path
-        Absolute paths, each once, in sorted order.
+        Absolute paths (symbolic links not resolved: a file reached through
+        a link keeps the link's path), each once, in sorted order.
     root : Path
         Common folder of all inputs; recording ids are relative to it.
     problems : list of (input, message)
-        Inputs that matched nothing.
+        Inputs that matched nothing, broken links, link loops and files that
+        are not regular files (found paths relative to ``root``).
     """
-    skip_dir = None if skip is None else Path(skip).resolve()
+    search = _Search([] if skip is None else [skip] if isinstance(skip, (str, os.PathLike)) else list(skip))
     files: list[Path] = []
     roots: list[Path] = []
-    problems: list[tuple[str, str]] = []
     for item in inputs:
         text = os.fspath(item)
-        p = Path(text)
-        if p.is_dir():
-            roots.append(p.resolve())
-            files.extend(f.resolve() for f in _walk(p, skip_dir))
-        elif p.exists():
-            roots.append(p.resolve().parent)
-            files.append(p.resolve())
+        p = Path(os.path.abspath(text))
+        if os.path.lexists(p):
+            st = search.stat_of(p, text)
+            if st is None:
+                roots.append(p.parent)
+            elif stat.S_ISDIR(st.st_mode):
+                roots.append(p)
+                files.extend(search.walk(p))
+            else:
+                roots.append(p.parent)
+                if search.regular(p, st, text):
+                    files.append(p)
         elif _GLOB_CHARS.search(text):
-            matches = sorted(_glob.glob(text, recursive=True))
-            prefix = Path(_GLOB_CHARS.split(text, 1)[0] or ".")
-            roots.append((prefix if text.endswith(("/", os.sep)) or prefix.is_dir() else prefix.parent).resolve())
-            hits = []
-            for m in matches:
-                mp = Path(m)
-                if mp.is_dir():
-                    hits.extend(_walk(mp, skip_dir))
-                elif not _is_hidden(mp.name):
-                    hits.append(mp)
+            prefix = Path(os.path.abspath(_GLOB_CHARS.split(text, 1)[0] or "."))
+            base = prefix if text.endswith(("/", os.sep)) or prefix.is_dir() else prefix.parent
+            roots.append(base)
+            hits = search.glob(text, base)
             if not hits:
-                problems.append((text, "no file matches this pattern"))
-            files.extend(f.resolve() for f in _drop_sidecars(hits))
+                search.problem(text, "no file matches this pattern", text)
+            files.extend(_drop_sidecars(hits))
         else:
-            problems.append((text, "no such file or folder"))
+            search.problem(text, "no such file or folder", text)
     unique = sorted(set(files))
     root = Path(os.path.commonpath(roots)) if roots else Path.cwd()
-    return unique, root, problems
+    problems = [(_rel_id(Path(where), root) if found else where, msg) for where, msg, found in search.problems]
+    return unique, root, list(dict.fromkeys(problems))
 
 
 def _rel_id(path: Path, root: Path) -> str:
