@@ -113,6 +113,7 @@ __all__ = [
     "GroundTruth",
     "Layout",
     "Activation",
+    "MovementModel",
     "EmgModel",
     "AccelModel",
     "FAMILY",
@@ -516,7 +517,27 @@ def _design_activation(rng, duration: float, strength: float, rest_uv: float, sh
 
 # ------------------------------------------------------------------ models
 @dataclass(frozen=True)
-class EmgModel:
+class MovementModel:
+    """How the movements' muscle activations are drawn (both sensors; see :data:`FAMILY` for the ranges).
+
+    Strengths are drawn from ``strength_near`` (uniform) with probability
+    ``p_near``, else from ``strength_strong`` (log-uniform); sub-threshold
+    movements from ``strength_weak``. ``n_sub_p`` are the probabilities of
+    1, 2 and 3 sub-bursts; ``attack`` and ``decay`` the ranges of their rise
+    time and decay time constant, s.
+    """
+
+    strength_near: tuple[float, float] = (2.3, 8.5)
+    strength_strong: tuple[float, float] = (2.3, 8.5)
+    p_near: float = 0.0
+    strength_weak: tuple[float, float] = (0.1, 0.3)
+    n_sub_p: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    attack: tuple[float, float] = (0.04, 0.05)
+    decay: tuple[float, float] = (0.015, 0.02)
+
+
+@dataclass(frozen=True)
+class EmgModel(MovementModel):
     """Every parameter of an EMG night's rendering (see :data:`FAMILY` for the ranges).
 
     Amplitudes are RMS values in the 10-100 Hz reference band, uV.
@@ -528,13 +549,6 @@ class EmgModel:
     floor_pink: float = 0.0          # fraction of the floor's power that is 1/f noise
     floor_band: tuple[float, float] = (15.0, 110.0)
     carrier_band: tuple[float, float] = (15.0, 110.0)
-    strength_near: tuple[float, float] = (2.3, 8.5)   # strengths are drawn from near (p_near) or strong
-    strength_strong: tuple[float, float] = (2.3, 8.5)
-    p_near: float = 0.0
-    strength_weak: tuple[float, float] = (0.1, 0.3)
-    n_sub_p: tuple[float, float, float] = (1.0, 0.0, 0.0)
-    attack: tuple[float, float] = (0.04, 0.05)
-    decay: tuple[float, float] = (0.015, 0.02)
     mains_hz: float = 0.0            # 0: none
     mains_uv: float = 0.0
     mains_harmonics: tuple[float, float] = (0.1, 0.2)
@@ -547,7 +561,7 @@ class EmgModel:
 
 
 @dataclass(frozen=True)
-class AccelModel:
+class AccelModel(MovementModel):
     """Every parameter of an accelerometer night's rendering (see :data:`FAMILY` for the ranges)."""
 
     sfreq: float = 40.0
@@ -570,14 +584,17 @@ class AccelModel:
     p_relax: float = 0.5
     drift_deg: float = 0.0           # slow wander of the posture over the night
     turns_per_hour: float = 0.0      # turning over (an LM of both legs, then a new posture)
-    strength_near: tuple[float, float] = (2.3, 8.5)
-    strength_strong: tuple[float, float] = (2.3, 8.5)
-    p_near: float = 0.0
-    strength_weak: tuple[float, float] = (0.1, 0.3)
-    n_sub_p: tuple[float, float, float] = (1.0, 0.0, 0.0)
-    attack: tuple[float, float] = (0.04, 0.05)
-    decay: tuple[float, float] = (0.015, 0.02)
 
+
+#: Ranges of the movement parameters (:class:`MovementModel`), the same for both sensors.
+_MOVEMENT_RANGES = {
+    "strength_near": ("fixed", (1.15, 2.0)),
+    "strength_strong": ("fixed", (2.0, 12.0)),
+    "p_near": ("uniform", (0.25, 0.5)),
+    "n_sub_p": ("fixed", (0.5, 0.3, 0.2)),
+    "attack": ("fixed", (0.01, 0.05)),
+    "decay": ("fixed", (0.02, 0.1)),
+}
 
 #: Ranges of the signal-model family: parameter -> (low, high) drawn uniformly
 #: (log-uniformly where marked ``log``), or a tuple of choices.
@@ -589,12 +606,7 @@ FAMILY = {
         "floor_pink": ("uniform", (0.0, 1.0)),
         "floor_band": ("band", ((5.0, 20.0), (90.0, 250.0))),
         "carrier_band": ("band", ((15.0, 30.0), (90.0, 250.0))),
-        "strength_near": ("fixed", (1.15, 2.0)),
-        "strength_strong": ("fixed", (2.0, 12.0)),
-        "p_near": ("uniform", (0.25, 0.5)),
-        "n_sub_p": ("fixed", (0.5, 0.3, 0.2)),
-        "attack": ("fixed", (0.01, 0.05)),
-        "decay": ("fixed", (0.02, 0.1)),
+        **_MOVEMENT_RANGES,
         "mains_hz": ("choice", (0.0, 50.0, 60.0)),
         "mains_uv": ("log", (5.0, 200.0)),
         "mains_harmonics": ("pair", (0.0, 0.3)),
@@ -620,12 +632,7 @@ FAMILY = {
         "p_relax": ("uniform", (0.0, 1.0)),
         "drift_deg": ("uniform", (0.0, 30.0)),
         "turns_per_hour": ("uniform", (0.0, 2.0)),
-        "strength_near": ("fixed", (1.15, 2.0)),
-        "strength_strong": ("fixed", (2.0, 12.0)),
-        "p_near": ("uniform", (0.25, 0.5)),
-        "n_sub_p": ("fixed", (0.5, 0.3, 0.2)),
-        "attack": ("fixed", (0.01, 0.05)),
-        "decay": ("fixed", (0.02, 0.1)),
+        **_MOVEMENT_RANGES,
     },
 }
 
@@ -1268,33 +1275,17 @@ def make_emg_night(
     return render_night("emg", hours, seed, model, CLASSIC_LAYOUT, imp, severity)
 
 
-def make_accel_night(
-    hours: float = 1.0,
-    seed: int = 0,
-    impairments: tuple[str, ...] | list[str] = (),
-    sfreq: float = 40.0,
-    severity: float = 1.0,
-) -> tuple[Recording, GroundTruth]:
+def make_accel_night(hours: float = 1.0, seed: int = 0, impairments: tuple[str, ...] | list[str] = (),
+                     sfreq: float = 40.0, severity: float = 1.0) -> tuple[Recording, GroundTruth]:
     """Two-ankle tri-axial accelerometer night (g) and its ground truth (the classic model).
 
-    Parameters
-    ----------
-    hours : float
-    seed : int
-    impairments : sequence of str
-        Any of :data:`ACCEL_IMPAIRMENTS` and :data:`COMMON_IMPAIRMENTS`.
-    sfreq : float
-    severity : float
-        Scales every impairment (2 = harder test nights: 0.02 g noise,
-        1/32 g steps, gravity direction drifting twice as far and fast).
-
-    Returns
-    -------
-    Recording, GroundTruth
+    Parameters are those of :func:`make_emg_night`, with ``impairments``
+    from :data:`ACCEL_IMPAIRMENTS` and :data:`COMMON_IMPAIRMENTS`, and
+    ``severity`` 2 for the harder test nights (0.02 g noise, 1/32 g steps,
+    gravity direction drifting twice as far and fast).
     """
     imp = _check_impairments(impairments, ACCEL_IMPAIRMENTS)
-    model = classic_accel_model(imp, sfreq, severity)
-    return render_night("accel", hours, seed, model, CLASSIC_LAYOUT, imp, severity)
+    return render_night("accel", hours, seed, classic_accel_model(imp, sfreq, severity), CLASSIC_LAYOUT, imp, severity)
 
 
 def make_night(kind: str, hours: float = 1.0, seed: int = 0, impairments=(), sfreq: float | None = None,
