@@ -6,7 +6,7 @@ callback, garbage collection). There the exception is printed as "Exception
 ignored in ..." and dropped, and the program carries on as if nothing
 happened. :func:`catch_sigint` also remembers that Ctrl-C was pressed, and
 :func:`raise_if_interrupted` raises it again where an interrupted run must
-stop: before an output file is published (:mod:`plm.io.atomic`) and when the
+stop: before an output file is published (:mod:`plm.atomic`) and when the
 command ends (:func:`plm.cli.main`). :func:`deferred_sigint` holds Ctrl-C
 back from work that must not be cut short (libhdf5 writing a file).
 :func:`stop_on_sigterm` lets a SIGTERM end the program only after it has

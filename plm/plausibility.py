@@ -17,8 +17,8 @@ new warning, so a night cut from a checked recording is not reported twice.
 Scored-event files pass :func:`check_leg_movement_rows`.
 
 This module sits below the model objects (it imports only :mod:`plm.errors`)
-so that :class:`~plm.recording.Recording` and
-:class:`~plm.events.LegMovements` can use its date bound.
+so that :class:`~plm.model.recording.Recording` and
+:class:`~plm.model.leg_movements.LegMovements` can use its date bound.
 """
 from __future__ import annotations
 
