@@ -10,6 +10,7 @@ import plm
 from plm import criteria
 from plm.cli import main
 from plm.errors import CriteriaError
+from generated_nights import SAMPLES
 
 TSV = "onset\tduration\ttype\n10\t1\tlm_left\n40\t1\tlm_left\n"
 # lights-off without lights-on: the scorer warns that the recording end stands in for it
@@ -153,3 +154,14 @@ def test_batch_in_python_warns_in_the_calling_process(tmp_path):
     with pytest.warns(UserWarning, match=r"a\.tsv: only one of lights-off/lights-on given"):
         report = run_batch([tmp_path / "a.tsv"], tmp_path / "out", jobs=1, progress=False)
     assert (report.n_groups, report.n_ok, report.n_nights) == (1, 1, 1)
+
+
+def test_a_file_of_the_other_kind_is_named_for_what_it_is():
+    # an EDF handed to read_events, or an events TSV handed to read, is a file plm knows: the message
+    # says what it is and which call reads it, not "not a ... file format plm knows"
+    with pytest.raises(plm.InputError, match=r"psg_emg\.edf: is a recording \(edf\), not a scored-event file: "
+                                             r"read it with plm\.read"):
+        plm.read_events(SAMPLES / "psg_emg.edf")
+    with pytest.raises(plm.InputError, match=r"psg_emg_truth\.tsv: is a scored-event file \(events-tsv\), not a "
+                                             r"recording: read it with plm\.read_events"):
+        plm.read(SAMPLES / "psg_emg_truth.tsv")

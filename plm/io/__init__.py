@@ -69,7 +69,17 @@ def detect_format(path: str | os.PathLike, kind: str = "any") -> tuple[str, str]
             return fmt.kind, fmt.name
     if kind in ("any", "raw"):
         refuse_epoch_counts(p, head)  # counts, not raw signals: say so rather than "unknown format"
-    what = {"any": "recording or event", "raw": "recording", "events": "event"}[kind]
+    if kind != "any":
+        # a known file of the other kind: say which call reads it rather than "unknown format"
+        other = "events" if kind == "raw" else "raw"
+        for fmt in registry.FORMATS:
+            if fmt.kind == other and registry.load(fmt.sniff)(p, head):
+                if other == "events":
+                    raise InputError(p, f"is a scored-event file ({fmt.name}), not a recording: read it with "
+                                        "plm.read_events, or score it with plm score")
+                raise InputError(p, f"is a recording ({fmt.name}), not a scored-event file: read it with plm.read, "
+                                    "or score it with plm score")
+    what = {"any": "recording or event", "raw": "recording", "events": "scored-event"}[kind]
     raise InputError(p, f"not a {what} file format plm knows (see `plm score --help` for formats)")
 
 
